@@ -1,0 +1,43 @@
+# The doors: `make run`, `make test`, `make lint`. Each does its own set-up and is safe to repeat.
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint format lock db-down clean
+
+setup:
+	@./scripts/setup.sh
+
+## Start the local PostGIS, load the Nanjing grids on first start, serve the API.
+run: setup
+	$(BIN)/gridsvc db up
+	$(BIN)/gridsvc grids load-default --if-empty
+	$(BIN)/gridsvc serve --host $(HOST) --port $(PORT)
+
+## The whole test suite, on a throwaway PostGIS the tests start themselves.
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Re-pin the dependencies after changing pyproject.toml.
+lock:
+	rm -rf .lock-venv && python3 -m venv .lock-venv
+	.lock-venv/bin/pip install -q -e '.[dev]'
+	.lock-venv/bin/pip freeze --exclude-editable | grep -v '^gridsvc' > requirements.lock
+	rm -rf .lock-venv
+
+db-down: setup
+	$(BIN)/gridsvc db down
+
+clean:
+	-$(BIN)/gridsvc db down
+	rm -rf $(VENV) .gridsvc .pytest_cache .mypy_cache .ruff_cache

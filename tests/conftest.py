@@ -1,0 +1,135 @@
+"""Fixtures: a throwaway PostGIS for the whole run, and a fresh database per test.
+
+The cluster is started by the same manager as `gridsvc db up`, in a temporary folder, unless
+GRIDSVC_TEST_DATABASE_URL points at a server to use (its user needs CREATEDB). A template
+database is migrated and loaded with the default Nanjing grids once; each test that writes
+gets its own copy (CREATE DATABASE … TEMPLATE), so tests never see each other's data.
+
+Under CI=true a skipped test fails the run: a database test must never pass by not running.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import pytest
+
+from gridsvc.db.migrate import migrate
+from gridsvc.db.pool import Database
+from gridsvc.grids.default import load_default
+from gridsvc.service import Gridsvc
+from gridsvc.settings import DatabaseSettings, GridSettings, ServerSettings, Settings
+
+TEMPLATE = "gridsvc_test_template"
+
+
+def _with_db(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _admin(url: str, sql: str) -> None:
+    conn = psycopg2.connect(url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """URL of the server's maintenance database (`postgres`)."""
+    given = os.environ.get("GRIDSVC_TEST_DATABASE_URL")
+    if given:
+        yield _with_db(given, "postgres")
+        return
+    from gridsvc.db.local import LocalCluster
+
+    folder = Path(tempfile.mkdtemp(prefix="gridsvc-test-"))
+    folder.chmod(0o755)  # as root, the server's unprivileged user must reach it
+    cluster = LocalCluster(folder / "db")
+    cluster.up()
+    try:
+        yield cluster.url("postgres")
+    finally:
+        cluster.destroy()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def template_url(pg_server: str) -> str:
+    """A database with the schema and the default Nanjing grids; never connected to by tests."""
+    _admin(pg_server, f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+    _admin(pg_server, f'CREATE DATABASE "{TEMPLATE}"')
+    url = _with_db(pg_server, TEMPLATE)
+    db = Database(url)
+    try:
+        migrate(db)
+        load_default(db, GridSettings(), if_empty=True)
+    finally:
+        db.close()
+    return url
+
+
+def _clone(pg_server: str) -> str:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    _admin(pg_server, f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+    return name
+
+
+@pytest.fixture
+def db_url(pg_server: str, template_url: str) -> Iterator[str]:
+    """A fresh database (schema + default grids) for one test."""
+    name = _clone(pg_server)
+    yield _with_db(pg_server, name)
+    _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def shared_db_url(pg_server: str, template_url: str) -> Iterator[str]:
+    """One database for the whole run, for tests that only read."""
+    name = _clone(pg_server)
+    yield _with_db(pg_server, name)
+    _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_settings(url: str) -> Settings:
+    return Settings(
+        db=DatabaseSettings(database_url=url),
+        server=ServerSettings(),
+        grids=GridSettings(locator_refresh_s=0),
+    )
+
+
+@pytest.fixture
+def svc(db_url: str) -> Iterator[Gridsvc]:
+    service = Gridsvc.open(make_settings(db_url))
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="session")
+def shared_svc(shared_db_url: str) -> Iterator[Gridsvc]:
+    service = Gridsvc.open(make_settings(shared_db_url))
+    yield service
+    service.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("CI", "").lower() not in ("1", "true", "yes"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        for report in skipped:
+            print(f"\nCI: skipped test counts as a failure: {report.nodeid}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
