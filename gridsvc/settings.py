@@ -71,6 +71,9 @@ class GridSettings(BaseSettings):
     default_grids_path: Path | None = Field(
         default=None, description="GeoPackage loaded by `grids load-default`"
     )
+    topology_tolerance_m2: float = Field(
+        default=1.0, ge=0, description="overlaps, gaps and outside parts smaller are ignored"
+    )
     locate_batch_max: int = Field(default=10_000, ge=1)
     locator_refresh_s: float = Field(
         default=5.0, ge=0, description="how often the API checks for a newly activated version"

@@ -1,1 +1,3 @@
-UPDATE grid_version SET active = (id = %(version_id)s) WHERE active OR id = %(version_id)s
+-- Two steps: the unique index on the active flag is checked row by row.
+UPDATE grid_version SET active = false WHERE active AND id <> %(version_id)s;
+UPDATE grid_version SET active = true WHERE id = %(version_id)s;

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import Service
+from api.schemas import LocateBatchIn, LocateBatchOut, LocateOut
+from gridsvc.errors import InvalidInput
+
+router = APIRouter(tags=["locate"])
+
+CRS_DOC = "coordinate system of lon/lat: wgs84 (default), cgcs2000, gcj02 (Amap, Tencent), " \
+    "bd09 (Baidu)"
+
+
+@router.get("/locate", response_model=LocateOut,
+            responses={404: {"description": "outside every grid; names the nearest"}})
+def locate(
+    svc: Service,
+    lon: Annotated[float, Query(description="longitude in `crs`, decimal degrees")],
+    lat: Annotated[float, Query(description="latitude in `crs`, decimal degrees")],
+    crs: Annotated[str, Query(description=CRS_DOC)] = "wgs84",
+) -> dict[str, Any]:
+    """The grid chain (grid?, community, street, sector, district, city) of one point."""
+    found = svc.locate(lon, lat, crs=crs)
+    body = found.to_dict()
+    body["input"] = {"lon": lon, "lat": lat, "crs": crs}
+    body["grid_version"] = svc.locator().version.to_dict()
+    return body
+
+
+@router.post("/locate", response_model=LocateBatchOut)
+def locate_batch(svc: Service, body: LocateBatchIn) -> dict[str, Any]:
+    """Up to 10,000 points at once; answers in the same order, unfound points included."""
+    limit = svc.settings.grids.locate_batch_max
+    if len(body.points) > limit:
+        raise InvalidInput(
+            f"{len(body.points)} points sent; at most {limit} per request.",
+            hint=f"Split the points into requests of {limit} or fewer.",
+            field="points",
+        )
+    lon = [p[0] for p in body.points]
+    lat = [p[1] for p in body.points]
+    results = svc.locate_many(lon, lat, crs=body.crs)
+    return {
+        "crs": body.crs,
+        "grid_version": svc.locator().version.to_dict(),
+        "found": sum(r.found for r in results),
+        "results": [r.to_dict() for r in results],
+    }

@@ -1,0 +1,182 @@
+"""The ``gridsvc`` command: thin over the library, one sub-command group per concept."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from gridsvc.errors import GridsvcError
+from gridsvc.grids.cli import register_grid_commands
+from gridsvc.settings import Settings, load_settings
+
+
+class _Group(TyperGroup):
+    """Turns a :class:`GridsvcError` from any command into its message, hint and exit 1."""
+
+    def invoke(self, ctx: Any) -> Any:  # click.Context, vendored privately by typer
+        try:
+            return super().invoke(ctx)
+        except GridsvcError as exc:
+            err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            if exc.hint:
+                err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+            raise typer.Exit(code=1) from None
+
+
+err = Console(stderr=True)
+out = Console()
+
+app = typer.Typer(help="gridsvc: grid-based social governance over PostGIS.", cls=_Group,
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="The database: a local PostGIS managed by gridsvc, or "
+                     "GRIDSVC_DATABASE_URL.", no_args_is_help=True)
+grids_app = typer.Typer(help="Grid versions: load, import, validate, activate, reassign.",
+                        no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(grids_app, name="grids")
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _cluster(settings: Settings) -> Any:
+    from gridsvc.db.local import LocalCluster
+
+    s = settings.db
+    return LocalCluster(s.data_dir, port=s.db_port, os_user=s.db_os_user, bindir=s.pg_bindir)
+
+
+def _ensure_database(settings: Settings) -> None:
+    """Start the local cluster when no URL is set, then migrate."""
+    from gridsvc.db.migrate import migrate
+    from gridsvc.db.pool import Database
+
+    if not settings.db.database_url:
+        _cluster(settings).up()
+    db = Database.from_settings(settings.db)
+    try:
+        result = migrate(db)
+    finally:
+        db.close()
+    for name in result.applied:
+        err.print(f"applied migration {name}")
+
+
+# --- db --------------------------------------------------------------------------------------
+
+
+@db_app.command("up")
+def db_up() -> None:
+    """Create (first time) and start the local PostGIS, then apply migrations."""
+    settings = _settings()
+    _ensure_database(settings)
+    if settings.db.database_url:
+        err.print("GRIDSVC_DATABASE_URL is set: using that server, nothing to start.")
+    else:
+        st = _cluster(settings).status()
+        err.print(f"PostGIS running on 127.0.0.1:{st.port} (data in {st.storage_dir})")
+
+
+@db_app.command("down")
+def db_down() -> None:
+    """Stop the local PostGIS (data is kept)."""
+    settings = _settings()
+    if settings.db.database_url:
+        err.print("GRIDSVC_DATABASE_URL is set: gridsvc does not manage that server.")
+        return
+    stopped = _cluster(settings).down()
+    err.print("stopped" if stopped else "not running")
+
+
+@db_app.command("status")
+def db_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Whether the database runs, where, and its PostgreSQL and PostGIS versions; exits 1
+    when it cannot be reached."""
+    from gridsvc.db.pool import Database
+
+    settings = _settings()
+    info: dict[str, Any] = {"managed": not settings.db.database_url}
+    if not settings.db.database_url:
+        info.update(_cluster(settings).status().to_dict())
+        info.pop("url", None)
+    try:
+        db = Database.from_settings(settings.db)
+        rows = db.cursor_fetchall(
+            "SELECT current_setting('server_version'),"
+            " (SELECT extversion FROM pg_extension WHERE extname = 'postgis')"
+        )
+        db.close()
+        info.update(reachable=True, postgresql=rows[0][0], postgis=rows[0][1])
+    except GridsvcError as exc:
+        info.update(reachable=False, problem=exc.message)
+    if as_json:
+        print(json.dumps(info, default=str, indent=2))
+    else:
+        for key, value in info.items():
+            out.print(f"{key:>12}: {value}", highlight=False)
+    if not info["reachable"]:
+        raise typer.Exit(code=1)
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the connection URL (contains the local cluster's password)."""
+    from gridsvc.db.pool import resolve_database_url
+
+    print(resolve_database_url(_settings().db))
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply pending schema migrations (safe to repeat)."""
+    from gridsvc.db.migrate import migrate
+    from gridsvc.db.pool import Database
+
+    db = Database.from_settings(_settings().db)
+    try:
+        result = migrate(db)
+    finally:
+        db.close()
+    for name in result.applied:
+        err.print(f"applied {name}")
+    err.print(f"schema at version {result.current_version}")
+
+
+# --- serve -----------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="default GRIDSVC_HOST or 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option(help="default GRIDSVC_PORT or 8000")] = None,
+) -> None:
+    """Run the HTTP API with uvicorn."""
+    import uvicorn
+
+    from api import create_app
+    from gridsvc.db.pool import resolve_database_url
+
+    settings = _settings()
+    resolve_database_url(settings.db)  # fails here, clearly, when there is no database yet
+    if host:
+        settings.server.host = host
+    if port:
+        settings.server.port = port
+    base = f"http://{settings.server.host}:{settings.server.port}"
+    err.print(f"gridsvc API on {base}  (health: {base}/health, docs: {base}/docs)")
+    uvicorn.run(create_app(settings), host=settings.server.host, port=settings.server.port,
+                access_log=False, log_level="warning")
+
+
+register_grid_commands(grids_app, app)
+
+
+def main() -> None:
+    """The console entry point."""
+    app()
+
+

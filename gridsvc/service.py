@@ -1,0 +1,151 @@
+"""The library's front door: one object holding settings, the database and the locator.
+
+The API, the CLI and notebooks all do their work through :class:`Gridsvc`::
+
+    from gridsvc.service import Gridsvc
+    svc = Gridsvc.open()            # settings from GRIDSVC_* variables
+    svc.locate(118.78, 32.04, crs="gcj02")
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from gridsvc import crs as crs_mod
+from gridsvc.db.pool import Database
+from gridsvc.errors import InvalidCoordinate, OutsideAllGrids
+from gridsvc.grids import store
+from gridsvc.grids.locate import Location, Locator
+from gridsvc.settings import Settings, load_settings
+
+
+def _check_range(lon: Any, lat: Any, *, crs: crs_mod.Crs) -> tuple[np.ndarray, np.ndarray]:
+    lon_a = np.asarray(lon, dtype=np.float64).ravel()
+    lat_a = np.asarray(lat, dtype=np.float64).ravel()
+    if lon_a.shape != lat_a.shape:
+        raise InvalidCoordinate("lon and lat must have the same number of values.")
+    bad = ~(np.isfinite(lon_a) & np.isfinite(lat_a))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InvalidCoordinate(
+            f"Coordinate ({lon_a[i]}, {lat_a[i]}) is not a finite number.",
+            hint="Send lon and lat as decimal degrees, e.g. lon=118.78&lat=32.04.",
+            field="lon" if not math.isfinite(lon_a[i]) else "lat",
+            index=i,
+        )
+    out = (np.abs(lon_a) > 180) | (np.abs(lat_a) > 90)
+    if out.any():
+        i = int(np.flatnonzero(out)[0])
+        raise InvalidCoordinate(
+            f"Coordinate ({lon_a[i]}, {lat_a[i]}) is out of range: lon must be within "
+            "[-180, 180] and lat within [-90, 90].",
+            hint="Send decimal degrees with lon first; check that lon and lat are not swapped.",
+            field="lon" if abs(lon_a[i]) > 180 else "lat",
+            index=i,
+        )
+    return lon_a, lat_a
+
+
+class Gridsvc:
+    """Settings + database + a locator kept in step with the active grid version."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self._locator: Locator | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> Gridsvc:
+        settings = settings or load_settings()
+        return cls(settings, Database.from_settings(settings.db))
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- grids -----------------------------------------------------------------------------
+
+    def locator(self, *, refresh: bool = False) -> Locator:
+        """The locator of the active version, rebuilt when another version was activated
+        (checked at most every ``locator_refresh_s`` seconds)."""
+        now = time.monotonic()
+        with self._lock:
+            current = self._locator
+            stale = refresh or now - self._checked_at >= self.settings.grids.locator_refresh_s
+            if current is not None and not stale:
+                return current
+            version = store.active_version(self.db)
+            self._checked_at = now
+            if current is not None and current.version.id == version.id:
+                return current
+            units = store.read_units(self.db, version.id)
+            self._locator = Locator(
+                version,
+                units,
+                snap_tolerance_m=self.settings.grids.snap_tolerance_m,
+                near_boundary_m=self.settings.grids.near_boundary_m,
+            )
+            return self._locator
+
+    def locate_many(
+        self,
+        lon: Sequence[float] | np.ndarray,
+        lat: Sequence[float] | np.ndarray,
+        *,
+        crs: str | crs_mod.Crs = crs_mod.Crs.WGS84,
+    ) -> list[Location]:
+        """Locate points given in ``crs``; answers in input order, unfound ones included."""
+        system = crs if isinstance(crs, crs_mod.Crs) else crs_mod.Crs.parse(crs)
+        lon_a, lat_a = _check_range(lon, lat, crs=system)
+        lon_w, lat_w = crs_mod.to_wgs84(lon_a, lat_a, system)
+        return self.locator().locate_many(lon_w, lat_w)
+
+    def _swap_hint(self, lon: float, lat: float, system: crs_mod.Crs) -> str | None:
+        """A hint when (lat, lon) would fall in a grid: the caller swapped the two."""
+        if not (abs(lon) <= 90 and abs(lat) <= 180):
+            return None
+        swapped = self.locate_many([lat], [lon], crs=system)[0]
+        if not swapped.found:
+            return None
+        unit = swapped.units[0]
+        return (f"lon and lat look swapped: ({lat}, {lon}) falls in {unit.name} ({unit.code}). "
+                "Send lon first.")
+
+    def locate(self, lon: float, lat: float, *, crs: str | crs_mod.Crs = "wgs84") -> Location:
+        """Locate one point; raises :class:`OutsideAllGrids` naming the nearest grid."""
+        system = crs if isinstance(crs, crs_mod.Crs) else crs_mod.Crs.parse(crs)
+        try:
+            found = self.locate_many([lon], [lat], crs=system)[0]
+        except InvalidCoordinate as exc:
+            hint = self._swap_hint(lon, lat, system) if math.isfinite(lon + lat) else None
+            if hint:
+                exc.hint = hint
+            raise
+        if found.found:
+            return found
+        hint = self._swap_hint(lon, lat, system) or (
+            "Check the coordinate system (crs=wgs84|cgcs2000|gcj02|bd09) and the position.")
+        nearest = found.nearest
+        where = (
+            f"The nearest grid is {nearest.name} ({nearest.code}), "
+            f"{found.distance_m:,.0f} m away"
+            if nearest
+            else "No grid is loaded"
+        )
+        raise OutsideAllGrids(
+            f"Point ({lon}, {lat}) in {system.value} lies outside every grid of "
+            f"'{self.locator().version.name}'. {where}; points within "
+            f"{self.settings.grids.snap_tolerance_m:g} m of a grid are snapped to it.",
+            hint=hint,
+            nearest=nearest.to_dict() if nearest else None,
+            distance_m=round(found.distance_m, 1),
+            lon_wgs84=found.lon_wgs84,
+            lat_wgs84=found.lat_wgs84,
+        )
