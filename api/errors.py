@@ -17,6 +17,7 @@ from gridsvc import errors
 log = logging.getLogger("gridsvc.api")
 
 STATUS: tuple[tuple[type[errors.GridsvcError], int], ...] = (
+    (errors.PayloadTooLarge, 413),
     (errors.InvalidGridData, 422),
     (errors.InvalidInput, 400),
     (errors.NotFound, 404),

@@ -92,3 +92,15 @@ class SetupError(GridsvcError):
 
 class NoActiveGridVersion(GridsvcError):
     """No grid version is loaded and active yet (run `gridsvc grids load-default`)."""
+
+
+class UnknownCategory(InvalidInput):
+    """An event category code that the taxonomy does not have."""
+
+
+class DuplicateConflict(Conflict):
+    """The same client_event_id from the same reporter was sent with different content."""
+
+
+class PayloadTooLarge(InvalidInput):
+    """A request body or uploaded file is larger than the configured limit."""
