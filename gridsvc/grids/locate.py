@@ -104,6 +104,20 @@ def _lowest_hit(
     return found
 
 
+@dataclass(frozen=True)
+class Assignment:
+    """Arrays, one entry per point: indexes into the locator's communities/grids (-1: none)."""
+
+    lon_wgs84: npt.NDArray[np.float64]
+    lat_wgs84: npt.NDArray[np.float64]
+    community: npt.NDArray[np.int64]
+    grid: npt.NDArray[np.int64]
+    snapped: npt.NDArray[np.bool_]
+    near_boundary: npt.NDArray[np.bool_]
+    distance_m: npt.NDArray[np.float64]
+    nearest: npt.NDArray[np.int64]
+
+
 class Locator:
     """An in-memory index of one grid version's communities (and grids, if any)."""
 
@@ -144,6 +158,13 @@ class Locator:
         self._grid_codes = grids["code"].to_numpy(dtype=object)
         self._grid_tree = shapely.STRtree(grids.geometry.to_numpy()) if len(grids) else None
         self._chains: dict[str, tuple[UnitRef, ...]] = {}
+        self._level_codes: dict[str, npt.NDArray[np.object_]] = {
+            level: np.array([self._chain_code(str(c), level) for c in self._codes], dtype=object)
+            for level in ("community", "street", "sector", "district")
+        }
+
+    def _chain_code(self, community_code: str, level: str) -> str | None:
+        return next((u.code for u in self.chain(community_code) if u.level == level), None)
 
     def _project(
         self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
@@ -176,21 +197,19 @@ class Locator:
         self._chains[code] = result
         return result
 
-    def locate_many(
-        self, lon_wgs84: npt.ArrayLike, lat_wgs84: npt.ArrayLike
-    ) -> list[Location]:
-        """Locate n points (WGS-84 degrees), answers in input order."""
+    def assign(self, lon_wgs84: npt.ArrayLike, lat_wgs84: npt.ArrayLike) -> Assignment:
+        """Vectorised assignment of n WGS-84 points; see :class:`Assignment`."""
         lon = np.asarray(lon_wgs84, dtype=np.float64).ravel()
         lat = np.asarray(lat_wgs84, dtype=np.float64).ravel()
         n = len(lon)
         points = shapely.points(lon, lat)
         community = _lowest_hit(self._tree, points)
-        mx, my = self._project(lon, lat)
-        points_m = shapely.points(mx, my)
         distance = np.zeros(n)
         snapped = np.zeros(n, dtype=bool)
         nearest = np.full(n, -1, dtype=np.int64)
         outside = np.flatnonzero(community < 0)
+        need_metric = len(outside) or self.near_boundary_m > 0
+        points_m = shapely.points(*self._project(lon, lat)) if need_metric else points
         if len(outside):
             (idx_pt, idx_poly), dist = self._tree_m.query_nearest(
                 points_m[outside], return_distance=True, all_matches=False
@@ -207,11 +226,36 @@ class Locator:
                 points_m, predicate="dwithin", distance=self.near_boundary_m
             )
             if len(near_pt):
-                counts = np.bincount(near_pt, minlength=n)
-                near = counts > 1
+                near = (np.bincount(near_pt, minlength=n) > 1) & (community >= 0)
         grid = np.full(n, -1, dtype=np.int64)
         if self._grid_tree is not None:
             grid = _lowest_hit(self._grid_tree, points)
+        return Assignment(lon, lat, community, grid, snapped, near, distance, nearest)
+
+    def codes(self, assignment: Assignment) -> dict[str, npt.NDArray[np.object_]]:
+        """Per point, the code at each level (None where unassigned), as object arrays."""
+        table = self._level_codes
+        idx = assignment.community
+        found = idx >= 0
+        out: dict[str, npt.NDArray[np.object_]] = {}
+        for level, column in table.items():
+            values = np.full(len(idx), None, dtype=object)
+            values[found] = column[idx[found]]
+            out[level] = values
+        grid = np.full(len(idx), None, dtype=object)
+        has_grid = assignment.grid >= 0
+        grid[has_grid] = self._grid_codes[assignment.grid[has_grid]]
+        out["grid"] = grid
+        return out
+
+    def locate_many(
+        self, lon_wgs84: npt.ArrayLike, lat_wgs84: npt.ArrayLike
+    ) -> list[Location]:
+        """Locate n points (WGS-84 degrees), answers in input order."""
+        a = self.assign(lon_wgs84, lat_wgs84)
+        lon, lat, n = a.lon_wgs84, a.lat_wgs84, len(a.lon_wgs84)
+        community, grid, snapped, near = a.community, a.grid, a.snapped, a.near_boundary
+        distance, nearest = a.distance_m, a.nearest
         results = []
         for i in range(n):
             units: tuple[UnitRef, ...] = ()
@@ -228,7 +272,7 @@ class Locator:
                     lat_wgs84=float(lat[i]),
                     units=units,
                     snapped=bool(snapped[i]),
-                    near_boundary=bool(near[i]) and bool(units),
+                    near_boundary=bool(near[i]),
                     distance_m=float(distance[i]),
                     nearest=near_ref,
                 )
