@@ -9,10 +9,13 @@ PORT ?= 8000
 setup:
 	@./scripts/setup.sh
 
-## Start the local PostGIS, load the Nanjing grids on first start, serve the API.
+SAMPLE_EVENTS ?= 20000
+
+## Start the local PostGIS; on first start load the Nanjing grids, the taxonomy and a few
+## months of synthetic events; serve the API.
 run: setup
 	$(BIN)/gridsvc db up
-	$(BIN)/gridsvc grids load-default --if-empty
+	$(BIN)/gridsvc init --sample-events $(SAMPLE_EVENTS)
 	$(BIN)/gridsvc serve --host $(HOST) --port $(PORT)
 
 ## The whole test suite, on a throwaway PostGIS the tests start themselves.

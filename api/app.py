@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors, logging
-from api.routes import grids, health, locate
+from api import errors, limits, logging
+from api.routes import categories, events, grids, health, imports, locate
 from gridsvc import __version__
 from gridsvc.service import Gridsvc
 from gridsvc.settings import Settings, load_settings
@@ -38,8 +38,9 @@ def create_app(settings: Settings | None = None, *, service: Gridsvc | None = No
         lifespan=lifespan,
     )
     errors.install(app)
+    limits.install(app, settings.events)
     logging.install(app)
     app.include_router(health.router)
-    app.include_router(grids.router, prefix="/v1")
-    app.include_router(locate.router, prefix="/v1")
+    for module in (grids, locate, categories, events, imports):
+        app.include_router(module.router, prefix="/v1")
     return app

@@ -10,6 +10,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from gridsvc.errors import GridsvcError
+from gridsvc.events.cli import register_event_commands
 from gridsvc.grids.cli import register_grid_commands
 from gridsvc.settings import Settings, load_settings
 
@@ -36,8 +37,13 @@ db_app = typer.Typer(help="The database: a local PostGIS managed by gridsvc, or 
                      "GRIDSVC_DATABASE_URL.", no_args_is_help=True)
 grids_app = typer.Typer(help="Grid versions: load, import, validate, activate, reassign.",
                         no_args_is_help=True)
+events_app = typer.Typer(help="Event reports: bulk import, synthetic data.",
+                         no_args_is_help=True)
+categories_app = typer.Typer(help="The event taxonomy.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(grids_app, name="grids")
+app.add_typer(events_app, name="events")
+app.add_typer(categories_app, name="categories")
 
 def _settings() -> Settings:
     return load_settings()
@@ -173,6 +179,7 @@ def serve(
 
 
 register_grid_commands(grids_app, app)
+register_event_commands(events_app, categories_app, app)
 
 
 def main() -> None:

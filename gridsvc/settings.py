@@ -6,6 +6,7 @@ do) or build the classes directly in tests.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -80,12 +81,31 @@ class GridSettings(BaseSettings):
     )
 
 
+class EventSettings(BaseSettings):
+    model_config = _ENV
+
+    future_tolerance_min: float = Field(
+        default=10.0, ge=0, description="how far occurred_at may lie ahead of the server clock"
+    )
+    import_batch_rows: int = Field(default=50_000, ge=1, description="rows per COPY batch")
+    max_body_bytes: int = Field(default=1_000_000, ge=1, description="largest JSON body")
+    max_upload_bytes: int = Field(
+        default=2_000_000_000, ge=1, description="largest file for POST /v1/imports"
+    )
+    list_limit_max: int = Field(default=1_000, ge=1)
+
+    @property
+    def future_tolerance(self) -> timedelta:
+        return timedelta(minutes=self.future_tolerance_min)
+
+
 class Settings(BaseModel):
     """All settings together; each part reads its own ``GRIDSVC_`` variables."""
 
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     grids: GridSettings = Field(default_factory=GridSettings)
+    events: EventSettings = Field(default_factory=EventSettings)
 
 
 def load_settings() -> Settings:

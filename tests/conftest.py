@@ -23,7 +23,7 @@ import pytest
 
 from gridsvc.db.migrate import migrate
 from gridsvc.db.pool import Database
-from gridsvc.grids.default import load_default
+from gridsvc.events.cli import initialise
 from gridsvc.service import Gridsvc
 from gridsvc.settings import DatabaseSettings, GridSettings, ServerSettings, Settings
 
@@ -74,9 +74,13 @@ def template_url(pg_server: str) -> str:
     db = Database(url)
     try:
         migrate(db)
-        load_default(db, GridSettings(), if_empty=True)
     finally:
         db.close()
+    service = Gridsvc.open(make_settings(url))
+    try:
+        initialise(service)  # the default grids and taxonomy, as `gridsvc init` loads them
+    finally:
+        service.close()
     return url
 
 

@@ -145,6 +145,7 @@ class Locator:
         if communities.empty:
             raise ValueError(f"grid version {version.id} has no community units")
         self._codes = communities["code"].to_numpy(dtype=object)
+        self._names = [str(n) for n in communities["name"]]
         geoms = communities.geometry.to_numpy()
         shapely.prepare(geoms)
         self._tree = shapely.STRtree(geoms)
@@ -175,6 +176,16 @@ class Locator:
     @property
     def community_count(self) -> int:
         return len(self._codes)
+
+    @property
+    def community_codes(self) -> npt.NDArray[np.object_]:
+        """Community codes in index order (the indexes :class:`Assignment` holds)."""
+        codes: npt.NDArray[np.object_] = self._codes
+        return codes
+
+    @property
+    def community_names(self) -> list[str]:
+        return self._names
 
     def chain(self, code: str) -> tuple[UnitRef, ...]:
         """The unit and its ancestors, finest first: grid?, community, street, sector,

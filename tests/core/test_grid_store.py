@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import shapely
 
+from gridsvc.events.importer import import_events
 from gridsvc.grids import store
 from gridsvc.grids.importer import import_file
 from gridsvc.service import Gridsvc
@@ -25,16 +28,23 @@ def test_the_default_dataset_is_loaded_with_every_level(svc: Gridsvc) -> None:
     assert parts_codes == 1255
 
 
-def _insert_events(svc: Gridsvc, points: np.ndarray, version_id: int) -> None:
-    loc = svc.locate_many(points[:, 0], points[:, 1])
-    with svc.db.connection() as conn, conn.cursor() as cur:
-        for (x, y), found in zip(points, loc, strict=True):
-            cur.execute(
-                "INSERT INTO event (geom, grid_version_id, community_code, street_code,"
-                " sector_code, district_code) VALUES (ST_SetSRID(ST_Point(%s, %s), 4326),"
-                " %s, %s, %s, %s, %s)",
-                (float(x), float(y), version_id, found.code("community"),
-                 found.code("street"), found.code("sector"), found.code("district")))
+def _insert_events(svc: Gridsvc, points: np.ndarray) -> None:
+    """Store one hazard report per point through the bulk import path."""
+    lines = ["client_event_id,reporter_id,category,occurred_at,lon,lat"]
+    lines += [f"r{i},gw-1,hazard.fire,2026-11-01T09:00:00+08:00,{x:.9f},{y:.9f}"
+              for i, (x, y) in enumerate(points)]
+    report = import_events(svc, io.BytesIO("\n".join(lines).encode()), filename="e.csv")
+    assert report.stored == len(points) and report.rejected == 0
+
+
+def _rollup_matches_events(svc: Gridsvc) -> None:
+    raw = svc.db.cursor_fetchall(
+        "SELECT coalesce(community_code, ''), category, status, count(*) FROM event"
+        " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")
+    rolled = svc.db.cursor_fetchall(
+        "SELECT community_code, category, status, sum(n) FROM event_daily"
+        " GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3")
+    assert raw == rolled
 
 
 def test_reassign_moves_events_to_a_changed_boundary(svc: Gridsvc, tmp_path: Path) -> None:
@@ -69,7 +79,7 @@ def test_reassign_moves_events_to_a_changed_boundary(svc: Gridsvc, tmp_path: Pat
     bx0, by0, bx1, by1 = b.geometry.bounds
     pts = np.column_stack([rng.uniform(bx0, bx1, 400), rng.uniform(by0, by1, 400)])
     pts = pts[shapely.contains_xy(b.geometry, pts[:, 0], pts[:, 1])]
-    _insert_events(svc, pts, old.id)
+    _insert_events(svc, pts)
     should_move = int(shapely.contains_xy(moved_part, pts[:, 0], pts[:, 1]).sum())
     assert should_move > 10
 
@@ -87,6 +97,7 @@ def test_reassign_moves_events_to_a_changed_boundary(svc: Gridsvc, tmp_path: Pat
         "SELECT count(*) FROM event WHERE community_code = %s AND grid_version_id = %s",
         (a["code"], result.version_id))[0]
     assert on_a == should_move
+    _rollup_matches_events(svc)  # the statistics moved with the events
     # running it again moves nothing
     assert store.reassign(svc.db, result.version_id, snap_m=50, near_m=5).total == 0
 
@@ -120,3 +131,38 @@ def test_imported_communities_derive_every_level_that_nests_exactly(
         assert derived.at[code, "name"] == original.at[code, "name"]
         a, b = derived.at[code, "geometry"], original.at[code, "geometry"]
         assert a.symmetric_difference(b).area < 1e-9 * max(b.area, 1e-9) + 1e-10
+
+
+def test_finer_grids_import_under_their_communities_and_locate_finds_them(
+    svc: Gridsvc, tmp_path: Path
+) -> None:
+    old = store.active_version(svc.db)
+    units = store.read_units(svc.db, old.id).set_index("code")
+    community = units.loc["320102002001"]
+    minx, miny, maxx, maxy = community.geometry.bounds
+    midx = (minx + maxx) / 2
+    halves = [shapely.box(minx - 1, miny - 1, midx, maxy + 1),
+              shapely.box(midx, miny - 1, maxx + 1, maxy + 1)]
+    cells = [shapely.intersection(community.geometry, h, grid_size=1e-7) for h in halves]
+    grids = gpd.GeoDataFrame(
+        {"code": ["320102002001001", "320102002001002"], "name": ["一网格", "二网格"]},
+        geometry=cells, crs=4326)
+    path = tmp_path / "grids.geojson"
+    grids.to_file(path, driver="GeoJSON")
+    result = import_file(svc, path, level="grid")
+    assert result.report.ok, result.report.summary()
+    assert result.counts["grid"] == 2 and result.counts["community"] == 1255
+    version = store.active_version(svc.db)
+    assert version.grids == 2 and version.synthetic is True  # communities are still synthetic
+    inside = cells[1].representative_point()
+    found = svc.locate(inside.x, inside.y)
+    assert [u.code for u in found.units[:2]] == ["320102002001002", "320102002001"]
+    assert found.units[0].level == "grid" and found.units[0].name == "二网格"
+    # a grid sticking out of its community is refused
+    outside = grids.copy()
+    outside.loc[0, "geometry"] = shapely.box(minx - 0.01, miny, midx, maxy)
+    bad = tmp_path / "bad_grids.geojson"
+    outside.to_file(bad, driver="GeoJSON")
+    refused = import_file(svc, bad, level="grid")
+    assert not refused.report.ok and refused.version_id is None
+    assert {f.check for f in refused.report.errors} >= {"outside_parent"}

@@ -1,0 +1,1 @@
+"""Events: the taxonomy of event kinds, intake, storage and handling."""

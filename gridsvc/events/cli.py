@@ -1,0 +1,158 @@
+"""``gridsvc events …``, ``gridsvc categories …`` and ``gridsvc init``."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+err = Console(stderr=True)
+
+
+def _service() -> Any:
+    from gridsvc.service import Gridsvc
+
+    return Gridsvc.open()
+
+
+def register_event_commands(events_app: typer.Typer, categories_app: typer.Typer,
+                            app: typer.Typer) -> None:
+    """Add the event, taxonomy and init commands to the CLI."""
+
+    @events_app.command("import")
+    def import_cmd(
+        file: Path,
+        crs: Annotated[str, typer.Option(help="CRS of rows without a crs column")] = "wgs84",
+        source: Annotated[str, typer.Option(help="source of rows without one")] = "import",
+        fmt: Annotated[str | None, typer.Option("--format", help="csv, geojson or ndjson")]
+        = None,
+        encoding: Annotated[str, typer.Option(help="text encoding, e.g. gbk")] = "utf-8",
+        rejections: Annotated[Path | None, typer.Option(
+            help="write the rejected rows (row number, field, reason) to this CSV")] = None,
+    ) -> None:
+        """Import a file of reports; prints a report, exits 1 if any row was rejected."""
+        from gridsvc.events.importer import import_events, rejections_csv
+
+        svc = _service()
+        try:
+            with Progress(TextColumn("{task.description}"), BarColumn(),
+                          TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
+                          console=err, transient=True) as bar, file.open("rb") as stream:
+                task = bar.add_task(f"importing {file.name}", total=None)
+                report = import_events(
+                    svc, stream, filename=file.name, fmt=fmt, crs=crs, source=source,
+                    encoding=encoding, progress=lambda n: bar.update(task, completed=n))
+            if rejections is not None:
+                rejections.write_text(rejections_csv(svc, report.import_id), encoding="utf-8")
+        finally:
+            svc.close()
+        rate = report.rows_read / report.seconds if report.seconds else 0
+        err.print(f"import {report.import_id}: {report.rows_read:,} rows read, "
+                  f"{report.stored:,} stored, {report.already_stored:,} already stored, "
+                  f"{report.rejected:,} rejected ({report.seconds:.1f} s, {rate:,.0f} rows/s)")
+        for r in report.rejections[:20]:
+            err.print(f"  row {r.row_number}: {r.reason}", highlight=False)
+        if report.rejected > 20:
+            err.print(f"  … and {report.rejected - 20:,} more (--rejections FILE lists all)")
+        print(json.dumps(report.to_dict(max_rejections=0), ensure_ascii=False))
+        if report.rejected:
+            raise typer.Exit(code=1)
+
+    @events_app.command("generate")
+    def generate_cmd(
+        out: Annotated[Path, typer.Option("--out", help="CSV file to write")],
+        count: Annotated[int, typer.Option(min=1)] = 10_000,
+        days: Annotated[int, typer.Option(min=1)] = 90,
+        seed: Annotated[int, typer.Option()] = 1,
+    ) -> None:
+        """Write realistic synthetic reports (the import format) for demos and benchmarks."""
+        n = _generate(out, count=count, days=days, seed=seed)
+        err.print(f"wrote {n:,} synthetic events to {out}")
+
+    @categories_app.command("load")
+    def categories_load_cmd(file: Path) -> None:
+        """Load a city's taxonomy (JSON or TOML); categories it lacks are deactivated."""
+        from gridsvc.events.taxonomy import load_taxonomy_file, store_taxonomy
+
+        taxonomy = load_taxonomy_file(file)
+        svc = _service()
+        try:
+            with svc.db.connection() as conn:
+                gone = store_taxonomy(conn, taxonomy)
+        finally:
+            svc.close()
+        err.print(f"loaded {len(taxonomy)} categories from {file.name}"
+                  + (f"; deactivated {', '.join(gone)}" if gone else ""))
+
+    @categories_app.command("list")
+    def categories_list_cmd() -> None:
+        """The stored taxonomy."""
+        from gridsvc.events.store import taxonomy_of
+
+        svc = _service()
+        try:
+            taxonomy = taxonomy_of(svc)
+        finally:
+            svc.close()
+        for c in taxonomy:
+            indent = "  " if c.leaf else ""
+            print(f"{indent}{c.code:<36} {c.name_zh}  {c.name_en}")
+
+    @app.command("init")
+    def init_cmd(
+        sample_events: Annotated[int, typer.Option(
+            help="synthetic events to load when none are stored")] = 0,
+        sample_days: Annotated[int, typer.Option()] = 90,
+    ) -> None:
+        """First-start data: the Nanjing grids, the default taxonomy and, optionally, sample
+        events — each only where nothing is loaded yet."""
+        svc = _service()
+        try:
+            for line in initialise(svc, sample_events=sample_events, sample_days=sample_days):
+                err.print(line)
+        finally:
+            svc.close()
+
+
+def _generate(out: Path, *, count: int, days: int, seed: int) -> int:
+    import geopandas as gpd
+
+    from gridsvc.events.generate import DEFAULT_MIX, generate_events, write_events_csv
+    from gridsvc.grids.default import default_dataset_path
+    from gridsvc.settings import GridSettings
+
+    units = gpd.read_file(default_dataset_path(GridSettings()), layer="grid_unit")
+    chunks = generate_events(units, DEFAULT_MIX, count=count, days=days, seed=seed)
+    return write_events_csv(out, chunks)
+
+
+def initialise(svc: Any, *, sample_events: int = 0, sample_days: int = 90) -> list[str]:
+    """Load what a fresh database lacks; returns one line per thing done."""
+    from gridsvc.events.importer import import_events
+    from gridsvc.events.taxonomy import default_taxonomy, read_taxonomy, store_taxonomy
+    from gridsvc.grids.default import load_default
+
+    done: list[str] = []
+    version = load_default(svc.db, svc.settings.grids, if_empty=True)
+    if version is not None:
+        done.append(f"loaded the default Nanjing grids as version {version}")
+    with svc.db.connection() as conn:
+        if len(read_taxonomy(conn)) == 0:
+            store_taxonomy(conn, default_taxonomy())
+            done.append("loaded the default event taxonomy")
+    if sample_events > 0:
+        (n,) = svc.db.cursor_fetchall("SELECT count(*) FROM event")[0]
+        if n == 0:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "sample-events.csv"
+                _generate(path, count=sample_events, days=sample_days, seed=20261128)
+                with path.open("rb") as stream:
+                    report = import_events(svc, stream, filename=path.name, source="import")
+            done.append(f"loaded {report.stored:,} synthetic sample events "
+                        f"({report.rejected} rejected)")
+    return done or ["nothing to load: grids, taxonomy and events are there"]

@@ -1,0 +1,377 @@
+"""Bulk import of event reports: CSV, GeoJSON or NDJSON, streamed in batches.
+
+Each batch is checked and assigned by :func:`gridsvc.events.rows.prepare`, COPYed into a
+temporary table and inserted with ``ON CONFLICT DO NOTHING`` together with its rollup counts,
+in one transaction per batch. Invalid rows are not stored; each is recorded in
+``import_rejection`` with its row number (1 = the first data row) and the reason.
+
+Re-running a file stores nothing twice: rows carry their ``client_event_id``, or get one made
+of the file's SHA-256 and the row number, so an import cut off half-way (client gone, server
+killed) is completed by running it again. Memory stays bounded by the batch size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+import psycopg2.extras
+
+from gridsvc import crs as crs_mod
+from gridsvc.errors import InvalidInput, NotFound
+from gridsvc.events.rows import INPUT_COLUMNS, Defaults, Prepared, Rejection, prepare
+from gridsvc.events.store import taxonomy_of
+from gridsvc.service import Gridsvc
+from gridsvc.sql import query
+
+FORMATS = ("csv", "geojson", "ndjson")
+_STAGE_COLUMNS = (
+    "row_number", "reporter_id", "client_event_id", "content_sha256", "category", "title",
+    "description", "occurred_at", "reported_at", "source", "urgency", "lon_wgs84",
+    "lat_wgs84", "lon_sent", "lat_sent", "crs_sent", "accuracy_m", "address", "media",
+    "attributes", "grid_version_id", "community_code", "street_code", "sector_code",
+    "district_code", "grid_code", "snapped", "near_boundary",
+)
+
+
+@dataclass
+class ImportReport:
+    import_id: int
+    filename: str
+    format: str
+    rows_read: int = 0
+    stored: int = 0
+    already_stored: int = 0
+    rejected: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self, *, max_rejections: int = 100) -> dict[str, Any]:
+        return {
+            "import_id": self.import_id,
+            "filename": self.filename,
+            "format": self.format,
+            "rows_read": self.rows_read,
+            "stored": self.stored,
+            "already_stored": self.already_stored,
+            "rejected": self.rejected,
+            "ignored_columns": self.ignored_columns,
+            "rejections": [r.to_dict() for r in self.rejections[:max_rejections]],
+            "rejections_truncated": len(self.rejections) > max_rejections,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def detect_format(filename: str, explicit: str | None = None) -> str:
+    if explicit:
+        fmt = explicit.lower()
+        if fmt not in FORMATS:
+            raise InvalidInput(f"Unknown import format '{explicit}'.",
+                               hint=f"Use one of: {', '.join(FORMATS)}.", field="format")
+        return fmt
+    suffix = Path(filename).suffix.lower()
+    by_suffix = {".csv": "csv", ".txt": "csv", ".geojson": "geojson", ".json": "geojson",
+                 ".ndjson": "ndjson", ".jsonl": "ndjson"}
+    if suffix not in by_suffix:
+        raise InvalidInput(f"Cannot tell the format of '{Path(filename).name}'.",
+                           hint="Name the file .csv, .geojson or .ndjson, or pass the format.",
+                           field="format")
+    return by_suffix[suffix]
+
+
+def file_sha256(stream: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    for block in iter(lambda: stream.read(1 << 20), b""):
+        digest.update(block)
+    stream.seek(0)
+    return digest.hexdigest()
+
+
+def _text_stream(stream: IO[bytes], encoding: str) -> io.TextIOWrapper:
+    # utf-8-sig drops a BOM (Excel writes one); errors surface as InvalidInput below
+    codec = "utf-8-sig" if encoding.lower().replace("-", "") in ("utf8", "utf8sig") else encoding
+    try:
+        codecs.lookup(codec)
+    except LookupError:
+        raise InvalidInput(f"Unknown text encoding '{encoding}'.", field="encoding") from None
+    return io.TextIOWrapper(stream, encoding=codec, newline="")
+
+
+_ENCODING_HINT = ("Save the file as UTF-8 (Excel: CSV UTF-8), or give its encoding, e.g. "
+                  "--encoding gbk.")
+
+
+def _csv_batches(text: IO[str], size: int, report: ImportReport,
+                 bad_rows: list[Rejection]) -> Iterator[pd.DataFrame]:
+    reader = csv.reader(text)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InvalidInput("The file is empty.", hint="The first line must be the header.") \
+            from None
+    columns = [h.strip().lower() for h in header]
+    report.ignored_columns = [c for c in columns if c not in INPUT_COLUMNS]
+    missing = [c for c in ("category", "occurred_at", "lon", "lat") if c not in columns]
+    if missing:
+        raise InvalidInput(
+            f"The header lacks column(s) {', '.join(missing)}; it has {', '.join(columns)}.",
+            hint="The first line names the columns: at least category, occurred_at, lon, lat.",
+            field="header")
+    width = len(columns)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    number = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            number += 1
+            bad_rows.append(Rejection(number, None, f"Malformed CSV: {exc}."))
+            continue
+        number += 1
+        if not record or (len(record) == 1 and not record[0].strip()):
+            bad_rows.append(Rejection(number, None, "Empty row."))
+            continue
+        if len(record) != width:
+            bad_rows.append(Rejection(number, None, f"The row has {len(record)} fields; the "
+                                      f"header has {width}."))
+            continue
+        rows.append(record)
+        numbers.append(number)
+        if len(rows) >= size:
+            yield _frame(columns, rows, numbers)
+            rows, numbers = [], []
+    if rows:
+        yield _frame(columns, rows, numbers)
+    report.rows_read = number
+
+
+def _frame(columns: list[str], rows: list[list[Any]], numbers: list[int]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    frame["row_number"] = numbers
+    return frame
+
+
+def _json_records(text: IO[str], fmt: str) -> Iterator[tuple[int, Any]]:
+    if fmt == "ndjson":
+        for number, line in enumerate(text, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, InvalidInput(f"Malformed JSON: {exc.msg} at column {exc.colno}.")
+        return
+    try:
+        data = json.load(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"The file is not valid JSON: {exc.msg} (line {exc.lineno}, column "
+                           f"{exc.colno}).", field="file") from None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise InvalidInput("A GeoJSON import must be a FeatureCollection.", field="file")
+    for number, feature in enumerate(data.get("features") or [], start=1):
+        yield number, feature
+
+
+def _json_batches(text: IO[str], fmt: str, size: int, report: ImportReport,
+                  bad_rows: list[Rejection]) -> Iterator[pd.DataFrame]:
+    rows: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    ignored: set[str] = set()
+    number = 0
+    for number, item in _json_records(text, fmt):
+        if isinstance(item, InvalidInput):
+            bad_rows.append(Rejection(number, None, item.message))
+            continue
+        record = _record_of(item, fmt)
+        if isinstance(record, str):
+            bad_rows.append(Rejection(number, None, record))
+            continue
+        ignored.update(k for k in record if k not in INPUT_COLUMNS)
+        rows.append({k: record.get(k) for k in INPUT_COLUMNS})
+        numbers.append(number)
+        if len(rows) >= size:
+            yield _dict_frame(rows, numbers)
+            rows, numbers = [], []
+    if rows:
+        yield _dict_frame(rows, numbers)
+    report.rows_read = number
+    report.ignored_columns = sorted(ignored)
+
+
+def _record_of(item: Any, fmt: str) -> dict[str, Any] | str:
+    if fmt == "ndjson":
+        return item if isinstance(item, dict) else "Each line must be a JSON object."
+    if not isinstance(item, dict) or item.get("type") != "Feature":
+        return "Each item of features must be a GeoJSON Feature."
+    props = dict(item.get("properties") or {})
+    geom = item.get("geometry") or {}
+    if geom.get("type") != "Point":
+        return f"Geometry must be a Point, not {geom.get('type')}."
+    coords = geom.get("coordinates") or []
+    if len(coords) < 2:
+        return "Point coordinates must be [lon, lat]."
+    props["lon"], props["lat"] = coords[0], coords[1]
+    return props
+
+
+def _dict_frame(rows: list[dict[str, Any]], numbers: list[int]) -> pd.DataFrame:
+    for row in rows:
+        for key in ("media", "attributes"):
+            if isinstance(row.get(key), dict | list):
+                row[key] = json.dumps(row[key], ensure_ascii=False)
+    frame = pd.DataFrame(rows, columns=list(INPUT_COLUMNS), dtype=object)
+    frame["row_number"] = numbers
+    return frame
+
+
+def _copy_rows(cur: Any, prepared: Prepared) -> None:
+    buffer = io.StringIO()
+    frame = prepared.rows[list(_STAGE_COLUMNS)].copy()
+    for column in ("snapped", "near_boundary"):
+        frame[column] = frame[column].map({True: "t", False: "f"})
+    frame.to_csv(buffer, index=False, header=False, na_rep="")
+    buffer.seek(0)
+    cur.copy_expert(
+        f"COPY event_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv)", buffer)
+
+
+def _store_batch(svc: Gridsvc, import_id: int, prepared: Prepared, report: ImportReport,
+                 pre_rejected: list[Rejection]) -> None:
+    rejections = list(pre_rejected) + list(prepared.rejections)
+    skip: list[int] = []
+    with svc.db.connection() as conn, conn.cursor() as cur:
+        if len(prepared.rows):
+            cur.execute(query("event_stage_create"))
+            _copy_rows(cur, prepared)
+            cur.execute(query("event_stage_existing"), {"import_id": import_id})
+            for row_number, client_id, event_id, same, same_import in cur.fetchall():
+                skip.append(int(row_number))
+                if same and not same_import:
+                    report.already_stored += 1
+                elif same_import:
+                    rejections.append(Rejection(int(row_number), "client_event_id",
+                                                f"client_event_id '{client_id}' appears "
+                                                "earlier in this file.", client_id))
+                else:
+                    rejections.append(Rejection(
+                        int(row_number), "client_event_id",
+                        f"client_event_id '{client_id}' is already used by event {event_id} "
+                        "with different content.", client_id))
+            cur.execute(query("event_insert_stage"), {"import_id": import_id,
+                                                      "skip_rows": skip})
+            row = cur.fetchone()
+            report.stored += int(row[0]) if row else 0
+        if rejections:
+            psycopg2.extras.execute_values(
+                cur, query("import_rejection_insert"),
+                [(import_id, r.row_number, r.field, r.reason, r.value) for r in rejections])
+        report.rejected += len(rejections)
+        report.rejections.extend(rejections)
+        cur.execute(query("import_job_progress"), {
+            "id": import_id, "rows_read": report.rows_read, "stored": report.stored,
+            "already_stored": report.already_stored, "rejected": report.rejected})
+
+
+def import_events(
+    svc: Gridsvc,
+    stream: IO[bytes],
+    *,
+    filename: str,
+    fmt: str | None = None,
+    crs: str | crs_mod.Crs = crs_mod.Crs.WGS84,
+    source: str = "import",
+    reporter_id: str | None = None,
+    encoding: str = "utf-8",
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import every valid row of ``stream`` (a seekable binary file); see the module doc."""
+    started = time.monotonic()
+    fmt = detect_format(filename, fmt)
+    system = crs if isinstance(crs, crs_mod.Crs) else crs_mod.Crs.parse(crs)
+    sha = file_sha256(stream)
+    with svc.db.connection() as conn, conn.cursor() as cur:
+        cur.execute(query("import_job_start"), {
+            "sha": sha, "filename": Path(filename).name[:255], "format": fmt,
+            "source": source, "crs": system.value})
+        row = cur.fetchone()
+        assert row is not None
+        import_id = int(row[0])
+    report = ImportReport(import_id=import_id, filename=Path(filename).name, format=fmt)
+    taxonomy = taxonomy_of(svc)
+    locator = svc.locator()
+    defaults = Defaults(crs=system, source=source,
+                        reporter_id=reporter_id or f"import:{source}", id_prefix=sha[:16],
+                        future_tolerance=svc.settings.events.future_tolerance)
+    size = svc.settings.events.import_batch_rows
+    text = _text_stream(stream, encoding)
+    bad_rows: list[Rejection] = []
+    batches = (_csv_batches(text, size, report, bad_rows) if fmt == "csv"
+               else _json_batches(text, fmt, size, report, bad_rows))
+    try:
+        for batch in batches:
+            prepared = prepare(batch, taxonomy=taxonomy, locator=locator, defaults=defaults)
+            report.rows_read = max(report.rows_read, int(batch["row_number"].iloc[-1]))
+            pre, bad_rows[:] = list(bad_rows), []
+            _store_batch(svc, import_id, prepared, report, pre)
+            if progress:
+                progress(report.rows_read)
+        if bad_rows:
+            _store_batch(svc, import_id, Prepared(rows=pd.DataFrame()), report, bad_rows)
+    except UnicodeDecodeError as exc:
+        _finish(svc, report, "failed", f"not {encoding}: {exc.reason}")
+        raise InvalidInput(f"The file is not valid {encoding} text (byte {exc.start}).",
+                           hint=_ENCODING_HINT, field="encoding") from None
+    except InvalidInput as exc:
+        _finish(svc, report, "failed", exc.message)
+        raise
+    finally:
+        text.detach()
+    report.rejections.sort(key=lambda r: r.row_number)
+    report.seconds = time.monotonic() - started
+    _finish(svc, report, "finished", None)
+    return report
+
+
+def _finish(svc: Gridsvc, report: ImportReport, status: str, message: str | None) -> None:
+    svc.db.cursor_fetchall(query("import_job_finish"), {
+        "id": report.import_id, "status": status, "message": message,
+        "rows_read": report.rows_read, "stored": report.stored,
+        "already_stored": report.already_stored, "rejected": report.rejected})
+
+
+def import_job(svc: Gridsvc, import_id: int) -> dict[str, Any]:
+    rows = svc.db.cursor_fetchall(query("import_job_get"), {"id": import_id})
+    if not rows:
+        raise NotFound(f"No import {import_id}.", field="import_id")
+    keys = ("import_id", "filename", "format", "source", "crs", "status", "rows_read",
+            "stored", "already_stored", "rejected", "message", "started_at", "finished_at")
+    job = dict(zip(keys, rows[0], strict=True))
+    for key in ("started_at", "finished_at"):
+        job[key] = job[key].isoformat() if job[key] else None
+    return job
+
+
+def rejections_csv(svc: Gridsvc, import_id: int) -> str:
+    """The rejected rows of an import as CSV (UTF-8 with BOM, so Excel shows Chinese)."""
+    import_job(svc, import_id)
+    rows = svc.db.cursor_fetchall(query("import_rejections"), {"id": import_id})
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("row_number", "field", "reason", "value"))
+    writer.writerows(rows)
+    return out.getvalue()

@@ -1,0 +1,257 @@
+"""Events in PostGIS: create one (idempotent), read one, list with filters, nearby duplicates.
+
+Every write keeps ``event_daily`` exact in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from psycopg2 import sql
+
+from gridsvc.errors import DuplicateConflict, InvalidInput, NotFound, OutsideAllGrids
+from gridsvc.events.rows import Defaults, prepare
+from gridsvc.events.taxonomy import Taxonomy
+from gridsvc.service import Gridsvc
+from gridsvc.sql import query
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+_COLUMNS = (
+    "id", "client_event_id", "reporter_id", "category", "title", "description",
+    "occurred_at", "reported_at", "received_at", "source", "urgency", "status", "lon_wgs84",
+    "lat_wgs84", "lon_sent", "lat_sent", "crs_sent", "accuracy_m", "address", "media",
+    "attributes", "grid_version_id", "community_code", "street_code", "sector_code",
+    "district_code", "grid_code", "snapped", "near_boundary", "row_version", "import_id",
+)
+
+
+def _local(ts: datetime | None) -> str | None:
+    return ts.astimezone(SHANGHAI).isoformat() if ts is not None else None
+
+
+def event_dict(row: Sequence[Any]) -> dict[str, Any]:
+    """An event row (columns of ``event_select.sql``) as the API shows it; times in
+    Asia/Shanghai."""
+    r = dict(zip(_COLUMNS, row, strict=True))
+    return {
+        "id": r["id"],
+        "client_event_id": r["client_event_id"],
+        "reporter_id": r["reporter_id"],
+        "category": r["category"],
+        "title": r["title"],
+        "description": r["description"],
+        "occurred_at": _local(r["occurred_at"]),
+        "reported_at": _local(r["reported_at"]),
+        "received_at": _local(r["received_at"]),
+        "source": r["source"],
+        "urgency": r["urgency"],
+        "status": r["status"],
+        "location": {
+            "lon_wgs84": r["lon_wgs84"],
+            "lat_wgs84": r["lat_wgs84"],
+            "sent": {"lon": r["lon_sent"], "lat": r["lat_sent"], "crs": r["crs_sent"]},
+            "accuracy_m": r["accuracy_m"],
+            "address": r["address"],
+        },
+        "media": r["media"],
+        "attributes": r["attributes"],
+        "grid": {
+            "version_id": r["grid_version_id"],
+            "community_code": r["community_code"],
+            "street_code": r["street_code"],
+            "sector_code": r["sector_code"],
+            "district_code": r["district_code"],
+            "grid_code": r["grid_code"],
+            "snapped": r["snapped"],
+            "near_boundary": r["near_boundary"],
+        },
+        "row_version": r["row_version"],
+    }
+
+
+@dataclass
+class CreateResult:
+    event: dict[str, Any]
+    created: bool
+    possible_duplicates: list[dict[str, Any]] = field(default_factory=list)
+
+
+def taxonomy_of(svc: Gridsvc) -> Taxonomy:
+    from gridsvc.events.taxonomy import read_taxonomy
+
+    with svc.db.connection() as conn:
+        return read_taxonomy(conn)
+
+
+def create_event(svc: Gridsvc, report: Mapping[str, Any], *,
+                 taxonomy: Taxonomy | None = None) -> CreateResult:
+    """Store one report (a mapping with the columns of :data:`rows.INPUT_COLUMNS`).
+
+    A replay of the same ``client_event_id`` by the same reporter with the same content
+    returns the stored event (``created`` False) and stores nothing; different content under
+    that id raises :class:`DuplicateConflict`. A rejected report raises
+    :class:`InvalidInput` naming the field, and stores nothing.
+    """
+    taxonomy = taxonomy or taxonomy_of(svc)
+    frame = pd.DataFrame([{**report, "row_number": 1}])
+    prepared = prepare(frame, taxonomy=taxonomy, locator=svc.locator(),
+                       defaults=Defaults(future_tolerance=svc.settings.events.future_tolerance))
+    if prepared.rejections:
+        rejection = prepared.rejections[0]
+        if rejection.field in ("lon", "lat") and all(
+                isinstance(report.get(k), int | float) for k in ("lon", "lat")):
+            # the single-point path has the richer message (swap detection, nearest grid)
+            try:
+                svc.locate(float(report["lon"]), float(report["lat"]),
+                           crs=str(report.get("crs") or "wgs84"))
+            except OutsideAllGrids as exc:
+                raise InvalidInput(exc.message, hint=exc.hint, field="lon",
+                                   **exc.details) from None
+        raise InvalidInput(rejection.reason, field=rejection.field,
+                           hint=rejection.hint or "Fix this field and send the report again.",
+                           value=rejection.value)
+    row = prepared.rows.iloc[0]
+    params = {str(k): _py(v) for k, v in row.items()}
+    with svc.db.connection() as conn, conn.cursor() as cur:
+        cur.execute(query("event_insert_one"), params)
+        inserted = cur.fetchone()
+        if inserted is None:
+            cur.execute(query("event_by_key"), params)
+            existing = cur.fetchone()
+            assert existing is not None
+            event_id, digest = existing
+            if digest != params["content_sha256"]:
+                raise DuplicateConflict(
+                    f"client_event_id '{params['client_event_id']}' of reporter "
+                    f"'{params['reporter_id']}' was already used for event {event_id} with "
+                    "different content.",
+                    hint="Use a new client_event_id for a new report; resend the original "
+                    "unchanged to get the stored event.",
+                    field="client_event_id", event_id=event_id,
+                )
+            created = False
+        else:
+            event_id = inserted[0]
+            created = True
+            cur.execute(query("event_daily_add"), {**params, "status": "reported"})
+    event = get_event(svc, int(event_id))
+    category = taxonomy.get(event["category"])
+    nearby = possible_duplicates(svc, event, radius_m=category.dedupe_radius_m,
+                                 window_h=category.dedupe_window_h)
+    return CreateResult(event=event, created=created, possible_duplicates=nearby)
+
+
+def _py(value: Any) -> Any:
+    """numpy/pandas scalars → plain Python for psycopg2."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value).tz_localize("UTC").to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def get_event(svc: Gridsvc, event_id: int) -> dict[str, Any]:
+    stmt = query("event_select") + " WHERE e.id = %(id)s"
+    rows = svc.db.cursor_fetchall(stmt, {"id": event_id})
+    if not rows:
+        raise NotFound(f"No event {event_id}.", field="id")
+    return event_dict(rows[0])
+
+
+def possible_duplicates(svc: Gridsvc, event: Mapping[str, Any], *, radius_m: float,
+                        window_h: float) -> list[dict[str, Any]]:
+    """Open events of the same category within ``radius_m`` metres and ``window_h`` hours."""
+    rows = svc.db.cursor_fetchall(query("event_nearby"), {
+        "lon_wgs84": event["location"]["lon_wgs84"], "lat_wgs84": event["location"]["lat_wgs84"],
+        "category": event["category"], "exclude_id": event["id"],
+        "occurred_at": event["occurred_at"], "window_h": window_h, "radius_m": radius_m,
+    })
+    return [{"id": r[0], "title": r[1], "status": r[2], "occurred_at": _local(r[3]),
+             "distance_m": round(float(r[4]), 1)} for r in rows]
+
+
+# --- listing -----------------------------------------------------------------------------------
+
+CODE_LEVEL_BY_LENGTH = {6: "district_code", 9: "street_code", 12: "community_code",
+                        15: "grid_code"}
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Filters of ``GET /v1/events``; every field optional. Times are timezone-aware."""
+
+    bbox: tuple[float, float, float, float] | None = None  # WGS-84 lon/lat min/max
+    grid: str | None = None
+    categories: tuple[str, ...] | None = None
+    status: tuple[str, ...] | None = None
+    urgency: tuple[str, ...] | None = None
+    source: tuple[str, ...] | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+    after_id: int | None = None
+    limit: int = 100
+
+
+def _grid_condition(code: str, city_codes: set[str]) -> sql.Composable | None:
+    """The condition selecting events in unit ``code`` (value bound as %(grid)s)."""
+    if code in city_codes:
+        return None
+    if code.startswith("S"):
+        return sql.SQL("e.sector_code = %(grid)s")
+    column = CODE_LEVEL_BY_LENGTH.get(len(code))
+    if column is None or not code.isdigit():
+        raise InvalidInput(f"'{code}' is not a grid code.",
+                           hint="Use a district (6 digits), street (9), community (12) or grid "
+                           "(15) code, or a sector code such as S320102.", field="grid")
+    return sql.SQL("e.{} = %(grid)s").format(sql.Identifier(column))
+
+
+def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of events, newest id first, and the cursor for the next page (or None)."""
+    conditions: list[sql.Composable] = []
+    params: dict[str, Any] = {}
+    if flt.bbox is not None:
+        conditions.append(sql.SQL(
+            "e.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)"))
+        params.update(x0=flt.bbox[0], y0=flt.bbox[1], x1=flt.bbox[2], y1=flt.bbox[3])
+    if flt.grid:
+        cond = _grid_condition(flt.grid, {"320100"})
+        if cond is not None:
+            conditions.append(cond)
+            params["grid"] = flt.grid
+    for column, values in (("category", flt.categories), ("status", flt.status),
+                           ("urgency", flt.urgency), ("source", flt.source)):
+        if values:
+            conditions.append(sql.SQL("e.{} = ANY(%({})s)").format(
+                sql.Identifier(column), sql.SQL(column)))
+            params[column] = list(values)
+    if flt.occurred_from is not None:
+        conditions.append(sql.SQL("e.occurred_at >= %(occurred_from)s"))
+        params["occurred_from"] = flt.occurred_from
+    if flt.occurred_to is not None:
+        conditions.append(sql.SQL("e.occurred_at < %(occurred_to)s"))
+        params["occurred_to"] = flt.occurred_to
+    if flt.after_id is not None:
+        conditions.append(sql.SQL("e.id < %(after_id)s"))
+        params["after_id"] = flt.after_id
+    where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
+    stmt = sql.SQL(query("event_select")) + where + sql.SQL(" ORDER BY e.id DESC LIMIT %(lim)s")
+    params["lim"] = flt.limit + 1
+    with svc.db.connection() as conn, conn.cursor() as cur:
+        cur.execute(stmt, params)
+        rows = cur.fetchall()
+    events = [event_dict(r) for r in rows[: flt.limit]]
+    cursor = events[-1]["id"] if len(rows) > flt.limit else None
+    return events, cursor

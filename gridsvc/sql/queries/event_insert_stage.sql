@@ -1,0 +1,27 @@
+-- Store the staged rows and count them in the rollup, in the caller's transaction.
+WITH ins AS (
+    INSERT INTO event (reporter_id, client_event_id, content_sha256, category, title,
+                       description, occurred_at, reported_at, source, urgency, geom, lon_sent,
+                       lat_sent, crs_sent, accuracy_m, address, media, attributes,
+                       grid_version_id, community_code, street_code, sector_code,
+                       district_code, grid_code, snapped, near_boundary, import_id)
+    SELECT reporter_id, client_event_id, content_sha256, category, title,
+           coalesce(description, ''),
+           occurred_at, reported_at, source, urgency,
+           ST_SetSRID(ST_MakePoint(lon_wgs84, lat_wgs84), 4326), lon_sent, lat_sent,
+           crs_sent, accuracy_m, address, media, attributes, grid_version_id,
+           community_code, street_code, sector_code, district_code, grid_code, snapped,
+           near_boundary, %(import_id)s
+    FROM event_stage
+    WHERE row_number <> ALL (%(skip_rows)s::bigint[])
+    ON CONFLICT ON CONSTRAINT event_idempotency DO NOTHING
+    RETURNING community_code, category, status, occurred_at
+), roll AS (
+    INSERT INTO event_daily AS d (community_code, category, status, day, n)
+    SELECT coalesce(community_code, ''), category, status,
+           (occurred_at AT TIME ZONE 'Asia/Shanghai')::date, count(*)
+    FROM ins
+    GROUP BY 1, 2, 3, 4
+    ON CONFLICT (community_code, category, status, day) DO UPDATE SET n = d.n + excluded.n
+)
+SELECT count(*) FROM ins

@@ -1,0 +1,8 @@
+-- The columns every event read returns (followed by a WHERE clause built from fixed parts).
+SELECT e.id, e.client_event_id, e.reporter_id, e.category, e.title, e.description,
+       e.occurred_at, e.reported_at, e.received_at, e.source, e.urgency, e.status,
+       ST_X(e.geom) AS lon_wgs84, ST_Y(e.geom) AS lat_wgs84, e.lon_sent, e.lat_sent,
+       e.crs_sent, e.accuracy_m, e.address, e.media, e.attributes, e.grid_version_id,
+       e.community_code, e.street_code, e.sector_code, e.district_code, e.grid_code,
+       e.snapped, e.near_boundary, e.row_version, e.import_id
+FROM event AS e

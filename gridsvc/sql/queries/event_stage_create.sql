@@ -1,0 +1,10 @@
+-- A batch of checked rows, COPYed in before one INSERT … SELECT (dropped at commit).
+CREATE TEMP TABLE event_stage (
+    row_number bigint, reporter_id text, client_event_id text, content_sha256 text,
+    category text, title text, description text, occurred_at timestamptz,
+    reported_at timestamptz, source text, urgency text, lon_wgs84 double precision,
+    lat_wgs84 double precision, lon_sent double precision, lat_sent double precision,
+    crs_sent text, accuracy_m real, address text, media jsonb, attributes jsonb,
+    grid_version_id integer, community_code text, street_code text, sector_code text,
+    district_code text, grid_code text, snapped boolean, near_boundary boolean
+) ON COMMIT DROP

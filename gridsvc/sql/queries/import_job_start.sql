@@ -1,0 +1,3 @@
+INSERT INTO import_job (file_sha256, filename, format, source, crs)
+VALUES (%(sha)s, %(filename)s, %(format)s, %(source)s, %(crs)s)
+RETURNING id
