@@ -40,8 +40,12 @@ async def _gridsvc_error(request: Request, exc: Exception) -> JSONResponse:
     status = status_for(exc)
     body = exc.to_dict()
     if status >= 500:
-        log.error("request %s failed: %s %s", request.state.request_id, type(exc).__name__,
-                  exc.details.get("cause", exc.message))
+        log.error(
+            "request %s failed: %s %s",
+            request.state.request_id,
+            type(exc).__name__,
+            exc.details.get("cause", exc.message),
+        )
         body.pop("details", None)
     headers = {"Retry-After": "5"} if status == 503 else None
     return JSONResponse(body, status_code=status, headers=headers)
@@ -74,8 +78,11 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("request %s failed", getattr(request.state, "request_id", "?"))
     return JSONResponse(
-        {"error": "InternalError", "message": "Something went wrong on the server.",
-         "hint": f"Report request id {getattr(request.state, 'request_id', '?')}."},
+        {
+            "error": "InternalError",
+            "message": "Something went wrong on the server.",
+            "hint": f"Report request id {getattr(request.state, 'request_id', '?')}.",
+        },
         status_code=500,
     )
 

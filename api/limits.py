@@ -16,13 +16,19 @@ def install(app: FastAPI, settings: EventSettings) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         length = request.headers.get("content-length")
-        limit = (settings.max_upload_bytes if request.url.path.startswith("/v1/imports")
-                 else settings.max_body_bytes)
+        limit = (
+            settings.max_upload_bytes
+            if request.url.path.startswith("/v1/imports")
+            else settings.max_body_bytes
+        )
         if length is not None and length.isdigit() and int(length) > limit:
             return JSONResponse(
-                {"error": "PayloadTooLarge",
-                 "message": f"The request body has {int(length):,} bytes; at most {limit:,} "
-                 "are accepted here.",
-                 "hint": "Send less per request (split batches or files)."},
-                status_code=413)
+                {
+                    "error": "PayloadTooLarge",
+                    "message": f"The request body has {int(length):,} bytes; at most {limit:,} "
+                    "are accepted here.",
+                    "hint": "Send less per request (split batches or files).",
+                },
+                status_code=413,
+            )
         return await call_next(request)

@@ -59,9 +59,19 @@ def install(app: FastAPI) -> None:
             ms = (time.perf_counter() - started) * 1000
             # the path only: query strings may carry coordinates of a person's report
             log.info(
-                "%s %s %d %.1fms id=%s", request.method, request.url.path, status, ms,
+                "%s %s %d %.1fms id=%s",
+                request.method,
+                request.url.path,
+                status,
+                ms,
                 request_id,
-                extra={"fields": {"request_id": request_id, "method": request.method,
-                                  "path": request.url.path, "status": status,
-                                  "duration_ms": round(ms, 1)}},
+                extra={
+                    "fields": {
+                        "request_id": request_id,
+                        "method": request.method,
+                        "path": request.url.path,
+                        "status": status,
+                        "duration_ms": round(ms, 1),
+                    }
+                },
             )

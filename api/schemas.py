@@ -53,9 +53,7 @@ class LocateOut(LocationOut):
 
 class LocateBatchIn(BaseModel):
     crs: str = Field(default="wgs84", description="wgs84, cgcs2000, gcj02 or bd09")
-    points: list[tuple[float, float]] = Field(
-        description="[lon, lat] pairs in `crs`", min_length=1
-    )
+    points: list[tuple[float, float]] = Field(description="[lon, lat] pairs in `crs`", min_length=1)
 
 
 class LocateBatchOut(BaseModel):
@@ -86,34 +84,40 @@ class EventIn(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    client_event_id: str = Field(min_length=1, max_length=100,
-                                 description="set by the app, unique per reporter: a retry "
-                                 "with the same id is stored once")
+    client_event_id: str = Field(
+        min_length=1,
+        max_length=100,
+        description="set by the app, unique per reporter: a retry with the same id is stored once",
+    )
     reporter_id: str = Field(min_length=1, max_length=100)
     category: str = Field(description="a leaf code of GET /v1/categories, e.g. hazard.fire")
     title: str = Field(default="", max_length=200)
     description: str = Field(default="", max_length=5000)
-    occurred_at: str = Field(description="ISO 8601 with a UTC offset, e.g. "
-                             "2026-11-28T09:30:00+08:00")
+    occurred_at: str = Field(
+        description="ISO 8601 with a UTC offset, e.g. 2026-11-28T09:30:00+08:00"
+    )
     reported_at: str | None = Field(default=None, description="ISO 8601; default: now")
     lon: float = Field(allow_inf_nan=False, description="longitude in `crs`")
     lat: float = Field(allow_inf_nan=False, description="latitude in `crs`")
     crs: str = Field(default="wgs84", description="wgs84, cgcs2000, gcj02 or bd09")
     accuracy_m: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     source: str = "grid_worker"
-    urgency: str | None = Field(default=None, description="normal, urgent or critical; "
-                                "default: the category's")
+    urgency: str | None = Field(
+        default=None, description="normal, urgent or critical; default: the category's"
+    )
     address: str | None = Field(default=None, max_length=500)
     media: list[str] = Field(default_factory=list, max_length=20)
-    attributes: dict[str, Any] = Field(default_factory=dict,
-                                       description="the category's extra fields")
+    attributes: dict[str, Any] = Field(
+        default_factory=dict, description="the category's extra fields"
+    )
 
 
 class EventCreatedOut(BaseModel):
     created: bool = Field(description="false when this was a replay of a stored report")
     event: dict[str, Any]
     possible_duplicates: list[dict[str, Any]] = Field(
-        description="open events of the same category nearby in space and time")
+        description="open events of the same category nearby in space and time"
+    )
 
 
 class ImportOut(BaseModel):

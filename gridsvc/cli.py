@@ -31,19 +31,26 @@ class _Group(TyperGroup):
 err = Console(stderr=True)
 out = Console()
 
-app = typer.Typer(help="gridsvc: grid-based social governance over PostGIS.", cls=_Group,
-                  no_args_is_help=True, pretty_exceptions_enable=False)
-db_app = typer.Typer(help="The database: a local PostGIS managed by gridsvc, or "
-                     "GRIDSVC_DATABASE_URL.", no_args_is_help=True)
-grids_app = typer.Typer(help="Grid versions: load, import, validate, activate, reassign.",
-                        no_args_is_help=True)
-events_app = typer.Typer(help="Event reports: bulk import, synthetic data.",
-                         no_args_is_help=True)
+app = typer.Typer(
+    help="gridsvc: grid-based social governance over PostGIS.",
+    cls=_Group,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(
+    help="The database: a local PostGIS managed by gridsvc, or GRIDSVC_DATABASE_URL.",
+    no_args_is_help=True,
+)
+grids_app = typer.Typer(
+    help="Grid versions: load, import, validate, activate, reassign.", no_args_is_help=True
+)
+events_app = typer.Typer(help="Event reports: bulk import, synthetic data.", no_args_is_help=True)
 categories_app = typer.Typer(help="The event taxonomy.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(grids_app, name="grids")
 app.add_typer(events_app, name="events")
 app.add_typer(categories_app, name="categories")
+
 
 def _settings() -> Settings:
     return load_settings()
@@ -174,8 +181,13 @@ def serve(
         settings.server.port = port
     base = f"http://{settings.server.host}:{settings.server.port}"
     err.print(f"gridsvc API on {base}  (health: {base}/health, docs: {base}/docs)")
-    uvicorn.run(create_app(settings), host=settings.server.host, port=settings.server.port,
-                access_log=False, log_level="warning")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.server.host,
+        port=settings.server.port,
+        access_log=False,
+        log_level="warning",
+    )
 
 
 register_grid_commands(grids_app, app)
@@ -185,5 +197,3 @@ register_event_commands(events_app, categories_app, app)
 def main() -> None:
     """The console entry point."""
     app()
-
-

@@ -115,8 +115,10 @@ class Gridsvc:
         if not swapped.found:
             return None
         unit = swapped.units[0]
-        return (f"lon and lat look swapped: ({lat}, {lon}) falls in {unit.name} ({unit.code}). "
-                "Send lon first.")
+        return (
+            f"lon and lat look swapped: ({lat}, {lon}) falls in {unit.name} ({unit.code}). "
+            "Send lon first."
+        )
 
     def locate(self, lon: float, lat: float, *, crs: str | crs_mod.Crs = "wgs84") -> Location:
         """Locate one point; raises :class:`OutsideAllGrids` naming the nearest grid."""
@@ -131,11 +133,11 @@ class Gridsvc:
         if found.found:
             return found
         hint = self._swap_hint(lon, lat, system) or (
-            "Check the coordinate system (crs=wgs84|cgcs2000|gcj02|bd09) and the position.")
+            "Check the coordinate system (crs=wgs84|cgcs2000|gcj02|bd09) and the position."
+        )
         nearest = found.nearest
         where = (
-            f"The nearest grid is {nearest.name} ({nearest.code}), "
-            f"{found.distance_m:,.0f} m away"
+            f"The nearest grid is {nearest.name} ({nearest.code}), {found.distance_m:,.0f} m away"
             if nearest
             else "No grid is loaded"
         )

@@ -17,16 +17,25 @@ from gridsvc.events.rows import SOURCES, URGENCIES
 router = APIRouter(tags=["events"])
 
 
-@router.post("/events", response_model=EventCreatedOut, status_code=201,
-             responses={200: {"model": EventCreatedOut, "description": "a replay: the "
-                              "report was stored before; nothing new was stored"},
-                        409: {"description": "the client_event_id was used for other content"},
-                        400: {"description": "a field is wrong; the body names it"}})
+@router.post(
+    "/events",
+    response_model=EventCreatedOut,
+    status_code=201,
+    responses={
+        200: {
+            "model": EventCreatedOut,
+            "description": "a replay: the report was stored before; nothing new was stored",
+        },
+        409: {"description": "the client_event_id was used for other content"},
+        400: {"description": "a field is wrong; the body names it"},
+    },
+)
 def create_event(svc: Service, body: EventIn) -> JSONResponse:
     """Store one report, assigned to its grids in the same transaction."""
     result = store.create_event(svc, body.model_dump())
-    payload = EventCreatedOut(created=result.created, event=result.event,
-                              possible_duplicates=result.possible_duplicates)
+    payload = EventCreatedOut(
+        created=result.created, event=result.event, possible_duplicates=result.possible_duplicates
+    )
     return JSONResponse(payload.model_dump(), status_code=201 if result.created else 200)
 
 
@@ -42,38 +51,47 @@ def _time(value: str | None, name: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{name} '{value}' is not an ISO 8601 time.", field=name,
-                           hint="e.g. 2026-11-01T00:00:00+08:00") from None
+        raise InvalidInput(
+            f"{name} '{value}' is not an ISO 8601 time.",
+            field=name,
+            hint="e.g. 2026-11-01T00:00:00+08:00",
+        ) from None
     if parsed.tzinfo is None:
-        raise InvalidInput(f"{name} '{value}' has no time zone.", field=name,
-                           hint="Add an offset, e.g. +08:00 for Beijing time.")
+        raise InvalidInput(
+            f"{name} '{value}' has no time zone.",
+            field=name,
+            hint="Add an offset, e.g. +08:00 for Beijing time.",
+        )
     return parsed
 
 
 def _check_choice(values: tuple[str, ...] | None, allowed: tuple[str, ...], name: str) -> None:
     for v in values or ():
         if v not in allowed:
-            raise InvalidInput(f"Unknown {name} '{v}'.", hint=f"Use {', '.join(allowed)}.",
-                               field=name)
+            raise InvalidInput(
+                f"Unknown {name} '{v}'.", hint=f"Use {', '.join(allowed)}.", field=name
+            )
 
 
-@router.get("/events", responses={200: {"content": {"application/geo+json": {},
-                                                     "text/csv": {}}}})
+@router.get("/events", responses={200: {"content": {"application/geo+json": {}, "text/csv": {}}}})
 def list_events(
     svc: Service,
-    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (WGS-84)")]
-    = None,
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (WGS-84)")] = None,
     grid: Annotated[str | None, Query(description="a grid code at any level")] = None,
-    category: Annotated[str | None, Query(description="codes, comma-separated; a group "
-                                          "code (e.g. hazard) includes its categories")] = None,
+    category: Annotated[
+        str | None,
+        Query(
+            description="codes, comma-separated; a group code (e.g. hazard) includes its categories"
+        ),
+    ] = None,
     status: Annotated[str | None, Query()] = None,
     urgency: Annotated[str | None, Query()] = None,
     source: Annotated[str | None, Query()] = None,
-    occurred_from: Annotated[str | None, Query(alias="from",
-                                               description="ISO 8601 with offset")] = None,
+    occurred_from: Annotated[
+        str | None, Query(alias="from", description="ISO 8601 with offset")
+    ] = None,
     occurred_to: Annotated[str | None, Query(alias="to")] = None,
-    after: Annotated[int | None, Query(description="cursor: the `next` of the last page")]
-    = None,
+    after: Annotated[int | None, Query(description="cursor: the `next` of the last page")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     format: Annotated[str, Query(pattern="^(geojson|csv)$")] = "geojson",
 ) -> Response:
@@ -85,8 +103,11 @@ def list_events(
         except ValueError:
             parts = ()
         if len(parts) != 4:
-            raise InvalidInput(f"bbox '{bbox}' must be four numbers.", field="bbox",
-                               hint="minlon,minlat,maxlon,maxlat, e.g. 118.7,32.0,118.9,32.1")
+            raise InvalidInput(
+                f"bbox '{bbox}' must be four numbers.",
+                field="bbox",
+                hint="minlon,minlat,maxlon,maxlat, e.g. 118.7,32.0,118.9,32.1",
+            )
         box = (parts[0], parts[1], parts[2], parts[3])
     categories = _csv_list(category)
     if categories:
@@ -99,14 +120,24 @@ def list_events(
     _check_choice(urgencies, URGENCIES, "urgency")
     _check_choice(sources, SOURCES, "source")
     flt = store.EventFilter(
-        bbox=box, grid=grid, categories=categories, status=_csv_list(status),
-        urgency=urgencies, source=sources,
-        occurred_from=_time(occurred_from, "from"), occurred_to=_time(occurred_to, "to"),
-        after_id=after, limit=limit)
+        bbox=box,
+        grid=grid,
+        categories=categories,
+        status=_csv_list(status),
+        urgency=urgencies,
+        source=sources,
+        occurred_from=_time(occurred_from, "from"),
+        occurred_to=_time(occurred_to, "to"),
+        after_id=after,
+        limit=limit,
+    )
     events, cursor = store.list_events(svc, flt)
     if format == "csv":
-        return Response(_events_csv(events), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="events.csv"'})
+        return Response(
+            _events_csv(events),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="events.csv"'},
+        )
     body = {
         "type": "FeatureCollection",
         "features": [_feature(e) for e in events],
@@ -118,15 +149,35 @@ def list_events(
 def _feature(event: dict[str, Any]) -> dict[str, Any]:
     loc = event["location"]
     props = {k: v for k, v in event.items() if k != "id"}
-    return {"type": "Feature", "id": event["id"],
-            "geometry": {"type": "Point", "coordinates": [loc["lon_wgs84"], loc["lat_wgs84"]]},
-            "properties": props}
+    return {
+        "type": "Feature",
+        "id": event["id"],
+        "geometry": {"type": "Point", "coordinates": [loc["lon_wgs84"], loc["lat_wgs84"]]},
+        "properties": props,
+    }
 
 
-CSV_COLUMNS = ("id", "client_event_id", "reporter_id", "category", "title", "occurred_at",
-               "reported_at", "source", "urgency", "status", "lon_wgs84", "lat_wgs84",
-               "community_code", "street_code", "sector_code", "district_code", "snapped",
-               "near_boundary", "address")
+CSV_COLUMNS = (
+    "id",
+    "client_event_id",
+    "reporter_id",
+    "category",
+    "title",
+    "occurred_at",
+    "reported_at",
+    "source",
+    "urgency",
+    "status",
+    "lon_wgs84",
+    "lat_wgs84",
+    "community_code",
+    "street_code",
+    "sector_code",
+    "district_code",
+    "snapped",
+    "near_boundary",
+    "address",
+)
 
 
 def _events_csv(events: list[dict[str, Any]]) -> str:
@@ -150,8 +201,11 @@ def nearby(svc: Service, event_id: int) -> dict[str, Any]:
     """Open events of the same category within its radius and time window."""
     event = store.get_event(svc, event_id)
     category = store.taxonomy_of(svc).get(event["category"])
-    return {"event_id": event_id, "radius_m": category.dedupe_radius_m,
-            "window_h": category.dedupe_window_h,
-            "possible_duplicates": store.possible_duplicates(
-                svc, event, radius_m=category.dedupe_radius_m,
-                window_h=category.dedupe_window_h)}
+    return {
+        "event_id": event_id,
+        "radius_m": category.dedupe_radius_m,
+        "window_h": category.dedupe_window_h,
+        "possible_duplicates": store.possible_duplicates(
+            svc, event, radius_m=category.dedupe_radius_m, window_h=category.dedupe_window_h
+        ),
+    }

@@ -14,16 +14,17 @@ router = APIRouter(tags=["grids"])
 @router.get("/grids")
 def grid_units(
     svc: Service,
-    level: Annotated[str, Query(description="city, district, sector, street, community or grid")]
-    = "community",
+    level: Annotated[
+        str, Query(description="city, district, sector, street, community or grid")
+    ] = "community",
     geometry: Annotated[bool, Query(description="false leaves geometry out")] = True,
-    simplify_m: Annotated[float, Query(ge=0, le=5000, description="simplify tolerance, m")]
-    = 0.0,
+    simplify_m: Annotated[float, Query(ge=0, le=5000, description="simplify tolerance, m")] = 0.0,
 ) -> dict[str, Any]:
     """One level of the active grid version as a GeoJSON FeatureCollection."""
     version = store.active_version(svc.db)
-    return store.unit_features(svc.db, version, level, with_geometry=geometry,
-                               simplify_m=simplify_m)
+    return store.unit_features(
+        svc.db, version, level, with_geometry=geometry, simplify_m=simplify_m
+    )
 
 
 @router.get("/grids/versions", response_model=list[GridVersionOut])

@@ -11,8 +11,11 @@ from gridsvc.grids import store
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=HealthOut,
-            responses={503: {"model": HealthOut, "description": "database unreachable"}})
+@router.get(
+    "/health",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "database unreachable"}},
+)
 def health(svc: Service) -> JSONResponse | HealthOut:
     """Whether the service and its database work, with versions and grid units loaded."""
     try:
@@ -22,17 +25,23 @@ def health(svc: Service) -> JSONResponse | HealthOut:
         counts = store.level_counts(svc.db)
         try:
             version: GridVersionOut | None = GridVersionOut.model_validate(
-                store.active_version(svc.db).to_dict())
+                store.active_version(svc.db).to_dict()
+            )
         except NoActiveGridVersion:
             version = None
     except DatabaseUnavailable as exc:
         body = HealthOut(
-            status="unavailable", database="unreachable",
+            status="unavailable",
+            database="unreachable",
             message=f"{exc.message} {exc.hint or ''}".strip(),
         )
         return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})
     pg, postgis = rows[0]
     return HealthOut(
-        status="ok", database="ok", postgresql=pg, postgis=postgis,
-        grid_version=version, grid_units=counts,
+        status="ok",
+        database="ok",
+        postgresql=pg,
+        postgis=postgis,
+        grid_version=version,
+        grid_units=counts,
     )

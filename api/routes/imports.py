@@ -17,8 +17,9 @@ router = APIRouter(tags=["imports"])
 def create_import(
     svc: Service,
     file: Annotated[UploadFile, File(description="CSV, GeoJSON or NDJSON of reports")],
-    format: Annotated[str | None, Form(description="csv, geojson or ndjson; default: by "
-                                       "file name")] = None,
+    format: Annotated[
+        str | None, Form(description="csv, geojson or ndjson; default: by file name")
+    ] = None,
     crs: Annotated[str, Form(description="CRS of rows without a crs column")] = "wgs84",
     source: Annotated[str, Form()] = "import",
     encoding: Annotated[str, Form()] = "utf-8",
@@ -27,11 +28,20 @@ def create_import(
     its row number. Sending the same file again stores nothing twice."""
     limit = svc.settings.events.max_upload_bytes
     if file.size is not None and file.size > limit:
-        raise PayloadTooLarge(f"The file has {file.size:,} bytes; at most {limit:,} are "
-                              "accepted.", hint="Split the file.", field="file")
+        raise PayloadTooLarge(
+            f"The file has {file.size:,} bytes; at most {limit:,} are accepted.",
+            hint="Split the file.",
+            field="file",
+        )
     report = importer.import_events(
-        svc, file.file, filename=file.filename or "upload.csv", fmt=format, crs=crs,
-        source=source, encoding=encoding)
+        svc,
+        file.file,
+        filename=file.filename or "upload.csv",
+        fmt=format,
+        crs=crs,
+        source=source,
+        encoding=encoding,
+    )
     return report.to_dict()
 
 
@@ -40,11 +50,17 @@ def get_import(svc: Service, import_id: int) -> dict[str, Any]:
     return importer.import_job(svc, import_id)
 
 
-@router.get("/imports/{import_id}/rejections", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}}})
+@router.get(
+    "/imports/{import_id}/rejections",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
 def import_rejections(svc: Service, import_id: int) -> Response:
     """The rejected rows with row number, field and reason, as CSV for Excel."""
-    return Response(importer.rejections_csv(svc, import_id),
-                    media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="import-{import_id}-rejections.csv"'})
+    return Response(
+        importer.rejections_csv(svc, import_id),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="import-{import_id}-rejections.csv"'
+        },
+    )

@@ -10,12 +10,16 @@ from gridsvc.errors import InvalidInput
 
 router = APIRouter(tags=["locate"])
 
-CRS_DOC = "coordinate system of lon/lat: wgs84 (default), cgcs2000, gcj02 (Amap, Tencent), " \
-    "bd09 (Baidu)"
+CRS_DOC = (
+    "coordinate system of lon/lat: wgs84 (default), cgcs2000, gcj02 (Amap, Tencent), bd09 (Baidu)"
+)
 
 
-@router.get("/locate", response_model=LocateOut,
-            responses={404: {"description": "outside every grid; names the nearest"}})
+@router.get(
+    "/locate",
+    response_model=LocateOut,
+    responses={404: {"description": "outside every grid; names the nearest"}},
+)
 def locate(
     svc: Service,
     lon: Annotated[float, Query(description="longitude in `crs`, decimal degrees")],

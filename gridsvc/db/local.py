@@ -90,8 +90,9 @@ def find_binaries(bindir: Path | None = None) -> PgBinaries:
             major = int(out.split()[-1].split(".")[0])
             return PgBinaries(folder, major)
     where = str(bindir) if bindir else "/usr/lib/postgresql/*/bin or PATH"
-    raise SetupError(f"PostgreSQL server programs (initdb, pg_ctl) not found in {where}.",
-                     hint=INSTALL_HINT)
+    raise SetupError(
+        f"PostgreSQL server programs (initdb, pg_ctl) not found in {where}.", hint=INSTALL_HINT
+    )
 
 
 def postgis_available(binaries: PgBinaries) -> bool:
@@ -213,7 +214,12 @@ class LocalCluster:
             env.update(HOME=user.pw_dir, USER=user.pw_name, LOGNAME=user.pw_name)
         env.pop("PGDATA", None)
         proc = subprocess.run(
-            list(args), capture_output=True, text=True, env=env, cwd="/", timeout=timeout,
+            list(args),
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd="/",
+            timeout=timeout,
             **kwargs,
         )
         if check and proc.returncode != 0:
@@ -229,7 +235,10 @@ class LocalCluster:
         and hands over what is inside."""
         proc = subprocess.run(
             ["test", "-x", str(folder)],
-            user=user.pw_uid, group=user.pw_gid, extra_groups=[], cwd="/",
+            user=user.pw_uid,
+            group=user.pw_gid,
+            extra_groups=[],
+            cwd="/",
         )
         return proc.returncode == 0
 
@@ -274,8 +283,9 @@ class LocalCluster:
         if b"postgres" in cmdline or b"postmaster" in cmdline:
             return pid
         if not Path("/proc").is_dir():  # no procfs: trust pg_ctl
-            proc = self._run([self.binaries.tool("pg_ctl"), "status", "-D", str(self.pgdata)],
-                             check=False)
+            proc = self._run(
+                [self.binaries.tool("pg_ctl"), "status", "-D", str(self.pgdata)], check=False
+            )
             return pid if proc.returncode == 0 else None
         # The server died without removing its pid file (a crash, kill -9, power loss):
         # postgres would refuse to start if the pid had been reused by another process.
@@ -333,8 +343,10 @@ class LocalCluster:
             self._run(
                 [
                     binaries.tool("initdb"),
-                    "-D", str(storage / "pgdata"),
-                    "-U", SUPERUSER,
+                    "-D",
+                    str(storage / "pgdata"),
+                    "-U",
+                    SUPERUSER,
                     f"--pwfile={pwfile}",
                     "--auth-local=scram-sha-256",
                     "--auth-host=scram-sha-256",
@@ -415,10 +427,15 @@ class LocalCluster:
         log = storage / "postgres.log"
         self._run(
             [
-                self.binaries.tool("pg_ctl"), "start",
-                "-D", str(storage / "pgdata"),
-                "-l", str(log),
-                "-w", "-t", str(int(timeout_s)),
+                self.binaries.tool("pg_ctl"),
+                "start",
+                "-D",
+                str(storage / "pgdata"),
+                "-l",
+                str(log),
+                "-w",
+                "-t",
+                str(int(timeout_s)),
             ],
             timeout=timeout_s + 30,
         )

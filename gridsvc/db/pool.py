@@ -30,7 +30,9 @@ def resolve_database_url(settings: DatabaseSettings) -> str:
     from gridsvc.db.local import LocalCluster
 
     cluster = LocalCluster(
-        settings.data_dir, port=settings.db_port, os_user=settings.db_os_user,
+        settings.data_dir,
+        port=settings.db_port,
+        os_user=settings.db_os_user,
         bindir=settings.pg_bindir,
     )
     return cluster.url()
@@ -61,14 +63,19 @@ class Database:
             url = resolve_database_url(settings)
         except SetupError:
             raise
-        return cls(url, maxconn=settings.pool_max,
-                   statement_timeout_ms=settings.statement_timeout_ms)
+        return cls(
+            url, maxconn=settings.pool_max, statement_timeout_ms=settings.statement_timeout_ms
+        )
 
     def _get_pool(self) -> psycopg2.pool.ThreadedConnectionPool:
         with self._lock:
             if self._pool is None:
                 self._pool = psycopg2.pool.ThreadedConnectionPool(
-                    0, self._maxconn, self.url, options=self._options, connect_timeout=5,
+                    0,
+                    self._maxconn,
+                    self.url,
+                    options=self._options,
+                    connect_timeout=5,
                     application_name="gridsvc",
                 )
             return self._pool

@@ -20,8 +20,9 @@ def _service() -> Any:
     return Gridsvc.open()
 
 
-def register_event_commands(events_app: typer.Typer, categories_app: typer.Typer,
-                            app: typer.Typer) -> None:
+def register_event_commands(
+    events_app: typer.Typer, categories_app: typer.Typer, app: typer.Typer
+) -> None:
     """Add the event, taxonomy and init commands to the CLI."""
 
     @events_app.command("import")
@@ -29,32 +30,50 @@ def register_event_commands(events_app: typer.Typer, categories_app: typer.Typer
         file: Path,
         crs: Annotated[str, typer.Option(help="CRS of rows without a crs column")] = "wgs84",
         source: Annotated[str, typer.Option(help="source of rows without one")] = "import",
-        fmt: Annotated[str | None, typer.Option("--format", help="csv, geojson or ndjson")]
-        = None,
+        fmt: Annotated[str | None, typer.Option("--format", help="csv, geojson or ndjson")] = None,
         encoding: Annotated[str, typer.Option(help="text encoding, e.g. gbk")] = "utf-8",
-        rejections: Annotated[Path | None, typer.Option(
-            help="write the rejected rows (row number, field, reason) to this CSV")] = None,
+        rejections: Annotated[
+            Path | None,
+            typer.Option(help="write the rejected rows (row number, field, reason) to this CSV"),
+        ] = None,
     ) -> None:
         """Import a file of reports; prints a report, exits 1 if any row was rejected."""
         from gridsvc.events.importer import import_events, rejections_csv
 
         svc = _service()
         try:
-            with Progress(TextColumn("{task.description}"), BarColumn(),
-                          TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
-                          console=err, transient=True) as bar, file.open("rb") as stream:
+            with (
+                Progress(
+                    TextColumn("{task.description}"),
+                    BarColumn(),
+                    TextColumn("{task.completed:,} rows"),
+                    TimeElapsedColumn(),
+                    console=err,
+                    transient=True,
+                ) as bar,
+                file.open("rb") as stream,
+            ):
                 task = bar.add_task(f"importing {file.name}", total=None)
                 report = import_events(
-                    svc, stream, filename=file.name, fmt=fmt, crs=crs, source=source,
-                    encoding=encoding, progress=lambda n: bar.update(task, completed=n))
+                    svc,
+                    stream,
+                    filename=file.name,
+                    fmt=fmt,
+                    crs=crs,
+                    source=source,
+                    encoding=encoding,
+                    progress=lambda n: bar.update(task, completed=n),
+                )
             if rejections is not None:
                 rejections.write_text(rejections_csv(svc, report.import_id), encoding="utf-8")
         finally:
             svc.close()
         rate = report.rows_read / report.seconds if report.seconds else 0
-        err.print(f"import {report.import_id}: {report.rows_read:,} rows read, "
-                  f"{report.stored:,} stored, {report.already_stored:,} already stored, "
-                  f"{report.rejected:,} rejected ({report.seconds:.1f} s, {rate:,.0f} rows/s)")
+        err.print(
+            f"import {report.import_id}: {report.rows_read:,} rows read, "
+            f"{report.stored:,} stored, {report.already_stored:,} already stored, "
+            f"{report.rejected:,} rejected ({report.seconds:.1f} s, {rate:,.0f} rows/s)"
+        )
         for r in report.rejections[:20]:
             err.print(f"  row {r.row_number}: {r.reason}", highlight=False)
         if report.rejected > 20:
@@ -86,8 +105,10 @@ def register_event_commands(events_app: typer.Typer, categories_app: typer.Typer
                 gone = store_taxonomy(conn, taxonomy)
         finally:
             svc.close()
-        err.print(f"loaded {len(taxonomy)} categories from {file.name}"
-                  + (f"; deactivated {', '.join(gone)}" if gone else ""))
+        err.print(
+            f"loaded {len(taxonomy)} categories from {file.name}"
+            + (f"; deactivated {', '.join(gone)}" if gone else "")
+        )
 
     @categories_app.command("list")
     def categories_list_cmd() -> None:
@@ -105,8 +126,9 @@ def register_event_commands(events_app: typer.Typer, categories_app: typer.Typer
 
     @app.command("init")
     def init_cmd(
-        sample_events: Annotated[int, typer.Option(
-            help="synthetic events to load when none are stored")] = 0,
+        sample_events: Annotated[
+            int, typer.Option(help="synthetic events to load when none are stored")
+        ] = 0,
         sample_days: Annotated[int, typer.Option()] = 90,
     ) -> None:
         """First-start data: the Nanjing grids, the default taxonomy and, optionally, sample
@@ -153,6 +175,7 @@ def initialise(svc: Any, *, sample_events: int = 0, sample_days: int = 90) -> li
                 _generate(path, count=sample_events, days=sample_days, seed=20261128)
                 with path.open("rb") as stream:
                     report = import_events(svc, stream, filename=path.name, source="import")
-            done.append(f"loaded {report.stored:,} synthetic sample events "
-                        f"({report.rejected} rejected)")
+            done.append(
+                f"loaded {report.stored:,} synthetic sample events ({report.rejected} rejected)"
+            )
     return done or ["nothing to load: grids, taxonomy and events are there"]

@@ -76,6 +76,7 @@ COLUMNS: Final[tuple[str, ...]] = (
     "source",
     "urgency",
     "address",
+    "attributes",
 )
 DEFAULT_CHUNK_ROWS: Final = 100_000
 URGENCIES: Final[tuple[str, str, str]] = ("normal", "urgent", "critical")
@@ -91,6 +92,9 @@ class CategorySpec:
     code: str
     weight: float
     urgency_weights: tuple[float, float, float]
+    attributes: tuple[str, ...] = ()
+    """JSON objects of the category's attributes, one picked uniformly per row (the
+    taxonomy's required fields must be among them); empty: no attributes."""
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.weight) and self.weight >= 0):
@@ -105,26 +109,40 @@ class CategorySpec:
 
 
 #: A plausible mix for Nanjing: sanitation and facilities dominate, hazards are rarer and more
-#: often urgent or critical.
+#: often urgent or critical. Codes are leaves of the default taxonomy
+#: (``gridsvc/data/categories.json``).
 DEFAULT_MIX: Final[tuple[CategorySpec, ...]] = (
     CategorySpec("public_security.theft", 4.0, (0.75, 0.22, 0.03)),
     CategorySpec("public_security.disturbance", 5.0, (0.80, 0.18, 0.02)),
     CategorySpec("hazard.fire", 3.0, (0.40, 0.40, 0.20)),
     CategorySpec("hazard.gas", 2.0, (0.35, 0.45, 0.20)),
-    CategorySpec("hazard.production", 3.0, (0.60, 0.30, 0.10)),
+    CategorySpec("hazard.work_safety", 3.0, (0.60, 0.30, 0.10)),
     CategorySpec("hazard.building", 2.0, (0.55, 0.35, 0.10)),
     CategorySpec("hazard.traffic", 4.0, (0.70, 0.25, 0.05)),
-    CategorySpec("hazard.ebike_charging", 8.0, (0.75, 0.22, 0.03)),
-    CategorySpec("hazard.old_housing", 2.0, (0.60, 0.30, 0.10)),
+    CategorySpec(
+        "hazard.ebike_charging",
+        8.0,
+        (0.75, 0.22, 0.03),
+        ('{"indoor": true}', '{"indoor": true, "count": 2}', '{"indoor": false}'),
+    ),
+    CategorySpec(
+        "hazard.old_housing",
+        2.0,
+        (0.60, 0.30, 0.10),
+        tuple(
+            f'{{"facility": "{f}"}}'
+            for f in ("security_door", "surveillance_camera", "window_guard", "lighting")
+        ),
+    ),
     CategorySpec("dispute.neighbour", 7.0, (0.90, 0.09, 0.01)),
-    CategorySpec("dispute.property", 5.0, (0.92, 0.07, 0.01)),
+    CategorySpec("dispute.property_management", 5.0, (0.92, 0.07, 0.01)),
     CategorySpec("dispute.labour", 3.0, (0.80, 0.18, 0.02)),
     CategorySpec("dispute.family", 4.0, (0.85, 0.13, 0.02)),
     CategorySpec("dispute.land", 2.0, (0.85, 0.13, 0.02)),
-    CategorySpec("finance.illegal", 1.0, (0.60, 0.30, 0.10)),
+    CategorySpec("illegal_finance.fundraising", 1.0, (0.60, 0.30, 0.10)),
     CategorySpec("environment.sanitation", 22.0, (0.95, 0.05, 0.00)),
     CategorySpec("environment.illegal_construction", 7.0, (0.85, 0.14, 0.01)),
-    CategorySpec("service.facilities", 16.0, (0.93, 0.07, 0.00)),
+    CategorySpec("public_service.facility", 16.0, (0.93, 0.07, 0.00)),
 )
 
 # --- text: (title, what happened) per category; a category not listed uses its group's ------
@@ -150,7 +168,7 @@ _TEXTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("违规使用液化气", "沿街餐饮店违规使用液化气钢瓶，已责令整改。"),
         ("燃气异味", "有居民闻到燃气异味，已通知燃气公司上门排查。"),
     ),
-    "hazard.production": (
+    "hazard.work_safety": (
         ("小作坊安全隐患", "小作坊内电线私拉乱接，已督促整改。"),
         ("仓库违规住人", "仓库内违规住人，存在“三合一”隐患，已责令搬离。"),
         ("施工现场防护缺失", "施工现场未设置安全防护，已通知施工单位整改。"),
@@ -171,16 +189,16 @@ _TEXTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("电动车进楼入户", "有电动车推入电梯上楼，已宣传劝阻。"),
     ),
     "hazard.old_housing": (
-        ("老旧房屋墙体开裂", "老旧房屋墙体开裂，已申请房屋安全鉴定。"),
-        ("屋面渗漏", "老旧住宅屋面渗漏，影响居民生活，已上报维修。"),
-        ("楼梯扶手损坏", "老旧楼栋楼梯扶手损坏，已报物业维修。"),
+        ("单元门损坏", "老旧楼栋单元门门禁损坏无法关闭，已报物业维修。"),
+        ("监控探头故障", "小区监控探头损坏，形成治安盲区，已上报更换。"),
+        ("楼道照明不亮", "老旧楼栋楼道照明损坏，居民夜间出行不便，已报修。"),
     ),
     "dispute.neighbour": (
         ("邻里噪音纠纷", "上下楼邻居因噪音问题发生争执，已上门调解。"),
         ("楼上漏水纠纷", "楼上漏水影响楼下住户，双方协商未果，已介入调解。"),
         ("占用公共空间纠纷", "邻居之间因占用公共区域发生纠纷，已调解。"),
     ),
-    "dispute.property": (
+    "dispute.property_management": (
         ("物业费纠纷", "业主与物业因收费问题发生纠纷，已组织协商。"),
         ("停车位纠纷", "停车位分配引发矛盾，已协调物业处理。"),
         ("电梯维修费用纠纷", "电梯维修费用分摊存在争议，已召集业主协商。"),
@@ -199,10 +217,10 @@ _TEXTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("土地流转纠纷", "土地流转租金支付存在争议，已上报处理。"),
         ("承包地边界纠纷", "承包地边界不清引发矛盾，已现场丈量调解。"),
     ),
-    "finance.illegal": (
+    "illegal_finance.fundraising": (
         ("疑似非法集资", "有人散发高息理财宣传单，疑似非法集资，已上报。"),
         ("养老投资骗局", "老人参加“养老项目”投资后无法取回本金，已报公安。"),
-        ("电信诈骗线索", "居民接到疑似诈骗电话，已开展反诈宣传并报警。"),
+        ("高息揽储", "有机构以高额回报吸收居民存款，已上报金融监管部门。"),
     ),
     "environment.sanitation": (
         ("垃圾清运不及时", "垃圾桶满溢未及时清运，已通知环卫处理。"),
@@ -215,7 +233,7 @@ _TEXTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("私自圈占绿地", "住户私自圈占公共绿地种菜，已劝导恢复。"),
         ("违规加装雨棚", "商户违规加装彩钢雨棚，已通知拆除。"),
     ),
-    "service.facilities": (
+    "public_service.facility": (
         ("路灯不亮", "路灯损坏不亮，夜间出行不便，已报修。"),
         ("健身器材损坏", "公共健身器材损坏，存在安全隐患，已报修。"),
         ("电梯故障", "电梯频繁故障停运，已通知物业和维保单位。"),
@@ -226,9 +244,9 @@ _GROUP_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "public_security": ("治安问题", "发现治安问题，已上报处置。"),
     "hazard": ("安全隐患", "发现安全隐患，已上报处置。"),
     "dispute": ("矛盾纠纷", "发生矛盾纠纷，已介入调解。"),
-    "finance": ("涉金融风险", "发现涉金融风险线索，已上报。"),
+    "illegal_finance": ("涉金融风险", "发现涉金融风险线索，已上报。"),
     "environment": ("环境问题", "发现环境问题，已通知相关部门处理。"),
-    "service": ("公共服务问题", "公共服务设施存在问题，已报修。"),
+    "public_service": ("公共服务问题", "公共服务设施存在问题，已报修。"),
 }
 _OTHER_TEXT: Final = ("事件上报", "发现相关问题，已登记上报。")
 _URBAN_PLACES: Final = ("小区东门", "小区北门", "地下车库", "沿街商铺", "菜市场旁", "小区广场")
@@ -301,6 +319,7 @@ class _Plan:
     address_suffix: pa.Array
     n_urban_suffix: int
     categories: pa.Array
+    attributes: tuple[tuple[str, ...], ...]  # per category, JSON options (may be empty)
     titles: pa.Array  # (categories x variants), flattened
     tails: pa.Array
     variants: IntArray
@@ -459,6 +478,7 @@ def _plan(
         geoms=geoms,
         bounds=bounds,
         categories=pa.array([c.code for c in categories], pa.string()),
+        attributes=tuple(c.attributes for c in categories),
         titles=pa.array([title for row in padded for title, _ in row], pa.string()),
         tails=pa.array([tail for row in padded for _, tail in row], pa.string()),
         variants=np.array([len(t) for t in texts], np.int64),
@@ -575,8 +595,8 @@ def _sample_points(
     ``_HOTSPOT_SPREAD_M`` and falls back to uniform after ``_CLUSTER_TRIES`` rejections.
     """
     n = comm.size
-    lon = np.empty(n)
-    lat = np.empty(n)
+    lon_wgs84 = np.empty(n)
+    lat_wgs84 = np.empty(n)
     todo = np.arange(n)
     clustered = np.zeros(n, bool) if centre is None else ~np.isnan(centre[:, 0])
     for attempt in range(_MAX_TRIES):
@@ -595,11 +615,11 @@ def _sample_points(
         # Round first so that the coordinates written are the ones tested.
         x, y = np.round(x, 7), np.round(y, 7)
         inside = shapely.contains_xy(geoms[c], x, y)
-        lon[todo[inside]] = x[inside]
-        lat[todo[inside]] = y[inside]
+        lon_wgs84[todo[inside]] = x[inside]
+        lat_wgs84[todo[inside]] = y[inside]
         todo = todo[~inside]
         if todo.size == 0:
-            return lon, lat
+            return lon_wgs84, lat_wgs84
     raise InvalidInput(f"{todo.size} point(s) could not be placed: a community has no area.")
 
 
@@ -631,12 +651,13 @@ def _chunk(
 
     centre = np.full((n, 2), np.nan)
     centre[hot] = plan.hot_centre[comp[hot] - 1]
-    lon, lat = _sample_points(rng, plan.geoms, plan.bounds, comm, centre)
+    lon_wgs84, lat_wgs84 = _sample_points(rng, plan.geoms, plan.bounds, comm, centre)
+    lon_sent, lat_sent = lon_wgs84.copy(), lat_wgs84.copy()  # degrees in the row's crs
     for index, system in ((1, Crs.GCJ02), (2, Crs.BD09)):
-        sent = crs == index
-        if sent.any():
-            lon_sent, lat_sent = from_wgs84(lon[sent], lat[sent], system)
-            lon[sent], lat[sent] = np.round(lon_sent, 7), np.round(lat_sent, 7)
+        rows_in = crs == index
+        if rows_in.any():
+            lon_crs, lat_crs = from_wgs84(lon_wgs84[rows_in], lat_wgs84[rows_in], system)
+            lon_sent[rows_in], lat_sent[rows_in] = np.round(lon_crs, 7), np.round(lat_crs, 7)
 
     delay_s = _DELAY_MEDIAN_S[source] * np.exp(_DELAY_SIGMA[source] * rng.standard_normal(n))
     delay = delay_s.clip(_MIN_DELAY_S, _MAX_DELAY_S).astype(np.int64)
@@ -661,6 +682,13 @@ def _chunk(
         (pick[3] * n_urban).astype(np.int64),
     )
 
+    attributes = np.full(n, "", dtype=object)
+    for k, options in enumerate(plan.attributes):
+        in_cat = cat == k
+        if options and in_cat.any():
+            choice = (pick[4][in_cat] * len(options)).astype(np.int64)
+            attributes[in_cat] = np.array(options, dtype=object)[choice]
+
     names = plan.short_names.take(comm)
     columns = {
         "client_event_id": pc.binary_join_element_wise(
@@ -674,8 +702,8 @@ def _chunk(
         ),
         "occurred_at": _iso_beijing(occurred_s),
         "reported_at": _iso_beijing(reported_s),
-        "lon": lon,
-        "lat": lat,
+        "lon": lon_sent,
+        "lat": lat_sent,
         "crs": _CRS_NAMES.take(crs),
         "accuracy_m": accuracy_m,
         "source": _SOURCE_NAMES.take(source),
@@ -683,6 +711,7 @@ def _chunk(
         "address": pc.binary_join_element_wise(
             plan.address_prefix.take(comm), plan.address_suffix.take(suffix), ""
         ),
+        "attributes": pa.array(attributes, pa.string()),
     }
     frame: pd.DataFrame = pa.table(columns).to_pandas()
     return frame

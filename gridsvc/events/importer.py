@@ -13,6 +13,7 @@ killed) is completed by running it again. Memory stays bounded by the batch size
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
@@ -35,11 +36,34 @@ from gridsvc.sql import query
 
 FORMATS = ("csv", "geojson", "ndjson")
 _STAGE_COLUMNS = (
-    "row_number", "reporter_id", "client_event_id", "content_sha256", "category", "title",
-    "description", "occurred_at", "reported_at", "source", "urgency", "lon_wgs84",
-    "lat_wgs84", "lon_sent", "lat_sent", "crs_sent", "accuracy_m", "address", "media",
-    "attributes", "grid_version_id", "community_code", "street_code", "sector_code",
-    "district_code", "grid_code", "snapped", "near_boundary",
+    "row_number",
+    "reporter_id",
+    "client_event_id",
+    "content_sha256",
+    "category",
+    "title",
+    "description",
+    "occurred_at",
+    "reported_at",
+    "source",
+    "urgency",
+    "lon_wgs84",
+    "lat_wgs84",
+    "lon_sent",
+    "lat_sent",
+    "crs_sent",
+    "accuracy_m",
+    "address",
+    "media",
+    "attributes",
+    "grid_version_id",
+    "community_code",
+    "street_code",
+    "sector_code",
+    "district_code",
+    "grid_code",
+    "snapped",
+    "near_boundary",
 )
 
 
@@ -76,16 +100,27 @@ def detect_format(filename: str, explicit: str | None = None) -> str:
     if explicit:
         fmt = explicit.lower()
         if fmt not in FORMATS:
-            raise InvalidInput(f"Unknown import format '{explicit}'.",
-                               hint=f"Use one of: {', '.join(FORMATS)}.", field="format")
+            raise InvalidInput(
+                f"Unknown import format '{explicit}'.",
+                hint=f"Use one of: {', '.join(FORMATS)}.",
+                field="format",
+            )
         return fmt
     suffix = Path(filename).suffix.lower()
-    by_suffix = {".csv": "csv", ".txt": "csv", ".geojson": "geojson", ".json": "geojson",
-                 ".ndjson": "ndjson", ".jsonl": "ndjson"}
+    by_suffix = {
+        ".csv": "csv",
+        ".txt": "csv",
+        ".geojson": "geojson",
+        ".json": "geojson",
+        ".ndjson": "ndjson",
+        ".jsonl": "ndjson",
+    }
     if suffix not in by_suffix:
-        raise InvalidInput(f"Cannot tell the format of '{Path(filename).name}'.",
-                           hint="Name the file .csv, .geojson or .ndjson, or pass the format.",
-                           field="format")
+        raise InvalidInput(
+            f"Cannot tell the format of '{Path(filename).name}'.",
+            hint="Name the file .csv, .geojson or .ndjson, or pass the format.",
+            field="format",
+        )
     return by_suffix[suffix]
 
 
@@ -107,18 +142,21 @@ def _text_stream(stream: IO[bytes], encoding: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(stream, encoding=codec, newline="")
 
 
-_ENCODING_HINT = ("Save the file as UTF-8 (Excel: CSV UTF-8), or give its encoding, e.g. "
-                  "--encoding gbk.")
+_ENCODING_HINT = (
+    "Save the file as UTF-8 (Excel: CSV UTF-8), or give its encoding, e.g. --encoding gbk."
+)
 
 
-def _csv_batches(text: IO[str], size: int, report: ImportReport,
-                 bad_rows: list[Rejection]) -> Iterator[pd.DataFrame]:
+def _csv_batches(
+    text: IO[str], size: int, report: ImportReport, bad_rows: list[Rejection]
+) -> Iterator[pd.DataFrame]:
     reader = csv.reader(text)
     try:
         header = next(reader)
     except StopIteration:
-        raise InvalidInput("The file is empty.", hint="The first line must be the header.") \
-            from None
+        raise InvalidInput(
+            "The file is empty.", hint="The first line must be the header."
+        ) from None
     columns = [h.strip().lower() for h in header]
     report.ignored_columns = [c for c in columns if c not in INPUT_COLUMNS]
     missing = [c for c in ("category", "occurred_at", "lon", "lat") if c not in columns]
@@ -126,7 +164,8 @@ def _csv_batches(text: IO[str], size: int, report: ImportReport,
         raise InvalidInput(
             f"The header lacks column(s) {', '.join(missing)}; it has {', '.join(columns)}.",
             hint="The first line names the columns: at least category, occurred_at, lon, lat.",
-            field="header")
+            field="header",
+        )
     width = len(columns)
     rows: list[list[str]] = []
     numbers: list[int] = []
@@ -145,8 +184,11 @@ def _csv_batches(text: IO[str], size: int, report: ImportReport,
             bad_rows.append(Rejection(number, None, "Empty row."))
             continue
         if len(record) != width:
-            bad_rows.append(Rejection(number, None, f"The row has {len(record)} fields; the "
-                                      f"header has {width}."))
+            bad_rows.append(
+                Rejection(
+                    number, None, f"The row has {len(record)} fields; the header has {width}."
+                )
+            )
             continue
         rows.append(record)
         numbers.append(number)
@@ -178,16 +220,19 @@ def _json_records(text: IO[str], fmt: str) -> Iterator[tuple[int, Any]]:
     try:
         data = json.load(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"The file is not valid JSON: {exc.msg} (line {exc.lineno}, column "
-                           f"{exc.colno}).", field="file") from None
+        raise InvalidInput(
+            f"The file is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
+            field="file",
+        ) from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InvalidInput("A GeoJSON import must be a FeatureCollection.", field="file")
     for number, feature in enumerate(data.get("features") or [], start=1):
         yield number, feature
 
 
-def _json_batches(text: IO[str], fmt: str, size: int, report: ImportReport,
-                  bad_rows: list[Rejection]) -> Iterator[pd.DataFrame]:
+def _json_batches(
+    text: IO[str], fmt: str, size: int, report: ImportReport, bad_rows: list[Rejection]
+) -> Iterator[pd.DataFrame]:
     rows: list[dict[str, Any]] = []
     numbers: list[int] = []
     ignored: set[str] = set()
@@ -246,11 +291,17 @@ def _copy_rows(cur: Any, prepared: Prepared) -> None:
     frame.to_csv(buffer, index=False, header=False, na_rep="")
     buffer.seek(0)
     cur.copy_expert(
-        f"COPY event_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv)", buffer)
+        f"COPY event_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv)", buffer
+    )
 
 
-def _store_batch(svc: Gridsvc, import_id: int, prepared: Prepared, report: ImportReport,
-                 pre_rejected: list[Rejection]) -> None:
+def _store_batch(
+    svc: Gridsvc,
+    import_id: int,
+    prepared: Prepared,
+    report: ImportReport,
+    pre_rejected: list[Rejection],
+) -> None:
     rejections = list(pre_rejected) + list(prepared.rejections)
     skip: list[int] = []
     with svc.db.connection() as conn, conn.cursor() as cur:
@@ -263,27 +314,45 @@ def _store_batch(svc: Gridsvc, import_id: int, prepared: Prepared, report: Impor
                 if same and not same_import:
                     report.already_stored += 1
                 elif same_import:
-                    rejections.append(Rejection(int(row_number), "client_event_id",
-                                                f"client_event_id '{client_id}' appears "
-                                                "earlier in this file.", client_id))
+                    rejections.append(
+                        Rejection(
+                            int(row_number),
+                            "client_event_id",
+                            f"client_event_id '{client_id}' appears earlier in this file.",
+                            client_id,
+                        )
+                    )
                 else:
-                    rejections.append(Rejection(
-                        int(row_number), "client_event_id",
-                        f"client_event_id '{client_id}' is already used by event {event_id} "
-                        "with different content.", client_id))
-            cur.execute(query("event_insert_stage"), {"import_id": import_id,
-                                                      "skip_rows": skip})
+                    rejections.append(
+                        Rejection(
+                            int(row_number),
+                            "client_event_id",
+                            f"client_event_id '{client_id}' is already used by event {event_id} "
+                            "with different content.",
+                            client_id,
+                        )
+                    )
+            cur.execute(query("event_insert_stage"), {"import_id": import_id, "skip_rows": skip})
             row = cur.fetchone()
             report.stored += int(row[0]) if row else 0
         if rejections:
             psycopg2.extras.execute_values(
-                cur, query("import_rejection_insert"),
-                [(import_id, r.row_number, r.field, r.reason, r.value) for r in rejections])
+                cur,
+                query("import_rejection_insert"),
+                [(import_id, r.row_number, r.field, r.reason, r.value) for r in rejections],
+            )
         report.rejected += len(rejections)
         report.rejections.extend(rejections)
-        cur.execute(query("import_job_progress"), {
-            "id": import_id, "rows_read": report.rows_read, "stored": report.stored,
-            "already_stored": report.already_stored, "rejected": report.rejected})
+        cur.execute(
+            query("import_job_progress"),
+            {
+                "id": import_id,
+                "rows_read": report.rows_read,
+                "stored": report.stored,
+                "already_stored": report.already_stored,
+                "rejected": report.rejected,
+            },
+        )
 
 
 def import_events(
@@ -304,23 +373,37 @@ def import_events(
     system = crs if isinstance(crs, crs_mod.Crs) else crs_mod.Crs.parse(crs)
     sha = file_sha256(stream)
     with svc.db.connection() as conn, conn.cursor() as cur:
-        cur.execute(query("import_job_start"), {
-            "sha": sha, "filename": Path(filename).name[:255], "format": fmt,
-            "source": source, "crs": system.value})
+        cur.execute(
+            query("import_job_start"),
+            {
+                "sha": sha,
+                "filename": Path(filename).name[:255],
+                "format": fmt,
+                "source": source,
+                "crs": system.value,
+            },
+        )
         row = cur.fetchone()
         assert row is not None
         import_id = int(row[0])
     report = ImportReport(import_id=import_id, filename=Path(filename).name, format=fmt)
     taxonomy = taxonomy_of(svc)
     locator = svc.locator()
-    defaults = Defaults(crs=system, source=source,
-                        reporter_id=reporter_id or f"import:{source}", id_prefix=sha[:16],
-                        future_tolerance=svc.settings.events.future_tolerance)
+    defaults = Defaults(
+        crs=system,
+        source=source,
+        reporter_id=reporter_id or f"import:{source}",
+        id_prefix=sha[:16],
+        future_tolerance=svc.settings.events.future_tolerance,
+    )
     size = svc.settings.events.import_batch_rows
     text = _text_stream(stream, encoding)
     bad_rows: list[Rejection] = []
-    batches = (_csv_batches(text, size, report, bad_rows) if fmt == "csv"
-               else _json_batches(text, fmt, size, report, bad_rows))
+    batches = (
+        _csv_batches(text, size, report, bad_rows)
+        if fmt == "csv"
+        else _json_batches(text, fmt, size, report, bad_rows)
+    )
     try:
         for batch in batches:
             prepared = prepare(batch, taxonomy=taxonomy, locator=locator, defaults=defaults)
@@ -333,10 +416,19 @@ def import_events(
             _store_batch(svc, import_id, Prepared(rows=pd.DataFrame()), report, bad_rows)
     except UnicodeDecodeError as exc:
         _finish(svc, report, "failed", f"not {encoding}: {exc.reason}")
-        raise InvalidInput(f"The file is not valid {encoding} text (byte {exc.start}).",
-                           hint=_ENCODING_HINT, field="encoding") from None
+        raise InvalidInput(
+            f"The file is not valid {encoding} text (byte {exc.start}).",
+            hint=_ENCODING_HINT,
+            field="encoding",
+        ) from None
     except InvalidInput as exc:
         _finish(svc, report, "failed", exc.message)
+        raise
+    except BaseException as exc:
+        # interrupted (client gone, Ctrl-C, database away): committed batches stay stored,
+        # and running the same file again completes it
+        with contextlib.suppress(Exception):
+            _finish(svc, report, "failed", f"interrupted: {type(exc).__name__}")
         raise
     finally:
         text.detach()
@@ -347,18 +439,39 @@ def import_events(
 
 
 def _finish(svc: Gridsvc, report: ImportReport, status: str, message: str | None) -> None:
-    svc.db.cursor_fetchall(query("import_job_finish"), {
-        "id": report.import_id, "status": status, "message": message,
-        "rows_read": report.rows_read, "stored": report.stored,
-        "already_stored": report.already_stored, "rejected": report.rejected})
+    svc.db.cursor_fetchall(
+        query("import_job_finish"),
+        {
+            "id": report.import_id,
+            "status": status,
+            "message": message,
+            "rows_read": report.rows_read,
+            "stored": report.stored,
+            "already_stored": report.already_stored,
+            "rejected": report.rejected,
+        },
+    )
 
 
 def import_job(svc: Gridsvc, import_id: int) -> dict[str, Any]:
     rows = svc.db.cursor_fetchall(query("import_job_get"), {"id": import_id})
     if not rows:
         raise NotFound(f"No import {import_id}.", field="import_id")
-    keys = ("import_id", "filename", "format", "source", "crs", "status", "rows_read",
-            "stored", "already_stored", "rejected", "message", "started_at", "finished_at")
+    keys = (
+        "import_id",
+        "filename",
+        "format",
+        "source",
+        "crs",
+        "status",
+        "rows_read",
+        "stored",
+        "already_stored",
+        "rejected",
+        "message",
+        "started_at",
+        "finished_at",
+    )
     job = dict(zip(keys, rows[0], strict=True))
     for key in ("started_at", "finished_at"):
         job[key] = job[key].isoformat() if job[key] else None

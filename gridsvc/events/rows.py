@@ -28,13 +28,31 @@ from gridsvc.grids.locate import Locator
 SOURCES = ("grid_worker", "public", "hotline", "video", "inspection", "superior", "import")
 URGENCIES = ("normal", "urgent", "critical")
 INPUT_COLUMNS = (
-    "client_event_id", "reporter_id", "category", "title", "description", "occurred_at",
-    "reported_at", "lon", "lat", "crs", "accuracy_m", "source", "urgency", "address", "media",
+    "client_event_id",
+    "reporter_id",
+    "category",
+    "title",
+    "description",
+    "occurred_at",
+    "reported_at",
+    "lon",
+    "lat",
+    "crs",
+    "accuracy_m",
+    "source",
+    "urgency",
+    "address",
+    "media",
     "attributes",
 )
 REQUIRED = ("category", "occurred_at", "lon", "lat")
-MAX_TEXT = {"title": 200, "description": 5000, "address": 500, "client_event_id": 100,
-            "reporter_id": 100}
+MAX_TEXT = {
+    "title": 200,
+    "description": 5000,
+    "address": 500,
+    "client_event_id": 100,
+    "reporter_id": 100,
+}
 SHANGHAI = "Asia/Shanghai"
 
 
@@ -47,8 +65,12 @@ class Rejection:
     hint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row_number": self.row_number, "field": self.field, "reason": self.reason,
-                "value": self.value}
+        return {
+            "row_number": self.row_number,
+            "field": self.field,
+            "reason": self.reason,
+            "value": self.value,
+        }
 
 
 @dataclass
@@ -92,14 +114,20 @@ class _Batch:
         self.rejections: list[Rejection] = []
         self._numbers = frame["row_number"].to_numpy()
 
-    def reject_one(self, i: int, field: str | None, reason: str,
-                   hint: str | None = None) -> None:
+    def reject_one(self, i: int, field: str | None, reason: str, hint: str | None = None) -> None:
         if not self.bad[i]:
             self.rejections.append(Rejection(int(self._numbers[i]), field, reason, None, hint))
             self.bad[i] = True
 
-    def reject(self, mask: np.ndarray, field: str | None, reason: Any,
-               values: pd.Series | None = None, *, hint: str | None = None) -> None:
+    def reject(
+        self,
+        mask: np.ndarray,
+        field: str | None,
+        reason: Any,
+        values: pd.Series | None = None,
+        *,
+        hint: str | None = None,
+    ) -> None:
         """Reject rows under ``mask`` not already rejected; ``reason`` is text or a function
         of the value."""
         new = mask & ~self.bad
@@ -110,16 +138,18 @@ class _Batch:
         vals = values.to_numpy()[idx] if values is not None else [None] * len(idx)
         for number, value in zip(numbers, vals, strict=True):
             text = reason(value) if callable(reason) else reason
-            self.rejections.append(Rejection(int(number), field, text,
-                                             None if value is None else _short(value), hint))
+            self.rejections.append(
+                Rejection(int(number), field, text, None if value is None else _short(value), hint)
+            )
         self.bad |= new
 
 
 def _parse_times(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """ISO 8601 strings (or datetimes) → UTC timestamps; masks of unparseable and naive."""
     text = _text(raw)
-    parsed = pd.to_datetime(text.where(text != "", None), errors="coerce", utc=False,
-                            format="ISO8601")
+    parsed = pd.to_datetime(
+        text.where(text != "", None), errors="coerce", utc=False, format="ISO8601"
+    )
     bad = (parsed.isna() & (text != "")).to_numpy()
     # A naive time is ambiguous (UTC? Beijing?); to_datetime keeps naive values naive.
     if parsed.dt.tz is None:
@@ -172,44 +202,34 @@ def prepare(
 
     for column in REQUIRED:
         empty = (_text(frame[column]) == "").to_numpy()
-        batch.reject(empty, column, f"{column} is missing; every report needs "
-                     "category, occurred_at, lon and lat.")
+        batch.reject(
+            empty,
+            column,
+            f"{column} is missing; every report needs category, occurred_at, lon and lat.",
+        )
 
     # text lengths
     for column, limit in MAX_TEXT.items():
         text = _text(frame[column])
-        batch.reject((text.str.len() > limit).to_numpy(), column,
-                     lambda v, c=column, n=limit: f"{c} is {len(str(v))} characters long; "
-                     f"at most {n} are allowed.", text)
+        batch.reject(
+            (text.str.len() > limit).to_numpy(),
+            column,
+            lambda v, c=column, n=limit: (
+                f"{c} is {len(str(v))} characters long; at most {n} are allowed."
+            ),
+            text,
+        )
 
     # category
     category = _text(frame["category"])
     known = {c.code: c for c in taxonomy.leaves()}
     unknown = ~category.isin(list(known)).to_numpy() & (category != "").to_numpy()
-    batch.reject(unknown, "category", lambda v: f"Unknown category '{v}'. "
-                 + taxonomy.suggest(str(v)), category)
-
-    # coordinates
-    lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=np.float64)
-    lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=np.float64)
-    for name, values in (("lon", lon), ("lat", lat)):
-        raw = frame[name]
-        not_number = np.isnan(values) & (_text(raw) != "").to_numpy()
-        batch.reject(not_number, name, lambda v, n=name: f"{n} '{v}' is not a number; send "
-                     "decimal degrees such as 118.7840.", raw)
-        batch.reject(np.isinf(values), name, f"{name} is infinite.", raw)
-    out_of_range = (np.abs(lon) > 180) | (np.abs(lat) > 90)
-    swappable = out_of_range & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)
-    if swappable.any():
-        # (lat, lon) sent as (lon, lat) is the commonest mistake; say so when it fits
-        idx_s = np.flatnonzero(swappable)
-        lands = locator.assign(lat[idx_s], lon[idx_s]).community >= 0
-        swapped = np.zeros(len(frame), dtype=bool)
-        swapped[idx_s[lands]] = True
-        batch.reject(swapped, "lon", "lon and lat look swapped: the point lies in the city "
-                     "with lat first. Send lon first.", frame["lon"])
-    batch.reject(out_of_range, "lon", "lon/lat out of range: lon must be within [-180, 180] "
-                 "and lat within [-90, 90], lon first.", frame["lon"])
+    batch.reject(
+        unknown,
+        "category",
+        lambda v: f"Unknown category '{v}'. " + taxonomy.suggest(str(v)),
+        category,
+    )
 
     # coordinate system, per row or the batch default
     crs_text = _text(frame["crs"]).str.lower()
@@ -222,40 +242,114 @@ def prepare(
         except InvalidInput as exc:
             batch.reject((crs_text == name).to_numpy(), "crs", exc.message, frame["crs"])
 
+    # coordinates
+    lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=np.float64)
+    lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=np.float64)
+    for name, values in (("lon", lon), ("lat", lat)):
+        raw = frame[name]
+        not_number = np.isnan(values) & (_text(raw) != "").to_numpy()
+        batch.reject(
+            not_number,
+            name,
+            lambda v, n=name: f"{n} '{v}' is not a number; send decimal degrees such as 118.7840.",
+            raw,
+        )
+        batch.reject(np.isinf(values), name, f"{name} is infinite.", raw)
+    out_of_range = (np.abs(lon) > 180) | (np.abs(lat) > 90)
+    swappable = out_of_range & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)
+    if swappable.any():
+        # (lat, lon) sent as (lon, lat) is the commonest mistake; say so when it fits
+        idx_s = np.flatnonzero(swappable)
+        sx, sy = lat[idx_s].copy(), lon[idx_s].copy()
+        for system in set(systems[idx_s]):
+            m = systems[idx_s] == system
+            sx[m], sy[m] = crs_mod.to_wgs84(sx[m], sy[m], crs_mod.Crs(system))
+        lands = locator.assign(sx, sy).community >= 0
+        swapped = np.zeros(len(frame), dtype=bool)
+        swapped[idx_s[lands]] = True
+        batch.reject(
+            swapped,
+            "lon",
+            "lon and lat look swapped: the point lies in the city with lat first. Send lon first.",
+            frame["lon"],
+        )
+    batch.reject(
+        out_of_range,
+        "lon",
+        "lon/lat out of range: lon must be within [-180, 180] and lat within [-90, 90], lon first.",
+        frame["lon"],
+    )
+
     # times
     occurred, bad_occ, naive_occ = _parse_mixed_times(frame["occurred_at"])
-    batch.reject(bad_occ, "occurred_at", lambda v: f"occurred_at '{v}' is not an ISO 8601 "
-                 "time, e.g. 2026-11-28T09:30:00+08:00.", frame["occurred_at"])
-    batch.reject(naive_occ, "occurred_at", lambda v: f"occurred_at '{v}' has no time zone; "
-                 "add one, e.g. +08:00 for Beijing time.", frame["occurred_at"])
+    batch.reject(
+        bad_occ,
+        "occurred_at",
+        lambda v: f"occurred_at '{v}' is not an ISO 8601 time, e.g. 2026-11-28T09:30:00+08:00.",
+        frame["occurred_at"],
+    )
+    batch.reject(
+        naive_occ,
+        "occurred_at",
+        lambda v: f"occurred_at '{v}' has no time zone; add one, e.g. +08:00 for Beijing time.",
+        frame["occurred_at"],
+    )
     future = (occurred > pd.Timestamp(now + defaults.future_tolerance)).to_numpy()
-    batch.reject(future, "occurred_at", lambda v: f"occurred_at '{v}' is in the future "
-                 "(more than "
-                 f"{int(defaults.future_tolerance.total_seconds() // 60)} minutes ahead of "
-                 "the server clock).", frame["occurred_at"])
+    batch.reject(
+        future,
+        "occurred_at",
+        lambda v: (
+            f"occurred_at '{v}' is in the future "
+            "(more than "
+            f"{int(defaults.future_tolerance.total_seconds() // 60)} minutes ahead of "
+            "the server clock)."
+        ),
+        frame["occurred_at"],
+    )
     reported, bad_rep, naive_rep = _parse_mixed_times(frame["reported_at"])
-    batch.reject(bad_rep, "reported_at", "reported_at is not an ISO 8601 time.",
-                 frame["reported_at"])
-    batch.reject(naive_rep, "reported_at", lambda v: f"reported_at '{v}' has no time zone; "
-                 "add one, e.g. +08:00.", frame["reported_at"])
+    batch.reject(
+        bad_rep, "reported_at", "reported_at is not an ISO 8601 time.", frame["reported_at"]
+    )
+    batch.reject(
+        naive_rep,
+        "reported_at",
+        lambda v: f"reported_at '{v}' has no time zone; add one, e.g. +08:00.",
+        frame["reported_at"],
+    )
     reported = reported.where(reported.notna(), pd.Timestamp(now))
 
     # source, urgency, accuracy
     source = _text(frame["source"]).str.lower()
     source = source.where(source != "", defaults.source)
-    batch.reject(~source.isin(SOURCES).to_numpy(), "source",
-                 lambda v: f"Unknown source '{v}'; use one of {', '.join(SOURCES)}.", source)
+    batch.reject(
+        ~source.isin(SOURCES).to_numpy(),
+        "source",
+        lambda v: f"Unknown source '{v}'; use one of {', '.join(SOURCES)}.",
+        source,
+    )
     urgency = _text(frame["urgency"]).str.lower()
-    batch.reject(~urgency.isin((*URGENCIES, "")).to_numpy(), "urgency",
-                 lambda v: f"Unknown urgency '{v}'; use one of {', '.join(URGENCIES)}.",
-                 urgency)
-    default_urgency = category.map({c: k.default_urgency for c, k in known.items()}).fillna("")
+    batch.reject(
+        ~urgency.isin((*URGENCIES, "")).to_numpy(),
+        "urgency",
+        lambda v: f"Unknown urgency '{v}'; use one of {', '.join(URGENCIES)}.",
+        urgency,
+    )
+    default_urgency: pd.Series = category.map(
+        {c: str(k.default_urgency) for c, k in known.items()}
+    ).fillna("")
     urgency = urgency.where(urgency != "", default_urgency)
     accuracy = pd.to_numeric(frame["accuracy_m"], errors="coerce")
-    bad_acc = ((accuracy.isna() & (_text(frame["accuracy_m"]) != ""))
-               | (accuracy < 0) | (accuracy > 100_000)).to_numpy()
-    batch.reject(bad_acc, "accuracy_m", "accuracy_m must be a number of metres from 0 to "
-                 "100000.", frame["accuracy_m"])
+    bad_acc = (
+        (accuracy.isna() & (_text(frame["accuracy_m"]) != ""))
+        | (accuracy < 0)
+        | (accuracy > 100_000)
+    ).to_numpy()
+    batch.reject(
+        bad_acc,
+        "accuracy_m",
+        "accuracy_m must be a number of metres from 0 to 100000.",
+        frame["accuracy_m"],
+    )
 
     # ids
     reporter = _text(frame["reporter_id"])
@@ -266,26 +360,36 @@ def prepare(
     if defaults.id_prefix:
         generated = defaults.id_prefix + ":" + frame["row_number"].astype(str)
         client_id = client_id.where(client_id != "", generated)
-    batch.reject((client_id == "").to_numpy(), "client_event_id",
-                 "client_event_id is missing; the app sets one per report so a retry is "
-                 "stored once.")
+    batch.reject(
+        (client_id == "").to_numpy(),
+        "client_event_id",
+        "client_event_id is missing; the app sets one per report so a retry is stored once.",
+    )
     key = reporter + "\x1f" + client_id
     dup = key.duplicated(keep="first").to_numpy() & ~batch.bad
-    batch.reject(dup, "client_event_id", lambda v: f"client_event_id '{v}' appears more than "
-                 "once in this batch.", client_id)
+    batch.reject(
+        dup,
+        "client_event_id",
+        lambda v: f"client_event_id '{v}' appears more than once in this batch.",
+        client_id,
+    )
 
     # attributes and media: JSON, checked per row, only for rows that carry any or whose
     # category requires some (the rest keep {} and [])
     attributes: dict[int, dict[str, Any]] = {}
     media: dict[int, list[str]] = {}
     with_required = [c for c, cat in known.items() if any(f.required for f in cat.fields)]
-    needs_check = ((_text(frame["attributes"]) != "") | (_text(frame["media"]) != "")
-                   | category.isin(with_required)).to_numpy() & ~batch.bad
+    needs_check = (
+        (_text(frame["attributes"]) != "")
+        | (_text(frame["media"]) != "")
+        | category.isin(with_required)
+    ).to_numpy() & ~batch.bad
     for i in (int(i) for i in np.flatnonzero(needs_check)):
         spec = known[str(category.iat[i])]
         try:
             attributes[i] = validate_attributes(
-                spec, _json_value(frame["attributes"].iat[i], dict, "attributes"))
+                spec, _json_value(frame["attributes"].iat[i], dict, "attributes")
+            )
             media[i] = [str(m) for m in _json_value(frame["media"].iat[i], list, "media")]
         except InvalidInput as exc:
             batch.reject_one(i, exc.field, exc.message, exc.hint)
@@ -309,44 +413,55 @@ def prepare(
         dist[idx] = assignment.distance_m
         names = locator.community_names
         for i in (int(i) for i in np.flatnonzero(outside)):
-            near = f"{names[nearest[i]]} ({locator.community_codes[nearest[i]]})" \
-                if nearest[i] >= 0 else "none"
-            batch.reject_one(i, "lon", f"({lon[i]}, {lat[i]}) in {systems[i]} lies outside "
-                             f"every grid; the nearest is {near}, {dist[i]:,.0f} m away. "
-                             "Check the coordinate system and that lon comes first.")
+            near = (
+                f"{names[nearest[i]]} ({locator.community_codes[nearest[i]]})"
+                if nearest[i] >= 0
+                else "none"
+            )
+            batch.reject_one(
+                i,
+                "lon",
+                f"({lon[i]}, {lat[i]}) in {systems[i]} lies outside "
+                f"every grid; the nearest is {near}, {dist[i]:,.0f} m away. "
+                "Check the coordinate system and that lon comes first.",
+            )
 
     keep = np.flatnonzero(~batch.bad)
     pos = np.searchsorted(idx, keep)  # where each kept row sits among the assigned ones
-    rows = pd.DataFrame({
-        "row_number": frame["row_number"].to_numpy()[keep],
-        "reporter_id": reporter.to_numpy()[keep],
-        "client_event_id": client_id.to_numpy()[keep],
-        "category": category.to_numpy()[keep],
-        "title": _title(frame, category, known).to_numpy()[keep],
-        "description": _text(frame["description"]).to_numpy()[keep],
-        "occurred_at": occurred.to_numpy()[keep],
-        "reported_at": reported.to_numpy()[keep],
-        "source": source.to_numpy()[keep],
-        "urgency": urgency.to_numpy()[keep],
-        "lon_wgs84": lon_w[keep],
-        "lat_wgs84": lat_w[keep],
-        "lon_sent": lon[keep],
-        "lat_sent": lat[keep],
-        "crs_sent": systems[keep],
-        "accuracy_m": accuracy.to_numpy()[keep],
-        "address": _text(frame["address"]).to_numpy()[keep],
-        "media": [json.dumps(media.get(int(i), []), ensure_ascii=False) for i in keep],
-        "attributes": [json.dumps(attributes.get(int(i), {}), ensure_ascii=False,
-                                  sort_keys=True) for i in keep],
-        "grid_version_id": locator.version.id,
-        "community_code": codes["community"][pos],
-        "street_code": codes["street"][pos],
-        "sector_code": codes["sector"][pos],
-        "district_code": codes["district"][pos],
-        "grid_code": codes["grid"][pos],
-        "snapped": assignment.snapped[pos],
-        "near_boundary": assignment.near_boundary[pos],
-    })
+    rows = pd.DataFrame(
+        {
+            "row_number": frame["row_number"].to_numpy()[keep],
+            "reporter_id": reporter.to_numpy()[keep],
+            "client_event_id": client_id.to_numpy()[keep],
+            "category": category.to_numpy()[keep],
+            "title": _title(frame, category, known).to_numpy()[keep],
+            "description": _text(frame["description"]).to_numpy()[keep],
+            "occurred_at": occurred.to_numpy()[keep],
+            "reported_at": reported.to_numpy()[keep],
+            "source": source.to_numpy()[keep],
+            "urgency": urgency.to_numpy()[keep],
+            "lon_wgs84": lon_w[keep],
+            "lat_wgs84": lat_w[keep],
+            "lon_sent": lon[keep],
+            "lat_sent": lat[keep],
+            "crs_sent": systems[keep],
+            "accuracy_m": accuracy.to_numpy()[keep],
+            "address": _text(frame["address"]).to_numpy()[keep],
+            "media": [json.dumps(media.get(int(i), []), ensure_ascii=False) for i in keep],
+            "attributes": [
+                json.dumps(attributes.get(int(i), {}), ensure_ascii=False, sort_keys=True)
+                for i in keep
+            ],
+            "grid_version_id": locator.version.id,
+            "community_code": codes["community"][pos],
+            "street_code": codes["street"][pos],
+            "sector_code": codes["sector"][pos],
+            "district_code": codes["district"][pos],
+            "grid_code": codes["grid"][pos],
+            "snapped": assignment.snapped[pos],
+            "near_boundary": assignment.near_boundary[pos],
+        }
+    )
     rows["content_sha256"] = _content_hash(rows)
     batch.rejections.sort(key=lambda r: r.row_number)
     return Prepared(rows=rows, rejections=batch.rejections)
@@ -367,8 +482,9 @@ def _json_value(raw: Any, kind: type, field_name: str) -> Any:
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
-            raise InvalidInput(f"{field_name} is not valid JSON: {_short(raw)}",
-                               field=field_name) from None
+            raise InvalidInput(
+                f"{field_name} is not valid JSON: {_short(raw)}", field=field_name
+            ) from None
     if not isinstance(value, kind):
         expected = "an object" if kind is dict else "a list"
         raise InvalidInput(f"{field_name} must be {expected}.", field=field_name)
@@ -378,8 +494,20 @@ def _json_value(raw: Any, kind: type, field_name: str) -> Any:
 def _content_hash(rows: pd.DataFrame) -> list[str]:
     """A digest of what the reporter sent (not of what gridsvc derived), so a retry of the
     same report matches and a changed report under the same id does not."""
-    columns = ("category", "title", "description", "occurred_at", "lon_sent", "lat_sent",
-               "crs_sent", "source", "urgency", "address", "media", "attributes")
+    columns = (
+        "category",
+        "title",
+        "description",
+        "occurred_at",
+        "lon_sent",
+        "lat_sent",
+        "crs_sent",
+        "source",
+        "urgency",
+        "address",
+        "media",
+        "attributes",
+    )
     parts = [rows[c].astype(str) for c in columns]
     joined = parts[0]
     for p in parts[1:]:

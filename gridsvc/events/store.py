@@ -23,11 +23,37 @@ from gridsvc.sql import query
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _COLUMNS = (
-    "id", "client_event_id", "reporter_id", "category", "title", "description",
-    "occurred_at", "reported_at", "received_at", "source", "urgency", "status", "lon_wgs84",
-    "lat_wgs84", "lon_sent", "lat_sent", "crs_sent", "accuracy_m", "address", "media",
-    "attributes", "grid_version_id", "community_code", "street_code", "sector_code",
-    "district_code", "grid_code", "snapped", "near_boundary", "row_version", "import_id",
+    "id",
+    "client_event_id",
+    "reporter_id",
+    "category",
+    "title",
+    "description",
+    "occurred_at",
+    "reported_at",
+    "received_at",
+    "source",
+    "urgency",
+    "status",
+    "lon_wgs84",
+    "lat_wgs84",
+    "lon_sent",
+    "lat_sent",
+    "crs_sent",
+    "accuracy_m",
+    "address",
+    "media",
+    "attributes",
+    "grid_version_id",
+    "community_code",
+    "street_code",
+    "sector_code",
+    "district_code",
+    "grid_code",
+    "snapped",
+    "near_boundary",
+    "row_version",
+    "import_id",
 )
 
 
@@ -89,8 +115,9 @@ def taxonomy_of(svc: Gridsvc) -> Taxonomy:
         return read_taxonomy(conn)
 
 
-def create_event(svc: Gridsvc, report: Mapping[str, Any], *,
-                 taxonomy: Taxonomy | None = None) -> CreateResult:
+def create_event(
+    svc: Gridsvc, report: Mapping[str, Any], *, taxonomy: Taxonomy | None = None
+) -> CreateResult:
     """Store one report (a mapping with the columns of :data:`rows.INPUT_COLUMNS`).
 
     A replay of the same ``client_event_id`` by the same reporter with the same content
@@ -100,22 +127,32 @@ def create_event(svc: Gridsvc, report: Mapping[str, Any], *,
     """
     taxonomy = taxonomy or taxonomy_of(svc)
     frame = pd.DataFrame([{**report, "row_number": 1}])
-    prepared = prepare(frame, taxonomy=taxonomy, locator=svc.locator(),
-                       defaults=Defaults(future_tolerance=svc.settings.events.future_tolerance))
+    prepared = prepare(
+        frame,
+        taxonomy=taxonomy,
+        locator=svc.locator(),
+        defaults=Defaults(future_tolerance=svc.settings.events.future_tolerance),
+    )
     if prepared.rejections:
         rejection = prepared.rejections[0]
         if rejection.field in ("lon", "lat") and all(
-                isinstance(report.get(k), int | float) for k in ("lon", "lat")):
+            isinstance(report.get(k), int | float) for k in ("lon", "lat")
+        ):
             # the single-point path has the richer message (swap detection, nearest grid)
             try:
-                svc.locate(float(report["lon"]), float(report["lat"]),
-                           crs=str(report.get("crs") or "wgs84"))
+                svc.locate(
+                    float(report["lon"]),
+                    float(report["lat"]),
+                    crs=str(report.get("crs") or "wgs84"),
+                )
             except OutsideAllGrids as exc:
-                raise InvalidInput(exc.message, hint=exc.hint, field="lon",
-                                   **exc.details) from None
-        raise InvalidInput(rejection.reason, field=rejection.field,
-                           hint=rejection.hint or "Fix this field and send the report again.",
-                           value=rejection.value)
+                raise InvalidInput(exc.message, hint=exc.hint, field="lon", **exc.details) from None
+        raise InvalidInput(
+            rejection.reason,
+            field=rejection.field,
+            hint=rejection.hint or "Fix this field and send the report again.",
+            value=rejection.value,
+        )
     row = prepared.rows.iloc[0]
     params = {str(k): _py(v) for k, v in row.items()}
     with svc.db.connection() as conn, conn.cursor() as cur:
@@ -133,7 +170,8 @@ def create_event(svc: Gridsvc, report: Mapping[str, Any], *,
                     "different content.",
                     hint="Use a new client_event_id for a new report; resend the original "
                     "unchanged to get the stored event.",
-                    field="client_event_id", event_id=event_id,
+                    field="client_event_id",
+                    event_id=event_id,
                 )
             created = False
         else:
@@ -142,8 +180,9 @@ def create_event(svc: Gridsvc, report: Mapping[str, Any], *,
             cur.execute(query("event_daily_add"), {**params, "status": "reported"})
     event = get_event(svc, int(event_id))
     category = taxonomy.get(event["category"])
-    nearby = possible_duplicates(svc, event, radius_m=category.dedupe_radius_m,
-                                 window_h=category.dedupe_window_h)
+    nearby = possible_duplicates(
+        svc, event, radius_m=category.dedupe_radius_m, window_h=category.dedupe_window_h
+    )
     return CreateResult(event=event, created=created, possible_duplicates=nearby)
 
 
@@ -170,22 +209,37 @@ def get_event(svc: Gridsvc, event_id: int) -> dict[str, Any]:
     return event_dict(rows[0])
 
 
-def possible_duplicates(svc: Gridsvc, event: Mapping[str, Any], *, radius_m: float,
-                        window_h: float) -> list[dict[str, Any]]:
+def possible_duplicates(
+    svc: Gridsvc, event: Mapping[str, Any], *, radius_m: float, window_h: float
+) -> list[dict[str, Any]]:
     """Open events of the same category within ``radius_m`` metres and ``window_h`` hours."""
-    rows = svc.db.cursor_fetchall(query("event_nearby"), {
-        "lon_wgs84": event["location"]["lon_wgs84"], "lat_wgs84": event["location"]["lat_wgs84"],
-        "category": event["category"], "exclude_id": event["id"],
-        "occurred_at": event["occurred_at"], "window_h": window_h, "radius_m": radius_m,
-    })
-    return [{"id": r[0], "title": r[1], "status": r[2], "occurred_at": _local(r[3]),
-             "distance_m": round(float(r[4]), 1)} for r in rows]
+    rows = svc.db.cursor_fetchall(
+        query("event_nearby"),
+        {
+            "lon_wgs84": event["location"]["lon_wgs84"],
+            "lat_wgs84": event["location"]["lat_wgs84"],
+            "category": event["category"],
+            "exclude_id": event["id"],
+            "occurred_at": event["occurred_at"],
+            "window_h": window_h,
+            "radius_m": radius_m,
+        },
+    )
+    return [
+        {
+            "id": r[0],
+            "title": r[1],
+            "status": r[2],
+            "occurred_at": _local(r[3]),
+            "distance_m": round(float(r[4]), 1),
+        }
+        for r in rows
+    ]
 
 
 # --- listing -----------------------------------------------------------------------------------
 
-CODE_LEVEL_BY_LENGTH = {6: "district_code", 9: "street_code", 12: "community_code",
-                        15: "grid_code"}
+CODE_LEVEL_BY_LENGTH = {6: "district_code", 9: "street_code", 12: "community_code", 15: "grid_code"}
 
 
 @dataclass(frozen=True)
@@ -212,9 +266,12 @@ def _grid_condition(code: str, city_codes: set[str]) -> sql.Composable | None:
         return sql.SQL("e.sector_code = %(grid)s")
     column = CODE_LEVEL_BY_LENGTH.get(len(code))
     if column is None or not code.isdigit():
-        raise InvalidInput(f"'{code}' is not a grid code.",
-                           hint="Use a district (6 digits), street (9), community (12) or grid "
-                           "(15) code, or a sector code such as S320102.", field="grid")
+        raise InvalidInput(
+            f"'{code}' is not a grid code.",
+            hint="Use a district (6 digits), street (9), community (12) or grid "
+            "(15) code, or a sector code such as S320102.",
+            field="grid",
+        )
     return sql.SQL("e.{} = %(grid)s").format(sql.Identifier(column))
 
 
@@ -223,19 +280,25 @@ def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], i
     conditions: list[sql.Composable] = []
     params: dict[str, Any] = {}
     if flt.bbox is not None:
-        conditions.append(sql.SQL(
-            "e.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)"))
+        conditions.append(
+            sql.SQL("e.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)")
+        )
         params.update(x0=flt.bbox[0], y0=flt.bbox[1], x1=flt.bbox[2], y1=flt.bbox[3])
     if flt.grid:
         cond = _grid_condition(flt.grid, {"320100"})
         if cond is not None:
             conditions.append(cond)
             params["grid"] = flt.grid
-    for column, values in (("category", flt.categories), ("status", flt.status),
-                           ("urgency", flt.urgency), ("source", flt.source)):
+    for column, values in (
+        ("category", flt.categories),
+        ("status", flt.status),
+        ("urgency", flt.urgency),
+        ("source", flt.source),
+    ):
         if values:
-            conditions.append(sql.SQL("e.{} = ANY(%({})s)").format(
-                sql.Identifier(column), sql.SQL(column)))
+            conditions.append(
+                sql.SQL("e.{} = ANY(%({})s)").format(sql.Identifier(column), sql.SQL(column))
+            )
             params[column] = list(values)
     if flt.occurred_from is not None:
         conditions.append(sql.SQL("e.occurred_at >= %(occurred_from)s"))

@@ -26,8 +26,9 @@ def register_grid_commands(grids_app: typer.Typer, app: typer.Typer) -> None:
 
     @grids_app.command("load-default")
     def load_default_cmd(
-        if_empty: Annotated[bool, typer.Option(
-            "--if-empty/--always", help="only when no version exists yet")] = True,
+        if_empty: Annotated[
+            bool, typer.Option("--if-empty/--always", help="only when no version exists yet")
+        ] = True,
     ) -> None:
         """Load the Nanjing default dataset (synthetic below district level)."""
         from gridsvc.grids.default import load_default
@@ -57,8 +58,15 @@ def register_grid_commands(grids_app: typer.Typer, app: typer.Typer) -> None:
             return
         table = Table("id", "active", "name", "synthetic", "communities", "grids", "loaded")
         for v in versions:
-            table.add_row(str(v.id), "*" if v.active else "", v.name, str(v.synthetic),
-                          str(v.communities), str(v.grids), v.loaded_at.isoformat(" ", "seconds"))
+            table.add_row(
+                str(v.id),
+                "*" if v.active else "",
+                v.name,
+                str(v.synthetic),
+                str(v.communities),
+                str(v.grids),
+                v.loaded_at.isoformat(" ", "seconds"),
+            )
         Console().print(table)
 
     @grids_app.command("activate")
@@ -82,12 +90,18 @@ def register_grid_commands(grids_app: typer.Typer, app: typer.Typer) -> None:
 
         svc = _service()
         try:
-            result = store.reassign(svc.db, version, snap_m=svc.settings.grids.snap_tolerance_m,
-                                    near_m=svc.settings.grids.near_boundary_m)
+            result = store.reassign(
+                svc.db,
+                version,
+                snap_m=svc.settings.grids.snap_tolerance_m,
+                near_m=svc.settings.grids.near_boundary_m,
+            )
         finally:
             svc.close()
-        err.print(f"{result.total} events reassigned to version {version}: {result.moved} "
-                  f"moved to another community, {result.outside} outside every grid")
+        err.print(
+            f"{result.total} events reassigned to version {version}: {result.moved} "
+            f"moved to another community, {result.outside} outside every grid"
+        )
         print(json.dumps(result.to_dict()))
 
     @grids_app.command("validate")
@@ -98,8 +112,10 @@ def register_grid_commands(grids_app: typer.Typer, app: typer.Typer) -> None:
         name_field: Annotated[str, typer.Option()] = "name",
         parent_field: Annotated[str | None, typer.Option()] = None,
         layer: Annotated[str | None, typer.Option()] = None,
-        source_crs: Annotated[str | None, typer.Option(
-            "--crs", help="CRS of a file that declares none, e.g. EPSG:4490")] = None,
+        source_crs: Annotated[
+            str | None,
+            typer.Option("--crs", help="CRS of a file that declares none, e.g. EPSG:4490"),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Check a boundary file against the active version without writing anything."""
@@ -107,9 +123,16 @@ def register_grid_commands(grids_app: typer.Typer, app: typer.Typer) -> None:
 
         svc = _service()
         try:
-            report, _ = check_file(svc, path, level=level, code_field=code_field,
-                                   name_field=name_field, parent_field=parent_field,
-                                   layer=layer, source_crs=source_crs)
+            report, _ = check_file(
+                svc,
+                path,
+                level=level,
+                code_field=code_field,
+                name_field=name_field,
+                parent_field=parent_field,
+                layer=layer,
+                source_crs=source_crs,
+            )
         finally:
             svc.close()
         if as_json:
@@ -128,8 +151,10 @@ def register_grid_commands(grids_app: typer.Typer, app: typer.Typer) -> None:
         parent_field: Annotated[str | None, typer.Option()] = None,
         population_field: Annotated[str | None, typer.Option()] = None,
         layer: Annotated[str | None, typer.Option()] = None,
-        source_crs: Annotated[str | None, typer.Option(
-            "--crs", help="CRS of a file that declares none, e.g. EPSG:4490")] = None,
+        source_crs: Annotated[
+            str | None,
+            typer.Option("--crs", help="CRS of a file that declares none, e.g. EPSG:4490"),
+        ] = None,
         name: Annotated[str | None, typer.Option(help="name of the new version")] = None,
         fix: Annotated[bool, typer.Option(help="repair what can be repaired")] = False,
         activate: Annotated[bool, typer.Option(help="make the new version active")] = True,
@@ -140,9 +165,18 @@ def register_grid_commands(grids_app: typer.Typer, app: typer.Typer) -> None:
         svc = _service()
         try:
             result = import_file(
-                svc, path, level=level, code_field=code_field, name_field=name_field,
-                parent_field=parent_field, population_field=population_field, layer=layer,
-                source_crs=source_crs, name=name, fix=fix, activate=activate,
+                svc,
+                path,
+                level=level,
+                code_field=code_field,
+                name_field=name_field,
+                parent_field=parent_field,
+                population_field=population_field,
+                layer=layer,
+                source_crs=source_crs,
+                name=name,
+                fix=fix,
+                activate=activate,
             )
         finally:
             svc.close()
@@ -150,11 +184,15 @@ def register_grid_commands(grids_app: typer.Typer, app: typer.Typer) -> None:
             err.print(f"fixed: {change}")
         if not result.report.ok:
             print(result.report.summary())
-            err.print("[bold red]import refused:[/] nothing was written. Fix the file, or "
-                      "rerun with --fix to repair what can be repaired.")
+            err.print(
+                "[bold red]import refused:[/] nothing was written. Fix the file, or "
+                "rerun with --fix to repair what can be repaired."
+            )
             raise typer.Exit(code=1)
-        err.print(f"loaded {path.name} as grid version {result.version_id} "
-                  f"({result.counts}){' and activated it' if activate else ''}")
+        err.print(
+            f"loaded {path.name} as grid version {result.version_id} "
+            f"({result.counts}){' and activated it' if activate else ''}"
+        )
         if result.report.warnings:
             print(result.report.summary())
 
@@ -163,9 +201,12 @@ def register_grid_commands(grids_app: typer.Typer, app: typer.Typer) -> None:
         lon: Annotated[float | None, typer.Argument(help="longitude in --crs")] = None,
         lat: Annotated[float | None, typer.Argument(help="latitude in --crs")] = None,
         crs: Annotated[str, typer.Option(help="wgs84, cgcs2000, gcj02 or bd09")] = "wgs84",
-        file: Annotated[str | None, typer.Option(
-            "--file", help="CSV with header lon,lat ('-' for stdin); writes CSV to stdout")]
-        = None,
+        file: Annotated[
+            str | None,
+            typer.Option(
+                "--file", help="CSV with header lon,lat ('-' for stdin); writes CSV to stdout"
+            ),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """The grid chain of a point, or of every row of a CSV file."""
@@ -183,14 +224,24 @@ def register_grid_commands(grids_app: typer.Typer, app: typer.Typer) -> None:
             print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
             return
         flags = [f for f in ("snapped", "near_boundary") if getattr(found, f)]
-        print(f"WGS-84 {found.lon_wgs84:.7f}, {found.lat_wgs84:.7f}"
-              + (f"  [{', '.join(flags)}]" if flags else ""))
+        print(
+            f"WGS-84 {found.lon_wgs84:.7f}, {found.lat_wgs84:.7f}"
+            + (f"  [{', '.join(flags)}]" if flags else "")
+        )
         for unit in found.units:
             print(f"  {unit.level:<10} {unit.code:<15} {unit.name}")
 
 
-LOCATE_CSV_COLUMNS = ("lon", "lat", "lon_wgs84", "lat_wgs84", "community_code", "street_code",
-                      "district_code", "sector")
+LOCATE_CSV_COLUMNS = (
+    "lon",
+    "lat",
+    "lon_wgs84",
+    "lat_wgs84",
+    "community_code",
+    "street_code",
+    "district_code",
+    "sector",
+)
 _CHUNK = 50_000
 
 
@@ -203,8 +254,11 @@ def _locate_csv(svc: Any, file: str, crs: str) -> None:
         reader = csv.DictReader(handle)
         fields = [f.strip().lower() for f in (reader.fieldnames or [])]
         if "lon" not in fields or "lat" not in fields:
-            raise InvalidInput(f"The CSV header must have columns lon and lat; it has {fields}.",
-                               hint="Write a first line `lon,lat`.", field="header")
+            raise InvalidInput(
+                f"The CSV header must have columns lon and lat; it has {fields}.",
+                hint="Write a first line `lon,lat`.",
+                field="header",
+            )
         reader.fieldnames = fields
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(LOCATE_CSV_COLUMNS)
@@ -223,8 +277,9 @@ def _locate_csv(svc: Any, file: str, crs: str) -> None:
             handle.close()
 
 
-def _write_chunk(svc: Any, writer: Any, chunk: list[tuple[str, str]], crs: str,
-                 first_row: int) -> None:
+def _write_chunk(
+    svc: Any, writer: Any, chunk: list[tuple[str, str]], crs: str, first_row: int
+) -> None:
     from gridsvc.errors import InvalidCoordinate
 
     lon, lat = [], []
@@ -239,6 +294,15 @@ def _write_chunk(svc: Any, writer: Any, chunk: list[tuple[str, str]], crs: str,
             ) from None
     for (x, y), found in zip(chunk, svc.locate_many(lon, lat, crs=crs), strict=True):
         sector = next((u.name for u in found.units if u.level == "sector"), "")
-        writer.writerow([x, y, f"{found.lon_wgs84:.7f}", f"{found.lat_wgs84:.7f}",
-                         found.code("community") or "", found.code("street") or "",
-                         found.code("district") or "", sector])
+        writer.writerow(
+            [
+                x,
+                y,
+                f"{found.lon_wgs84:.7f}",
+                f"{found.lat_wgs84:.7f}",
+                found.code("community") or "",
+                found.code("street") or "",
+                found.code("district") or "",
+                sector,
+            ]
+        )

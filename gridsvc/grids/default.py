@@ -30,8 +30,9 @@ def default_dataset_path(settings: GridSettings) -> Path:
 
 def read_default(path: Path) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     if not path.is_file():
-        raise SetupError(f"Grid dataset {path} not found.",
-                         hint="Build it with `python gis_data/build.py`.")
+        raise SetupError(
+            f"Grid dataset {path} not found.", hint="Build it with `python gis_data/build.py`."
+        )
     units = gpd.read_file(path, layer="grid_unit")
     meta_path = path.with_name(path.stem + ".meta.json")
     meta: dict[str, Any] = json.loads(meta_path.read_text()) if meta_path.is_file() else {}

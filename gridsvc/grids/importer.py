@@ -74,29 +74,37 @@ def _extra_findings(
                 continue
             codes = tuple(sorted(group["code"]))
             point = group.geometry.iloc[0].representative_point() if len(group) else None
-            findings.append(Finding(
-                check="missing_parent", severity="error", codes=codes,
-                message=f"Street {parent!r} of {len(codes)} communities ({', '.join(codes[:5])}"
-                f"{'…' if len(codes) > 5 else ''}) is not a street of the active grid version.",
-                lon_wgs84=point.x if point is not None else None,
-                lat_wgs84=point.y if point is not None else None,
-                source_rows=tuple(int(r) for r in group["source_row"]),
-            ))
+            findings.append(
+                Finding(
+                    check="missing_parent",
+                    severity="error",
+                    codes=codes,
+                    message=f"Street {parent!r} of {len(codes)} communities ({', '.join(codes[:5])}"
+                    f"{'…' if len(codes) > 5 else ''}) is not a street of the active grid version.",
+                    lon_wgs84=point.x if point is not None else None,
+                    lat_wgs84=point.y if point is not None else None,
+                    source_rows=tuple(int(r) for r in group["source_row"]),
+                )
+            )
     city = reference.loc[reference["level"] == "city"].geometry
     if len(city) and len(units):
         bounds = units.total_bounds
         city_geom = city.iloc[0]
         inside = shapely.intersects(units.geometry.values, city_geom).sum()
         if inside == 0:
-            findings.append(Finding(
-                check="outside_parent", severity="error", codes=(),
-                message=f"None of the {len(units)} units lies within the city of the active "
-                f"grid version (file extent lon {bounds[0]:.4f}..{bounds[2]:.4f}, lat "
-                f"{bounds[1]:.4f}..{bounds[3]:.4f}). The file's coordinate system is probably "
-                "wrong: pass --crs with the right one (e.g. EPSG:4490 or EPSG:4549).",
-                lon_wgs84=float((bounds[0] + bounds[2]) / 2),
-                lat_wgs84=float((bounds[1] + bounds[3]) / 2),
-            ))
+            findings.append(
+                Finding(
+                    check="outside_parent",
+                    severity="error",
+                    codes=(),
+                    message=f"None of the {len(units)} units lies within the city of the active "
+                    f"grid version (file extent lon {bounds[0]:.4f}..{bounds[2]:.4f}, lat "
+                    f"{bounds[1]:.4f}..{bounds[3]:.4f}). The file's coordinate system is probably "
+                    "wrong: pass --crs with the right one (e.g. EPSG:4490 or EPSG:4549).",
+                    lon_wgs84=float((bounds[0] + bounds[2]) / 2),
+                    lat_wgs84=float((bounds[1] + bounds[3]) / 2),
+                )
+            )
     return findings
 
 
@@ -120,40 +128,54 @@ def check_file(
             "`grid` (finer grids under the active communities).",
             field="level",
         )
-    units = read_grid_file(path, level=level, code_field=code_field, name_field=name_field,
-                           parent_field=parent_field, layer=layer, source_crs=source_crs)
+    units = read_grid_file(
+        path,
+        level=level,
+        code_field=code_field,
+        name_field=name_field,
+        parent_field=parent_field,
+        layer=layer,
+        source_crs=source_crs,
+    )
     _, reference = _reference(svc)
     parents = None
     if level == "grid":
         if reference is None:
             raise NoActiveGridVersion(
-                "Grids are imported under the communities of the active version; none is "
-                "active.", hint="Load or import communities first.")
+                "Grids are imported under the communities of the active version; none is active.",
+                hint="Load or import communities first.",
+            )
         parents = reference.loc[reference["level"] == "community", ["code", "name", "geometry"]]
     tolerance_m2 = svc.settings.grids.topology_tolerance_m2
-    tolerances = {"overlap_tolerance_m2": tolerance_m2, "gap_tolerance_m2": tolerance_m2,
-                  "outside_tolerance_m2": tolerance_m2}
+    tolerances = {
+        "overlap_tolerance_m2": tolerance_m2,
+        "gap_tolerance_m2": tolerance_m2,
+        "outside_tolerance_m2": tolerance_m2,
+    }
     changes: list[str] = []
     if fix:
         units, changes = fix_units(units, level=level, parents=parents, **tolerances)
     report = validate_units(units, level=level, parents=parents, **tolerances)
     extra = _extra_findings(units, level, reference)
     if extra:
-        report = ValidationReport(level=report.level, n_units=report.n_units,
-                                  findings=(*report.findings, *extra))
+        report = ValidationReport(
+            level=report.level, n_units=report.n_units, findings=(*report.findings, *extra)
+        )
     return report, (units, changes)
 
 
-def _derive_levels(communities: gpd.GeoDataFrame, reference: gpd.GeoDataFrame | None,
-                   population: pd.Series | None) -> gpd.GeoDataFrame:
+def _derive_levels(
+    communities: gpd.GeoDataFrame, reference: gpd.GeoDataFrame | None, population: pd.Series | None
+) -> gpd.GeoDataFrame:
     """All levels from communities: dissolve upwards, names from the reference version."""
     ref = reference.set_index("code") if reference is not None else None
 
     def ref_value(code: str, column: str, default: Any) -> Any:
         if ref is not None and code in ref.index:
             value = ref.at[code, column]
-            return default if value is None or (isinstance(value, float) and pd.isna(value)) \
-                else value
+            return (
+                default if value is None or (isinstance(value, float) and pd.isna(value)) else value
+            )
         return default
 
     comm = communities[["code", "name", "parent_code", "geometry"]].copy()
@@ -165,8 +187,9 @@ def _derive_levels(communities: gpd.GeoDataFrame, reference: gpd.GeoDataFrame | 
         groups = frame.groupby(by)
         geoms = groups.geometry.apply(lambda g: shapely.union_all(g.values))
         pops = groups["population"].apply(lambda p: None if p.isna().all() else int(p.sum()))
-        return gpd.GeoDataFrame({"code": geoms.index, "population": pops.values},
-                                geometry=geoms.values, crs=frame.crs)
+        return gpd.GeoDataFrame(
+            {"code": geoms.index, "population": pops.values}, geometry=geoms.values, crs=frame.crs
+        )
 
     streets = dissolve(comm, "parent_code")
     streets["level"] = "street"
@@ -192,7 +215,8 @@ def _derive_levels(communities: gpd.GeoDataFrame, reference: gpd.GeoDataFrame | 
     frame = gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
     frame["synthetic"] = False
     frame["geometry"] = frame.geometry.apply(
-        lambda g: g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g]))
+        lambda g: g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g])
+    )
     frame["area_km2"] = _area_km2(frame.geometry).values
     return frame
 
@@ -214,8 +238,16 @@ def import_file(
 ) -> ImportResult:
     """Validate ``path`` and, if it has no errors, store it as a new version."""
     report, (units, changes) = check_file(
-        svc, path, level=level, code_field=code_field, name_field=name_field,
-        parent_field=parent_field, layer=layer, source_crs=source_crs, fix=fix)
+        svc,
+        path,
+        level=level,
+        code_field=code_field,
+        name_field=name_field,
+        parent_field=parent_field,
+        layer=layer,
+        source_crs=source_crs,
+        fix=fix,
+    )
     result = ImportResult(report=report, changes=changes)
     if not report.ok:
         return result
@@ -223,8 +255,11 @@ def import_file(
     population = None
     if population_field:
         raw = gpd.read_file(path, layer=layer, columns=[population_field], ignore_geometry=True)
-        population = pd.to_numeric(raw[population_field], errors="coerce").iloc[
-            units["source_row"].to_numpy() - 1].reset_index(drop=True)
+        population = (
+            pd.to_numeric(raw[population_field], errors="coerce")
+            .iloc[units["source_row"].to_numpy() - 1]
+            .reset_index(drop=True)
+        )
     if level == "community":
         all_units = _derive_levels(units, reference, population)
         synthetic = False
@@ -238,21 +273,28 @@ def import_file(
         comm_sector = reference.set_index("code")["sector_code"]
         grids["sector_code"] = [comm_sector.get(p) for p in grids["parent_code"]]
         grids["geometry"] = grids.geometry.apply(
-            lambda g: g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g]))
+            lambda g: g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g])
+        )
         grids["area_km2"] = _area_km2(gpd.GeoSeries(grids.geometry, crs="EPSG:4326")).values
         all_units = gpd.GeoDataFrame(
             pd.concat([reference[reference["level"] != "grid"], grids], ignore_index=True),
-            geometry="geometry", crs="EPSG:4326")
+            geometry="geometry",
+            crs="EPSG:4326",
+        )
         synthetic = version.synthetic
     counts = all_units["level"].value_counts().to_dict()
     with svc.db.connection() as conn:
         result.version_id = store.insert_version(
-            conn, all_units,
+            conn,
+            all_units,
             name=name or f"{path.stem} ({level})",
             synthetic=synthetic,
             source=str(path.name),
-            notes={"imported_level": level, "fixes": changes,
-                   "based_on_version": version.id if version else None},
+            notes={
+                "imported_level": level,
+                "fixes": changes,
+                "based_on_version": version.id if version else None,
+            },
             activate=activate,
         )
     result.counts = {k: int(v) for k, v in counts.items()}

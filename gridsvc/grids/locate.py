@@ -86,9 +86,7 @@ def _utm_for(lon: float, lat: float) -> pyproj.CRS:
     return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
-def _lowest_hit(
-    tree: shapely.STRtree, points: npt.NDArray[np.object_]
-) -> npt.NDArray[np.int64]:
+def _lowest_hit(tree: shapely.STRtree, points: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
     """Per point, the index of the lowest-indexed polygon containing or touching it, or -1.
 
     Polygons are indexed in code order, so a point on a shared edge gets the lowest code.
@@ -259,9 +257,7 @@ class Locator:
         out["grid"] = grid
         return out
 
-    def locate_many(
-        self, lon_wgs84: npt.ArrayLike, lat_wgs84: npt.ArrayLike
-    ) -> list[Location]:
+    def locate_many(self, lon_wgs84: npt.ArrayLike, lat_wgs84: npt.ArrayLike) -> list[Location]:
         """Locate n points (WGS-84 degrees), answers in input order."""
         a = self.assign(lon_wgs84, lat_wgs84)
         lon, lat, n = a.lon_wgs84, a.lat_wgs84, len(a.lon_wgs84)

@@ -22,7 +22,14 @@ from gridsvc.grids.io import parse_level
 from gridsvc.sql import query
 
 UNIT_COLUMNS = (
-    "code", "level", "name", "parent_code", "sector_code", "kind", "synthetic", "area_km2",
+    "code",
+    "level",
+    "name",
+    "parent_code",
+    "sector_code",
+    "kind",
+    "synthetic",
+    "area_km2",
     "population",
 )
 _METRES_PER_DEGREE = 111_320.0
@@ -82,24 +89,28 @@ def insert_version(
     with conn.cursor() as cur:
         cur.execute(
             query("grid_version_insert"),
-            {"name": name, "synthetic": synthetic, "source": source,
-             "notes": json.dumps(notes or {}, ensure_ascii=False)},
+            {
+                "name": name,
+                "synthetic": synthetic,
+                "source": source,
+                "notes": json.dumps(notes or {}, ensure_ascii=False),
+            },
         )
         row = cur.fetchone()
         assert row is not None
         version_id = int(row[0])
         geoms = shapely.to_wkb(units.geometry.values, hex=False)
         rows = []
-        for record, wkb in zip(units[list(UNIT_COLUMNS)].itertuples(index=False), geoms,
-                               strict=True):
+        for record, wkb in zip(
+            units[list(UNIT_COLUMNS)].itertuples(index=False), geoms, strict=True
+        ):
             values = [_none_if_nan(v) for v in record]
             rows.append((version_id, *values, psycopg2.Binary(wkb)))
         psycopg2.extras.execute_values(
             cur,
             query("grid_unit_insert"),
             rows,
-            template="(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-            " ST_Multi(ST_GeomFromWKB(%s, 4326)))",
+            template="(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, ST_Multi(ST_GeomFromWKB(%s, 4326)))",
             page_size=200,
         )
         cur.execute(query("grid_unit_parts_build"), {"version_id": version_id})
@@ -166,21 +177,33 @@ def unit_features(
     level = parse_level(level)
     rows = db.cursor_fetchall(
         query("grid_units_features"),
-        {"version_id": version.id, "level": level, "with_geometry": with_geometry,
-         "simplify_deg": max(simplify_m, 0.0) / _METRES_PER_DEGREE},
+        {
+            "version_id": version.id,
+            "level": level,
+            "with_geometry": with_geometry,
+            "simplify_deg": max(simplify_m, 0.0) / _METRES_PER_DEGREE,
+        },
     )
     features = []
     for code, name, lvl, parent, sector, kind, synthetic, area, population, geojson in rows:
-        features.append({
-            "type": "Feature",
-            "id": code,
-            "properties": {
-                "code": code, "name": name, "level": lvl, "parent_code": parent,
-                "sector_code": sector, "kind": kind, "synthetic": synthetic,
-                "area_km2": round(area, 4), "population": population,
-            },
-            "geometry": json.loads(geojson) if geojson else None,
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": code,
+                "properties": {
+                    "code": code,
+                    "name": name,
+                    "level": lvl,
+                    "parent_code": parent,
+                    "sector_code": sector,
+                    "kind": kind,
+                    "synthetic": synthetic,
+                    "area_km2": round(area, 4),
+                    "population": population,
+                },
+                "geometry": json.loads(geojson) if geojson else None,
+            }
+        )
     return {
         "type": "FeatureCollection",
         "grid_version": version.to_dict(),
@@ -203,17 +226,25 @@ def unit_detail(db: Database, version: GridVersion, code: str) -> dict[str, Any]
     parent_code = parent
     while parent_code and parent_code not in seen:
         seen.add(parent_code)
-        up = db.cursor_fetchall(query("grid_unit_one"),
-                                {"version_id": version.id, "code": parent_code})
+        up = db.cursor_fetchall(
+            query("grid_unit_one"), {"version_id": version.id, "code": parent_code}
+        )
         if not up:
             break
         chain.append({"code": up[0][0], "name": up[0][1], "level": up[0][2]})
         parent_code = up[0][3]
     return {
-        "code": code, "name": name, "level": level, "parent_code": parent,
-        "sector_code": sector, "kind": kind, "synthetic": synthetic,
-        "area_km2": round(area, 4), "population": population,
-        "parents": chain, "children": int(n),
+        "code": code,
+        "name": name,
+        "level": level,
+        "parent_code": parent,
+        "sector_code": sector,
+        "kind": kind,
+        "synthetic": synthetic,
+        "area_km2": round(area, 4),
+        "population": population,
+        "parents": chain,
+        "children": int(n),
         "geometry": json.loads(geojson),
         "grid_version": version.to_dict(),
     }
@@ -227,8 +258,12 @@ class ReassignResult:
     outside: int
 
     def to_dict(self) -> dict[str, int]:
-        return {"version_id": self.version_id, "total": self.total, "moved": self.moved,
-                "outside": self.outside}
+        return {
+            "version_id": self.version_id,
+            "total": self.total,
+            "moved": self.moved,
+            "outside": self.outside,
+        }
 
 
 def reassign(db: Database, version_id: int, *, snap_m: float, near_m: float) -> ReassignResult:
@@ -237,7 +272,8 @@ def reassign(db: Database, version_id: int, *, snap_m: float, near_m: float) -> 
         cur.execute("SELECT 1 FROM grid_version WHERE id = %s", (version_id,))
         if cur.fetchone() is None:
             raise NotFound(f"No grid version {version_id}.", hint="See `gridsvc grids list`.")
-        cur.execute(query("event_reassign"),
-                    {"version_id": version_id, "snap_m": snap_m, "near_m": near_m})
+        cur.execute(
+            query("event_reassign"), {"version_id": version_id, "snap_m": snap_m, "near_m": near_m}
+        )
         total, moved, outside = cur.fetchone() or (0, 0, 0)
     return ReassignResult(version_id, int(total), int(moved), int(outside))

@@ -33,9 +33,7 @@ def migrations() -> list[Migration]:
     for entry in (resources.files(__package__) / "migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
-            found.append(
-                Migration(int(match.group(1)), match.group(2), entry.read_text("utf-8"))
-            )
+            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text("utf-8")))
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):

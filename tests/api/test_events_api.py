@@ -24,9 +24,13 @@ def _point(client: TestClient, code: str) -> shapely.Point:
 def _body(client: TestClient, **overrides: Any) -> dict[str, Any]:
     p = _point(client, "320104001001")
     body: dict[str, Any] = {
-        "client_event_id": "a-1", "reporter_id": "gw-1", "category": "hazard.gas",
-        "title": "燃气泄漏气味", "occurred_at": "2026-11-27T19:05:00+08:00",
-        "lon": p.x, "lat": p.y,
+        "client_event_id": "a-1",
+        "reporter_id": "gw-1",
+        "category": "hazard.gas",
+        "title": "燃气泄漏气味",
+        "occurred_at": "2026-11-27T19:05:00+08:00",
+        "lon": p.x,
+        "lat": p.y,
     }
     body.update(overrides)
     return body
@@ -64,11 +68,15 @@ def test_post_event_bad_input_names_the_field(write_client: TestClient) -> None:
         assert r.status_code == status, (change, r.text)
         assert r.json()["field"] == field, (change, r.json())
         assert r.json()["message"]
-    nan = write_client.post("/v1/events", content=json.dumps(_body(write_client)).replace(
-        '"lon": ', '"lon": NaN, "x": ').encode(), headers={"content-type": "application/json"})
+    nan = write_client.post(
+        "/v1/events",
+        content=json.dumps(_body(write_client)).replace('"lon": ', '"lon": NaN, "x": ').encode(),
+        headers={"content-type": "application/json"},
+    )
     assert nan.status_code == 422
-    broken = write_client.post("/v1/events", content=b'{"lon": 1,',
-                               headers={"content-type": "application/json"})
+    broken = write_client.post(
+        "/v1/events", content=b'{"lon": 1,', headers={"content-type": "application/json"}
+    )
     assert broken.status_code == 422 and broken.json()["error"] == "InvalidInput"
     assert write_client.get("/v1/events").json()["features"] == []  # nothing stored
 
@@ -117,12 +125,14 @@ def test_import_upload_reports_rejections_by_row_and_is_idempotent(
     write_client: TestClient,
 ) -> None:
     p = _point(write_client, "320104001001")
-    lines = ["client_event_id,reporter_id,category,occurred_at,lon,lat",
-             f"i1,gw-1,hazard.gas,2026-11-01T09:00:00+08:00,{p.x},{p.y}",
-             f"i2,gw-1,hazard.nope,2026-11-01T09:00:00+08:00,{p.x},{p.y}",
-             f"i3,gw-1,hazard.gas,2026-11-01T09:00:00+08:00,abc,{p.y}",
-             f"i4,gw-1,hazard.gas,2026-11-01T09:00:00+08:00,{p.x}",
-             f"i5,gw-1,hazard.gas,2026-11-01T09:00:00+08:00,{p.x},{p.y}"]
+    lines = [
+        "client_event_id,reporter_id,category,occurred_at,lon,lat",
+        f"i1,gw-1,hazard.gas,2026-11-01T09:00:00+08:00,{p.x},{p.y}",
+        f"i2,gw-1,hazard.nope,2026-11-01T09:00:00+08:00,{p.x},{p.y}",
+        f"i3,gw-1,hazard.gas,2026-11-01T09:00:00+08:00,abc,{p.y}",
+        f"i4,gw-1,hazard.gas,2026-11-01T09:00:00+08:00,{p.x}",
+        f"i5,gw-1,hazard.gas,2026-11-01T09:00:00+08:00,{p.x},{p.y}",
+    ]
     data = ("\n".join(lines) + "\n").encode()
     r = write_client.post("/v1/imports", files={"file": ("reports.csv", data, "text/csv")})
     assert r.status_code == 201, r.text
@@ -136,13 +146,15 @@ def test_import_upload_reports_rejections_by_row_and_is_idempotent(
     assert len(list(csv.reader(io.StringIO(rej.text.lstrip("\ufeff"))))) == 4
     job = write_client.get(f"/v1/imports/{report.import_id}").json()
     assert job["status"] == "finished" and job["stored"] == 2
-    again = ImportOut.model_validate(write_client.post(
-        "/v1/imports", files={"file": ("reports.csv", data, "text/csv")}).json())
+    again = ImportOut.model_validate(
+        write_client.post("/v1/imports", files={"file": ("reports.csv", data, "text/csv")}).json()
+    )
     assert again.stored == 0 and again.already_stored == 2 and again.rejected == 3
     gbk = "category,occurred_at,lon,lat\n危险,2026-11-01T09:00:00+08:00,1,2\n".encode("gbk")
     bad = write_client.post("/v1/imports", files={"file": ("gbk.csv", gbk, "text/csv")})
     assert bad.status_code == 400 and bad.json()["field"] == "encoding"
     assert "gbk" in bad.json()["hint"]
-    ok = write_client.post("/v1/imports", files={"file": ("gbk.csv", gbk, "text/csv")},
-                           data={"encoding": "gbk"})
+    ok = write_client.post(
+        "/v1/imports", files={"file": ("gbk.csv", gbk, "text/csv")}, data={"encoding": "gbk"}
+    )
     assert ok.status_code == 201 and ok.json()["rejected"] == 1  # decoded; row is wrong

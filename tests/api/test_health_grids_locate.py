@@ -30,8 +30,11 @@ def test_health_reports_database_versions_and_units(client: TestClient) -> None:
 def test_health_is_503_with_a_message_when_the_database_is_unreachable() -> None:
     from api import create_app
 
-    settings = Settings(db=DatabaseSettings(database_url="postgresql://x:y@127.0.0.1:1/none"),
-                        server=ServerSettings(), grids=GridSettings())
+    settings = Settings(
+        db=DatabaseSettings(database_url="postgresql://x:y@127.0.0.1:1/none"),
+        server=ServerSettings(),
+        grids=GridSettings(),
+    )
     svc = Gridsvc(settings, Database(settings.db.database_url or ""))
     with TestClient(create_app(settings, service=svc)) as c:
         r = c.get("/health")
@@ -55,8 +58,12 @@ def test_grids_level_as_geojson_with_and_without_geometry(client: TestClient) ->
     assert full["features"][0]["geometry"]["type"] == "MultiPolygon"
     simple = client.get("/v1/grids", params={"level": "district", "simplify_m": 200}).content
     assert len(simple) < len(json.dumps(full)) * 0.9
-    assert client.get("/v1/grids", params={"level": "sector", "geometry": "false"}).json()[
-        "features"][0]["properties"]["level"] == "sector"
+    assert (
+        client.get("/v1/grids", params={"level": "sector", "geometry": "false"}).json()["features"][
+            0
+        ]["properties"]["level"]
+        == "sector"
+    )
 
 
 def test_grids_unknown_level_says_which_levels_exist(client: TestClient) -> None:
@@ -92,8 +99,7 @@ def test_locate_returns_the_whole_chain(client: TestClient) -> None:
     assert r.status_code == 200
     body = LocateOut.model_validate(r.json())
     assert body.codes["community"] == code
-    assert [u.level for u in body.units] == ["community", "street", "sector", "district",
-                                             "city"]
+    assert [u.level for u in body.units] == ["community", "street", "sector", "district", "city"]
     assert body.codes["district"] == "320102" and body.codes["city"] == "320100"
     assert body.found and not body.snapped
 
@@ -152,8 +158,9 @@ def test_locate_batch_refuses_more_than_the_limit(client: TestClient) -> None:
     r = client.post("/v1/locate", json={"points": [[118.8, 32.0]] * 10_001})
     assert r.status_code == 400
     assert "10000" in r.json()["message"] and r.json()["field"] == "points"
-    r = client.post("/v1/locate", content=b"{not json", headers={"content-type":
-                                                                  "application/json"})
+    r = client.post(
+        "/v1/locate", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 422 and r.json()["error"] == "InvalidInput"
 
 

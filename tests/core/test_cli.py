@@ -34,8 +34,9 @@ def _point_in(svc: Gridsvc, code: str) -> shapely.Point:
 def test_locate_one_point_prints_the_chain(shared_svc: Gridsvc, shared_db_url: str) -> None:
     p = _point_in(shared_svc, "320104001001")
     gx, gy = crs.wgs84_to_gcj02(p.x, p.y)
-    result = runner.invoke(app, ["locate", str(gx), str(gy), "--crs", "gcj02", "--json"],
-                           env=_env(shared_db_url))
+    result = runner.invoke(
+        app, ["locate", str(gx), str(gy), "--crs", "gcj02", "--json"], env=_env(shared_db_url)
+    )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     assert body["codes"]["community"] == "320104001001"
@@ -59,14 +60,23 @@ def test_locate_csv_file_keeps_order_and_leaves_unfound_codes_empty(
     result = runner.invoke(app, ["locate", "--file", str(src)], env=_env(shared_db_url))
     assert result.exit_code == 0, result.output
     out = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert list(out[0]) == ["lon", "lat", "lon_wgs84", "lat_wgs84", "community_code",
-                            "street_code", "district_code", "sector"]
+    assert list(out[0]) == [
+        "lon",
+        "lat",
+        "lon_wgs84",
+        "lat_wgs84",
+        "community_code",
+        "street_code",
+        "district_code",
+        "sector",
+    ]
     assert [r["community_code"] for r in out] == ["320111001005", "", "320111001005"]
     assert out[0]["street_code"] == "320111001" and out[0]["district_code"] == "320111"
     assert out[0]["sector"] == "江北新区" and out[1]["sector"] == ""
     # stdin works the same
-    piped = runner.invoke(app, ["locate", "--file", "-"], input=src.read_text(),
-                          env=_env(shared_db_url))
+    piped = runner.invoke(
+        app, ["locate", "--file", "-"], input=src.read_text(), env=_env(shared_db_url)
+    )
     assert piped.stdout == result.stdout
 
 
@@ -83,8 +93,13 @@ def _broken_communities(svc: Gridsvc, tmp_path: Path) -> Path:
     comm = comm.reset_index(drop=True)
     comm.loc[0, "code"] = "32010200200X"  # malformed
     minx, miny, maxx, maxy = comm.geometry[5].bounds
-    comm.loc[5, "geometry"] = shapely.MultiPolygon([shapely.Polygon(  # a bow tie
-        [(minx, miny), (maxx, maxy), (maxx, miny), (minx, maxy), (minx, miny)])])
+    comm.loc[5, "geometry"] = shapely.MultiPolygon(
+        [
+            shapely.Polygon(  # a bow tie
+                [(minx, miny), (maxx, maxy), (maxx, miny), (minx, maxy), (minx, miny)]
+            )
+        ]
+    )
     path = tmp_path / "broken.gpkg"
     gpd.GeoDataFrame(comm, crs=4326).to_file(path, driver="GPKG")
     return path
@@ -95,13 +110,19 @@ def test_validate_and_import_of_a_broken_file_write_nothing(
 ) -> None:
     path = _broken_communities(svc, tmp_path)
     before = len(store.list_versions(svc.db))
-    checked = runner.invoke(app, ["grids", "validate", str(path), "--level", "community",
-                                  "--parent-field", "parent_code"], env=_env(db_url))
+    checked = runner.invoke(
+        app,
+        ["grids", "validate", str(path), "--level", "community", "--parent-field", "parent_code"],
+        env=_env(db_url),
+    )
     assert checked.exit_code == 1
     assert "malformed_code" in checked.stdout and "32010200200X" in checked.stdout
     assert "invalid_geometry" in checked.stdout
-    imported = runner.invoke(app, ["grids", "import", str(path), "--level", "community",
-                                   "--parent-field", "parent_code"], env=_env(db_url))
+    imported = runner.invoke(
+        app,
+        ["grids", "import", str(path), "--level", "community", "--parent-field", "parent_code"],
+        env=_env(db_url),
+    )
     assert imported.exit_code == 1 and "nothing was written" in imported.stderr
     assert len(store.list_versions(svc.db)) == before
 

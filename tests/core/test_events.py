@@ -25,11 +25,19 @@ def _point(svc: Gridsvc, code: str) -> shapely.Point:
 def _report(svc: Gridsvc, **overrides: Any) -> dict[str, Any]:
     p = _point(svc, "320105001001")
     base: dict[str, Any] = {
-        "client_event_id": "app-0001", "reporter_id": "gw-320105001001-1",
-        "category": "hazard.ebike_charging", "title": "楼道电动车充电",
-        "description": "3号楼楼道内有电动车充电", "occurred_at": "2026-11-20T08:30:00+08:00",
-        "lon": p.x, "lat": p.y, "crs": "wgs84", "accuracy_m": 8, "source": "grid_worker",
-        "address": "建邺区某小区3号楼", "media": ["https://example.invalid/1.jpg"],
+        "client_event_id": "app-0001",
+        "reporter_id": "gw-320105001001-1",
+        "category": "hazard.ebike_charging",
+        "title": "楼道电动车充电",
+        "description": "3号楼楼道内有电动车充电",
+        "occurred_at": "2026-11-20T08:30:00+08:00",
+        "lon": p.x,
+        "lat": p.y,
+        "crs": "wgs84",
+        "accuracy_m": 8,
+        "source": "grid_worker",
+        "address": "建邺区某小区3号楼",
+        "media": ["https://example.invalid/1.jpg"],
         "attributes": {"indoor": True},
     }
     base.update(overrides)
@@ -50,17 +58,20 @@ def test_a_report_is_stored_with_its_grids_in_one_transaction(svc: Gridsvc) -> N
     assert event["grid"]["district_code"] == "320105" and event["grid"]["sector_code"] == "S320105"
     assert event["status"] == "reported"
     assert event["urgency"] == "normal"  # the category's default
-    fire = store.create_event(svc, _report(svc, client_event_id="f1", category="hazard.fire",
-                                           attributes={}))
+    fire = store.create_event(
+        svc, _report(svc, client_event_id="f1", category="hazard.fire", attributes={})
+    )
     assert fire.event["urgency"] == "urgent"  # hazard.fire defaults to urgent
     assert event["occurred_at"] == "2026-11-20T08:30:00+08:00"  # shown in Asia/Shanghai
     assert event["location"]["sent"]["crs"] == "wgs84"
     # the rollup counts it on its Beijing day
-    rows = svc.db.cursor_fetchall("SELECT community_code, category, status, day, n "
-                                  "FROM event_daily ORDER BY category")
+    rows = svc.db.cursor_fetchall(
+        "SELECT community_code, category, status, day, n FROM event_daily ORDER BY category"
+    )
     assert [(r[0], r[1], r[2], str(r[3]), r[4]) for r in rows] == [
         ("320105001001", "hazard.ebike_charging", "reported", "2026-11-20", 1),
-        ("320105001001", "hazard.fire", "reported", "2026-11-20", 1)]
+        ("320105001001", "hazard.fire", "reported", "2026-11-20", 1),
+    ]
 
 
 def test_a_replay_returns_the_original_and_a_changed_replay_is_a_conflict(
@@ -87,8 +98,9 @@ def test_events_sent_in_other_systems_land_in_the_same_community(
 ) -> None:
     p = _point(svc, "320106001003")
     x, y = crs.from_wgs84(p.x, p.y, system)
-    result = store.create_event(svc, _report(svc, lon=x, lat=y, crs=system.value,
-                                             client_event_id=f"c-{system.value}"))
+    result = store.create_event(
+        svc, _report(svc, lon=x, lat=y, crs=system.value, client_event_id=f"c-{system.value}")
+    )
     assert result.event["grid"]["community_code"] == "320106001003"
     assert abs(result.event["location"]["lon_wgs84"] - p.x) < 1e-7
     assert result.event["location"]["sent"] == {"lon": x, "lat": y, "crs": system.value}
@@ -97,15 +109,18 @@ def test_events_sent_in_other_systems_land_in_the_same_community(
 def test_possible_duplicates_are_offered_on_create(svc: Gridsvc) -> None:
     p = _point(svc, "320105001001")
     first = store.create_event(svc, _report(svc))
-    near = store.create_event(svc, _report(svc, client_event_id="app-0002",
-                                           lon=p.x + 0.0003, lat=p.y))  # ~30 m east
+    near = store.create_event(
+        svc, _report(svc, client_event_id="app-0002", lon=p.x + 0.0003, lat=p.y)
+    )  # ~30 m east
     assert [d["id"] for d in near.possible_duplicates] == [first.event["id"]]
     assert 20 < near.possible_duplicates[0]["distance_m"] < 40
-    other_kind = store.create_event(svc, _report(svc, client_event_id="app-0003",
-                                                 category="hazard.fire", attributes={}))
+    other_kind = store.create_event(
+        svc, _report(svc, client_event_id="app-0003", category="hazard.fire", attributes={})
+    )
     assert other_kind.possible_duplicates == []
-    later = store.create_event(svc, _report(svc, client_event_id="app-0004",
-                                            occurred_at="2026-11-25T08:30:00+08:00"))
+    later = store.create_event(
+        svc, _report(svc, client_event_id="app-0004", occurred_at="2026-11-25T08:30:00+08:00")
+    )
     assert later.possible_duplicates == []  # outside the 72 h window
 
 
@@ -152,9 +167,18 @@ def test_listing_filters_by_grid_category_time_and_pages_by_keyset(svc: Gridsvc)
         code = codes[i % 3]
         p = _point(svc, code)
         category = "hazard.fire" if i % 2 else "dispute.neighbour"
-        ids[i] = store.create_event(svc, _report(
-            svc, client_event_id=f"k{i}", lon=p.x, lat=p.y, category=category, attributes={},
-            occurred_at=f"2026-11-{10 + i:02d}T10:00:00+08:00")).event["id"]
+        ids[i] = store.create_event(
+            svc,
+            _report(
+                svc,
+                client_event_id=f"k{i}",
+                lon=p.x,
+                lat=p.y,
+                category=category,
+                attributes={},
+                occurred_at=f"2026-11-{10 + i:02d}T10:00:00+08:00",
+            ),
+        ).event["id"]
     page, cursor = store.list_events(svc, store.EventFilter(limit=4))
     seen = [e["id"] for e in page]
     while cursor is not None:
@@ -169,7 +193,8 @@ def test_listing_filters_by_grid_category_time_and_pages_by_keyset(svc: Gridsvc)
     assert sorted(e["id"] for e in by_cat) == [ids[1], ids[3], ids[5], ids[7]]
     window = store.EventFilter(
         occurred_from=datetime.fromisoformat("2026-11-12T00:00:00+08:00"),
-        occurred_to=datetime.fromisoformat("2026-11-14T00:00:00+08:00"))
+        occurred_to=datetime.fromisoformat("2026-11-14T00:00:00+08:00"),
+    )
     assert sorted(e["id"] for e in store.list_events(svc, window)[0]) == [ids[2], ids[3]]
     with pytest.raises(InvalidInput, match="not a grid code"):
         store.list_events(svc, store.EventFilter(grid="32010"))

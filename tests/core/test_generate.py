@@ -27,6 +27,7 @@ from gridsvc.events.generate import (
     generate_events,
     write_events_csv,
 )
+from gridsvc.events.taxonomy import default_taxonomy
 
 GPKG = Path(__file__).resolve().parents[2] / "gis_data" / "nanjing_grids.gpkg"
 OLD_CITY = ("320102", "320104", "320105", "320106")  # 玄武 秦淮 建邺 鼓楼
@@ -111,6 +112,12 @@ def test_same_seed_same_events_other_seed_other_events(units: gpd.GeoDataFrame) 
     assert len(other) == len(first)
     for column in ("lon", "lat", "occurred_at", "category", "reporter_id"):
         assert (other[column] != first[column]).mean() > 0.5, column
+
+
+def test_default_mix_uses_leaves_of_the_default_taxonomy() -> None:
+    taxonomy = default_taxonomy()
+    for spec in DEFAULT_MIX:
+        taxonomy.get_leaf(spec.code)  # raises for an unknown code or a group
 
 
 def test_zero_events_gives_no_chunk(units: gpd.GeoDataFrame) -> None:

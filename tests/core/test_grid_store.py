@@ -17,22 +17,23 @@ from gridsvc.service import Gridsvc
 
 def test_the_default_dataset_is_loaded_with_every_level(svc: Gridsvc) -> None:
     counts = store.level_counts(svc.db)
-    assert counts == {"city": 1, "district": 11, "sector": 12, "street": 101,
-                      "community": 1255}
+    assert counts == {"city": 1, "district": 11, "sector": 12, "street": 101, "community": 1255}
     version = store.active_version(svc.db)
     assert version.synthetic is True and "synthetic" in version.name.lower()
     # every community and grid polygon is subdivided for in-database lookups
     (parts_codes,) = svc.db.cursor_fetchall(
-        "SELECT count(DISTINCT code) FROM grid_unit_part WHERE version_id = %s",
-        (version.id,))[0]
+        "SELECT count(DISTINCT code) FROM grid_unit_part WHERE version_id = %s", (version.id,)
+    )[0]
     assert parts_codes == 1255
 
 
 def _insert_events(svc: Gridsvc, points: np.ndarray) -> None:
     """Store one hazard report per point through the bulk import path."""
     lines = ["client_event_id,reporter_id,category,occurred_at,lon,lat"]
-    lines += [f"r{i},gw-1,hazard.fire,2026-11-01T09:00:00+08:00,{x:.9f},{y:.9f}"
-              for i, (x, y) in enumerate(points)]
+    lines += [
+        f"r{i},gw-1,hazard.fire,2026-11-01T09:00:00+08:00,{x:.9f},{y:.9f}"
+        for i, (x, y) in enumerate(points)
+    ]
     report = import_events(svc, io.BytesIO("\n".join(lines).encode()), filename="e.csv")
     assert report.stored == len(points) and report.rejected == 0
 
@@ -40,10 +41,12 @@ def _insert_events(svc: Gridsvc, points: np.ndarray) -> None:
 def _rollup_matches_events(svc: Gridsvc) -> None:
     raw = svc.db.cursor_fetchall(
         "SELECT coalesce(community_code, ''), category, status, count(*) FROM event"
-        " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")
+        " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+    )
     rolled = svc.db.cursor_fetchall(
         "SELECT community_code, category, status, sum(n) FROM event_daily"
-        " GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3")
+        " GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3"
+    )
     assert raw == rolled
 
 
@@ -95,7 +98,8 @@ def test_reassign_moves_events_to_a_changed_boundary(svc: Gridsvc, tmp_path: Pat
     assert outcome.outside == 0
     (on_a,) = svc.db.cursor_fetchall(
         "SELECT count(*) FROM event WHERE community_code = %s AND grid_version_id = %s",
-        (a["code"], result.version_id))[0]
+        (a["code"], result.version_id),
+    )[0]
     assert on_a == should_move
     _rollup_matches_events(svc)  # the statistics moved with the events
     # running it again moves nothing
@@ -121,8 +125,13 @@ def test_imported_communities_derive_every_level_that_nests_exactly(
     comm[["code", "name", "geometry"]].to_crs(4549).to_file(path, driver="GPKG")
     result = import_file(svc, path, level="community", name="official test")
     assert result.report.ok, result.report.summary()
-    assert result.counts == {"city": 1, "district": 11, "sector": 12, "street": 101,
-                             "community": 1255}
+    assert result.counts == {
+        "city": 1,
+        "district": 11,
+        "sector": 12,
+        "street": 101,
+        "community": 1255,
+    }
     new = store.active_version(svc.db)
     assert new.id == result.version_id and new.synthetic is False
     derived = store.read_units(svc.db, new.id).set_index("code")
@@ -141,12 +150,16 @@ def test_finer_grids_import_under_their_communities_and_locate_finds_them(
     community = units.loc["320102002001"]
     minx, miny, maxx, maxy = community.geometry.bounds
     midx = (minx + maxx) / 2
-    halves = [shapely.box(minx - 1, miny - 1, midx, maxy + 1),
-              shapely.box(midx, miny - 1, maxx + 1, maxy + 1)]
+    halves = [
+        shapely.box(minx - 1, miny - 1, midx, maxy + 1),
+        shapely.box(midx, miny - 1, maxx + 1, maxy + 1),
+    ]
     cells = [shapely.intersection(community.geometry, h, grid_size=1e-7) for h in halves]
     grids = gpd.GeoDataFrame(
         {"code": ["320102002001001", "320102002001002"], "name": ["一网格", "二网格"]},
-        geometry=cells, crs=4326)
+        geometry=cells,
+        crs=4326,
+    )
     path = tmp_path / "grids.geojson"
     grids.to_file(path, driver="GeoJSON")
     result = import_file(svc, path, level="grid")

@@ -118,8 +118,10 @@ def test_migrations_apply_once_and_refuse_edited_history(cluster: LocalCluster) 
     assert migrate(db).applied == []
     rows = db.cursor_fetchall("SELECT version FROM schema_migration ORDER BY version")
     assert [r[0] for r in rows] == list(range(1, first.current_version + 1))
-    tables = {r[0] for r in db.cursor_fetchall(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    tables = {
+        r[0]
+        for r in db.cursor_fetchall("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    }
     assert {"grid_version", "grid_unit", "grid_unit_part", "event"} <= tables
     with db.connection() as c, c.cursor() as cur:
         cur.execute("UPDATE schema_migration SET checksum = 'edited' WHERE version = 1")

@@ -55,14 +55,19 @@ def test_chain_runs_from_community_to_city_with_the_right_sector(
     by_code = dataset.set_index("code")
     # 泰山街道 (320111001) is run by 江北新区, not by its district 浦口区
     street = by_code.loc["320111001"]
-    community_code = dataset[(dataset["level"] == "community")
-                             & (dataset["parent_code"] == "320111001")]["code"].iloc[0]
+    community_code = dataset[
+        (dataset["level"] == "community") & (dataset["parent_code"] == "320111001")
+    ]["code"].iloc[0]
     point = by_code.loc[community_code].geometry.representative_point()
     found = shared_svc.locate(point.x, point.y)
-    assert [u.level for u in found.units] == [
-        "community", "street", "sector", "district", "city"]
+    assert [u.level for u in found.units] == ["community", "street", "sector", "district", "city"]
     assert [u.code for u in found.units] == [
-        community_code, "320111001", "SJBXQ", "320111", "320100"]
+        community_code,
+        "320111001",
+        "SJBXQ",
+        "320111",
+        "320100",
+    ]
     assert found.units[2].name == "江北新区"
     assert street["name"] == found.units[1].name
 

@@ -42,18 +42,25 @@ def _get(url: str) -> tuple[int, dict[str, object]]:
 class Service:
     def __init__(self, folder: Path, port: int) -> None:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDSVC_")}
-        self.env.update(GRIDSVC_DATA_DIR=str(folder / "data"), GRIDSVC_PORT=str(port),
-                        GRIDSVC_LOG_FORMAT="json")
+        self.env.update(
+            GRIDSVC_DATA_DIR=str(folder / "data"), GRIDSVC_PORT=str(port), GRIDSVC_LOG_FORMAT="json"
+        )
         self.base = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen[str] | None = None
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([GRIDSVC, *args], env=self.env, capture_output=True, text=True,
-                              timeout=300, check=False)
+        return subprocess.run(
+            [GRIDSVC, *args], env=self.env, capture_output=True, text=True, timeout=300, check=False
+        )
 
     def serve(self) -> None:
-        self.proc = subprocess.Popen([GRIDSVC, "serve"], env=self.env, text=True,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [GRIDSVC, "serve"],
+            env=self.env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -83,8 +90,9 @@ def service() -> Iterator[Service]:
     try:
         up = svc.run("db", "up")
         assert up.returncode == 0, up.stderr
-        loaded = svc.run("grids", "load-default", "--if-empty")
+        loaded = svc.run("init", "--sample-events", "2000")  # as `make run` does
         assert loaded.returncode == 0, loaded.stderr
+        assert "2,000 synthetic sample events" in loaded.stderr
         svc.serve()
         yield svc
     finally:
@@ -100,10 +108,19 @@ def test_served_health_counts_the_nanjing_communities(service: Service) -> None:
     status, body = _get(service.base + "/health")
     assert status == 200
     assert body["database"] == "ok" and str(body["postgis"]).startswith("3.")
-    assert body["grid_units"] == {"city": 1, "district": 11, "sector": 12, "street": 101,
-                                  "community": 1255}
+    assert body["grid_units"] == {
+        "city": 1,
+        "district": 11,
+        "sector": 12,
+        "street": 101,
+        "community": 1255,
+    }
     status, located = _get(service.base + "/v1/locate?lon=118.784&lat=32.041")
     assert status == 200 and located["codes"]["district"] in ("320102", "320104", "320106")
+    status, events = _get(service.base + "/v1/events?limit=5")
+    assert status == 200 and len(events["features"]) == 5  # sample events were loaded
+    again = service.run("init", "--sample-events", "2000")
+    assert "nothing to load" in again.stderr  # a second start loads nothing twice
 
 
 def test_db_status_and_url_describe_the_running_cluster(service: Service) -> None:
