@@ -91,14 +91,17 @@ CREATE INDEX event_category_time ON event (category, occurred_at);
 CREATE INDEX event_open ON event (category, occurred_at)
     WHERE status NOT IN ('closed', 'rejected', 'merged');
 
--- Counts per community, category, status and day (Asia/Shanghai), kept exact in the same
--- transaction as every write to event. Higher levels are sums over communities.
+-- Counts per community, category, status, urgency, source and day (Asia/Shanghai), kept
+-- exact in the same transaction as every write to event. Higher levels are sums over
+-- communities; every statistics filter but the time of day and bbox is a key column.
 CREATE TABLE event_daily (
     community_code text NOT NULL,                 -- '' for events outside every grid
     category       text NOT NULL,
     status         text NOT NULL,
+    urgency        text NOT NULL,
+    source         text NOT NULL,
     day            date NOT NULL,
     n              bigint NOT NULL,
-    PRIMARY KEY (community_code, category, status, day)
+    PRIMARY KEY (community_code, category, status, urgency, source, day)
 );
 CREATE INDEX event_daily_day ON event_daily (day, category);

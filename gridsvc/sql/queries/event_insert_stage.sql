@@ -15,13 +15,14 @@ WITH ins AS (
     FROM event_stage
     WHERE row_number <> ALL (%(skip_rows)s::bigint[])
     ON CONFLICT ON CONSTRAINT event_idempotency DO NOTHING
-    RETURNING community_code, category, status, occurred_at
+    RETURNING community_code, category, status, urgency, source, occurred_at
 ), roll AS (
-    INSERT INTO event_daily AS d (community_code, category, status, day, n)
-    SELECT coalesce(community_code, ''), category, status,
+    INSERT INTO event_daily AS d (community_code, category, status, urgency, source, day, n)
+    SELECT coalesce(community_code, ''), category, status, urgency, source,
            (occurred_at AT TIME ZONE 'Asia/Shanghai')::date, count(*)
     FROM ins
-    GROUP BY 1, 2, 3, 4
-    ON CONFLICT (community_code, category, status, day) DO UPDATE SET n = d.n + excluded.n
+    GROUP BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (community_code, category, status, urgency, source, day)
+    DO UPDATE SET n = d.n + excluded.n
 )
 SELECT count(*) FROM ins

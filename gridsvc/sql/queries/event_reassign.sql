@@ -46,24 +46,26 @@ WITH located AS (
                   AND ST_DWithin(p.geom::geography, e.geom::geography, %(near_m)s))
       FROM chain AS ch
      WHERE e.id = ch.id
-    RETURNING e.id, ch.old_code, ch.new_code, e.category, e.status,
+    RETURNING e.id, ch.old_code, ch.new_code, e.category, e.status, e.urgency, e.source,
               (e.occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day,
               ch.old_code IS DISTINCT FROM ch.new_code AS moved,
               ch.new_code IS NULL AS outside
 ), delta AS (
     -- the rollup follows: -1 where an event left, +1 where it arrived (net per key)
-    SELECT code, category, status, day, sum(d) AS d
-    FROM (SELECT coalesce(old_code, '') AS code, category, status, day, -1 AS d
+    SELECT code, category, status, urgency, source, day, sum(d) AS d
+    FROM (SELECT coalesce(old_code, '') AS code, category, status, urgency, source, day,
+                 -1 AS d
             FROM updated WHERE moved
           UNION ALL
-          SELECT coalesce(new_code, ''), category, status, day, 1
+          SELECT coalesce(new_code, ''), category, status, urgency, source, day, 1
             FROM updated WHERE moved) AS x
-    GROUP BY code, category, status, day
+    GROUP BY code, category, status, urgency, source, day
     HAVING sum(d) <> 0
 ), roll AS (
-    INSERT INTO event_daily AS t (community_code, category, status, day, n)
-    SELECT code, category, status, day, d FROM delta
-    ON CONFLICT (community_code, category, status, day) DO UPDATE SET n = t.n + excluded.n
+    INSERT INTO event_daily AS t (community_code, category, status, urgency, source, day, n)
+    SELECT code, category, status, urgency, source, day, d FROM delta
+    ON CONFLICT (community_code, category, status, urgency, source, day)
+    DO UPDATE SET n = t.n + excluded.n
 )
 SELECT count(*) AS total,
        count(*) FILTER (WHERE moved) AS moved,
