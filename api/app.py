@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors, limits, logging
-from api.routes import categories, events, grids, health, imports, locate
+from api.routes import categories, events, grids, health, imports, locate, workflow
 from gridsvc import __version__
 from gridsvc.service import Gridsvc
 from gridsvc.settings import Settings, load_settings
@@ -41,6 +41,6 @@ def create_app(settings: Settings | None = None, *, service: Gridsvc | None = No
     limits.install(app, settings.events)
     logging.install(app)
     app.include_router(health.router)
-    for module in (grids, locate, categories, events, imports):
+    for module in (grids, locate, categories, events, imports, workflow):
         app.include_router(module.router, prefix="/v1")
     return app

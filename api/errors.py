@@ -20,6 +20,8 @@ STATUS: tuple[tuple[type[errors.GridsvcError], int], ...] = (
     (errors.PayloadTooLarge, 413),
     (errors.InvalidGridData, 422),
     (errors.InvalidInput, 400),
+    (errors.Unauthenticated, 401),
+    (errors.Forbidden, 403),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.DatabaseUnavailable, 503),
@@ -48,6 +50,8 @@ async def _gridsvc_error(request: Request, exc: Exception) -> JSONResponse:
         )
         body.pop("details", None)
     headers = {"Retry-After": "5"} if status == 503 else None
+    if status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -89,7 +89,9 @@ class EventIn(BaseModel):
         max_length=100,
         description="set by the app, unique per reporter: a retry with the same id is stored once",
     )
-    reporter_id: str = Field(min_length=1, max_length=100)
+    reporter_id: str | None = Field(
+        default=None, min_length=1, max_length=100, description="default: the token's name"
+    )
     category: str = Field(description="a leaf code of GET /v1/categories, e.g. hazard.fire")
     title: str = Field(default="", max_length=200)
     description: str = Field(default="", max_length=5000)

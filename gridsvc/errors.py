@@ -104,3 +104,20 @@ class DuplicateConflict(Conflict):
 
 class PayloadTooLarge(InvalidInput):
     """A request body or uploaded file is larger than the configured limit."""
+
+
+class Unauthenticated(GridsvcError):
+    """No token, or a token that is unknown or revoked."""
+
+
+class Forbidden(GridsvcError):
+    """A valid token whose role or scope does not allow this."""
+
+
+class TransitionNotAllowed(Conflict):
+    """A workflow action that the event's current state does not allow;
+    ``details["allowed"]`` lists the actions that are."""
+
+
+class StaleVersion(Conflict):
+    """The event changed since the caller read it (optimistic locking)."""

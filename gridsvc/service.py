@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,11 @@ class Gridsvc:
         self._locator: Locator | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        """The time deadlines and "now" defaults use; tests set a fixed one."""
+
+    def now(self) -> datetime:
+        return self.clock()
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> Gridsvc:

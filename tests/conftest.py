@@ -106,9 +106,13 @@ def shared_db_url(pg_server: str, template_url: str) -> Iterator[str]:
     _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+_DATA_DIR = Path(tempfile.gettempdir()) / f"gridsvc-test-data-{os.getpid()}"
+
+
 def make_settings(url: str) -> Settings:
+    # data_dir: where `gridsvc init` writes the first admin token — never the checkout's
     return Settings(
-        db=DatabaseSettings(database_url=url),
+        db=DatabaseSettings(database_url=url, data_dir=_DATA_DIR),
         server=ServerSettings(),
         grids=GridSettings(locator_refresh_s=0),
     )

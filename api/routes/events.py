@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import Service
+from api.deps import Caller, Reporter, Service
 from api.schemas import EventCreatedOut, EventIn
-from gridsvc.errors import InvalidInput
+from gridsvc.errors import Forbidden, InvalidInput
 from gridsvc.events import store
 from gridsvc.events.rows import SOURCES, URGENCIES
 
@@ -30,9 +30,19 @@ router = APIRouter(tags=["events"])
         400: {"description": "a field is wrong; the body names it"},
     },
 )
-def create_event(svc: Service, body: EventIn) -> JSONResponse:
-    """Store one report, assigned to its grids in the same transaction."""
-    result = store.create_event(svc, body.model_dump())
+def create_event(svc: Service, caller: Reporter, body: EventIn) -> JSONResponse:
+    """Store one report, assigned to its grids in the same transaction. The reporter is the
+    token's name; only dispatchers and admins may report on someone else's behalf."""
+    report = body.model_dump()
+    if report["reporter_id"] is None:
+        report["reporter_id"] = caller.name
+    elif report["reporter_id"] != caller.name and caller.role == "grid_worker":
+        raise Forbidden(
+            f"{caller.describe()} reports as '{caller.name}', not as "
+            f"'{report['reporter_id']}'.",
+            hint="Leave reporter_id out.",
+        )
+    result = store.create_event(svc, report)
     payload = EventCreatedOut(
         created=result.created, event=result.event, possible_duplicates=result.possible_duplicates
     )
@@ -76,6 +86,7 @@ def _check_choice(values: tuple[str, ...] | None, allowed: tuple[str, ...], name
 @router.get("/events", responses={200: {"content": {"application/geo+json": {}, "text/csv": {}}}})
 def list_events(
     svc: Service,
+    caller: Caller,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (WGS-84)")] = None,
     grid: Annotated[str | None, Query(description="a grid code at any level")] = None,
     category: Annotated[
@@ -91,6 +102,9 @@ def list_events(
         str | None, Query(alias="from", description="ISO 8601 with offset")
     ] = None,
     occurred_to: Annotated[str | None, Query(alias="to")] = None,
+    overdue: Annotated[
+        bool | None, Query(description="true: only events past a deadline; false: none")
+    ] = None,
     after: Annotated[int | None, Query(description="cursor: the `next` of the last page")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     format: Annotated[str, Query(pattern="^(geojson|csv)$")] = "geojson",
@@ -128,8 +142,10 @@ def list_events(
         source=sources,
         occurred_from=_time(occurred_from, "from"),
         occurred_to=_time(occurred_to, "to"),
+        overdue=overdue,
         after_id=after,
         limit=limit,
+        principal=caller,
     )
     events, cursor = store.list_events(svc, flt)
     if format == "csv":
@@ -192,20 +208,27 @@ def _events_csv(events: list[dict[str, Any]]) -> str:
 
 
 @router.get("/events/{event_id}")
-def get_event(svc: Service, event_id: int) -> dict[str, Any]:
-    return store.get_event(svc, event_id)
+def get_event(svc: Service, caller: Caller, event_id: int) -> dict[str, Any]:
+    return store.read_event(svc, event_id, caller)
 
 
 @router.get("/events/{event_id}/nearby")
-def nearby(svc: Service, event_id: int) -> dict[str, Any]:
-    """Open events of the same category within its radius and time window."""
+def nearby(svc: Service, caller: Caller, event_id: int) -> dict[str, Any]:
+    """Open events of the same category within its radius and time window, of those the
+    caller may see."""
+    store.read_event(svc, event_id, caller)  # 403 outside the caller's scope
     event = store.get_event(svc, event_id)
     category = store.taxonomy_of(svc).get(event["category"])
+    found = store.possible_duplicates(
+        svc, event, radius_m=category.dedupe_radius_m, window_h=category.dedupe_window_h
+    )
+    if not caller.citywide:
+        ids = [d["id"] for d in found]
+        visible = store.visible_ids(svc, caller, ids)
+        found = [d for d in found if d["id"] in visible]
     return {
         "event_id": event_id,
         "radius_m": category.dedupe_radius_m,
         "window_h": category.dedupe_window_h,
-        "possible_duplicates": store.possible_duplicates(
-            svc, event, radius_m=category.dedupe_radius_m, window_h=category.dedupe_window_h
-        ),
+        "possible_duplicates": found,
     }

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import Service
+from api.deps import Caller, Service
 from api.schemas import GridUnitDetailOut, GridVersionOut
 from gridsvc.grids import store
 
@@ -14,6 +14,7 @@ router = APIRouter(tags=["grids"])
 @router.get("/grids")
 def grid_units(
     svc: Service,
+    caller: Caller,
     level: Annotated[
         str, Query(description="city, district, sector, street, community or grid")
     ] = "community",
@@ -28,12 +29,12 @@ def grid_units(
 
 
 @router.get("/grids/versions", response_model=list[GridVersionOut])
-def grid_versions(svc: Service) -> list[dict[str, Any]]:
+def grid_versions(svc: Service, caller: Caller) -> list[dict[str, Any]]:
     """Every loaded grid version; one is active."""
     return [v.to_dict() for v in store.list_versions(svc.db)]
 
 
 @router.get("/grids/{code}", response_model=GridUnitDetailOut)
-def grid_unit(svc: Service, code: str) -> dict[str, Any]:
+def grid_unit(svc: Service, caller: Caller, code: str) -> dict[str, Any]:
     """One unit with its parents and the number of its children."""
     return store.unit_detail(svc.db, store.active_version(svc.db), code)

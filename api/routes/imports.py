@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 
-from api.deps import Service
+from api.deps import Admin, Service
 from api.schemas import ImportOut
 from gridsvc.errors import PayloadTooLarge
 from gridsvc.events import importer
@@ -16,6 +16,7 @@ router = APIRouter(tags=["imports"])
 @router.post("/imports", response_model=ImportOut, status_code=201)
 def create_import(
     svc: Service,
+    caller: Admin,
     file: Annotated[UploadFile, File(description="CSV, GeoJSON or NDJSON of reports")],
     format: Annotated[
         str | None, Form(description="csv, geojson or ndjson; default: by file name")
@@ -46,7 +47,7 @@ def create_import(
 
 
 @router.get("/imports/{import_id}")
-def get_import(svc: Service, import_id: int) -> dict[str, Any]:
+def get_import(svc: Service, caller: Admin, import_id: int) -> dict[str, Any]:
     return importer.import_job(svc, import_id)
 
 
@@ -55,7 +56,7 @@ def get_import(svc: Service, import_id: int) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}},
 )
-def import_rejections(svc: Service, import_id: int) -> Response:
+def import_rejections(svc: Service, caller: Admin, import_id: int) -> Response:
     """The rejected rows with row number, field and reason, as CSV for Excel."""
     return Response(
         importer.rejections_csv(svc, import_id),

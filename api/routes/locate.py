@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import Service
+from api.deps import Caller, Service
 from api.schemas import LocateBatchIn, LocateBatchOut, LocateOut
 from gridsvc.errors import InvalidInput
 
@@ -22,6 +22,7 @@ CRS_DOC = (
 )
 def locate(
     svc: Service,
+    caller: Caller,
     lon: Annotated[float, Query(description="longitude in `crs`, decimal degrees")],
     lat: Annotated[float, Query(description="latitude in `crs`, decimal degrees")],
     crs: Annotated[str, Query(description=CRS_DOC)] = "wgs84",
@@ -35,7 +36,7 @@ def locate(
 
 
 @router.post("/locate", response_model=LocateBatchOut)
-def locate_batch(svc: Service, body: LocateBatchIn) -> dict[str, Any]:
+def locate_batch(svc: Service, caller: Caller, body: LocateBatchIn) -> dict[str, Any]:
     """Up to 10,000 points at once; answers in the same order, unfound points included."""
     limit = svc.settings.grids.locate_batch_max
     if len(body.points) > limit:

@@ -155,9 +155,15 @@ def _generate(out: Path, *, count: int, days: int, seed: int) -> int:
 
 def initialise(svc: Any, *, sample_events: int = 0, sample_days: int = 90) -> list[str]:
     """Load what a fresh database lacks; returns one line per thing done."""
+    from gridsvc.access import create_token, list_tokens
     from gridsvc.events.importer import import_events
     from gridsvc.events.taxonomy import default_taxonomy, read_taxonomy, store_taxonomy
     from gridsvc.grids.default import load_default
+    from gridsvc.workflow.departments import (
+        default_departments,
+        read_departments,
+        store_departments,
+    )
 
     done: list[str] = []
     version = load_default(svc.db, svc.settings.grids, if_empty=True)
@@ -167,6 +173,16 @@ def initialise(svc: Any, *, sample_events: int = 0, sample_days: int = 90) -> li
         if len(read_taxonomy(conn)) == 0:
             store_taxonomy(conn, default_taxonomy())
             done.append("loaded the default event taxonomy")
+        if not read_departments(conn):
+            store_departments(conn, default_departments())
+            done.append("loaded the default departments")
+    if not list_tokens(svc.db):
+        _, token = create_token(svc.db, role="admin", name="local-admin")
+        path = svc.settings.db.data_dir / "admin-token"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(token + "\n")
+        path.chmod(0o600)
+        done.append(f"created the first admin token; it is in {path}")
     if sample_events > 0:
         (n,) = svc.db.cursor_fetchall("SELECT count(*) FROM event")[0]
         if n == 0:
@@ -178,4 +194,4 @@ def initialise(svc: Any, *, sample_events: int = 0, sample_days: int = 90) -> li
             done.append(
                 f"loaded {report.stored:,} synthetic sample events ({report.rejected} rejected)"
             )
-    return done or ["nothing to load: grids, taxonomy and events are there"]
+    return done or ["nothing to load: grids, taxonomy, departments, tokens and events are there"]

@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 from psycopg2 import sql
 
-from gridsvc.errors import DuplicateConflict, InvalidInput, NotFound, OutsideAllGrids
+from gridsvc.access import Principal, scope_column
+from gridsvc.errors import (
+    DuplicateConflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    OutsideAllGrids,
+)
 from gridsvc.events.rows import Defaults, prepare
 from gridsvc.events.taxonomy import Taxonomy
 from gridsvc.service import Gridsvc
@@ -54,6 +61,10 @@ _COLUMNS = (
     "near_boundary",
     "row_version",
     "import_id",
+    "accept_due_at",
+    "resolve_due_at",
+    "merged_into",
+    "overdue",
 )
 
 
@@ -98,6 +109,12 @@ def event_dict(row: Sequence[Any]) -> dict[str, Any]:
             "near_boundary": r["near_boundary"],
         },
         "row_version": r["row_version"],
+        "deadlines": {
+            "accept_due_at": _local(r["accept_due_at"]),
+            "resolve_due_at": _local(r["resolve_due_at"]),
+            "overdue": bool(r["overdue"]),
+        },
+        "merged_into": r["merged_into"],
     }
 
 
@@ -131,7 +148,7 @@ def create_event(
         frame,
         taxonomy=taxonomy,
         locator=svc.locator(),
-        defaults=Defaults(future_tolerance=svc.settings.events.future_tolerance),
+        defaults=Defaults(future_tolerance=svc.settings.events.future_tolerance, now=svc.now()),
     )
     if prepared.rejections:
         rejection = prepared.rejections[0]
@@ -203,10 +220,22 @@ def _py(value: Any) -> Any:
 
 def get_event(svc: Gridsvc, event_id: int) -> dict[str, Any]:
     stmt = query("event_select") + " WHERE e.id = %(id)s"
-    rows = svc.db.cursor_fetchall(stmt, {"id": event_id})
+    rows = svc.db.cursor_fetchall(stmt, {"id": event_id, "now": svc.now()})
     if not rows:
         raise NotFound(f"No event {event_id}.", field="id")
     return event_dict(rows[0])
+
+
+def read_event(svc: Gridsvc, event_id: int, principal: Principal) -> dict[str, Any]:
+    """One event as ``principal`` may see it; Forbidden outside its scope."""
+    event = get_event(svc, event_id)
+    departments = set()
+    if principal.role == "department":
+        rows = svc.db.cursor_fetchall(query("dispatch_of_event"), {"event_id": event_id})
+        departments = {r[0] for r in rows}
+    if not principal.in_scope(event, departments):
+        raise Forbidden(f"Event {event_id} is outside the scope of {principal.describe()}.")
+    return redact(event, principal, sensitive_categories(svc))
 
 
 def possible_duplicates(
@@ -254,8 +283,11 @@ class EventFilter:
     source: tuple[str, ...] | None = None
     occurred_from: datetime | None = None
     occurred_to: datetime | None = None
+    overdue: bool | None = None
     after_id: int | None = None
     limit: int = 100
+    principal: Principal | None = None
+    """Who asks: lists hold only what this caller may see (None: no restriction)."""
 
 
 def _grid_condition(code: str, city_codes: set[str]) -> sql.Composable | None:
@@ -275,10 +307,66 @@ def _grid_condition(code: str, city_codes: set[str]) -> sql.Composable | None:
     return sql.SQL("e.{} = %(grid)s").format(sql.Identifier(column))
 
 
+def scope_condition(principal: Principal) -> sql.Composable | None:
+    """SQL selecting the events ``principal`` may see (binds scope_code/scope_department)."""
+    if principal.citywide:
+        return None
+    if principal.role == "department":
+        return sql.SQL("EXISTS (SELECT 1 FROM dispatch AS d WHERE d.event_id = e.id "
+                       "AND d.department_code = %(scope_department)s)")
+    column = scope_column(principal.scope_code or "")
+    if column is None:
+        return None
+    return sql.SQL("e.{} = %(scope_code)s").format(sql.Identifier(column))
+
+
+def visible_ids(svc: Gridsvc, principal: Principal, ids: list[int]) -> set[int]:
+    """Which of ``ids`` the principal may see."""
+    if not ids:
+        return set()
+    scope = scope_condition(principal)
+    stmt: sql.Composable = sql.SQL("SELECT e.id FROM event AS e WHERE e.id = ANY(%(ids)s)")
+    if scope is not None:
+        stmt = stmt + sql.SQL(" AND ") + scope
+    with svc.db.connection() as conn, conn.cursor() as cur:
+        cur.execute(stmt, {"ids": ids, "scope_code": principal.scope_code,
+                           "scope_department": principal.department_code})
+        return {int(r[0]) for r in cur.fetchall()}
+
+
+def sensitive_categories(svc: Gridsvc) -> set[str]:
+    return {c.code for c in taxonomy_of(svc) if c.sensitive}
+
+
+REDACTED_FIELDS = ("reporter_id", "description")
+
+
+def redact(event: dict[str, Any], principal: Principal, sensitive: set[str]) -> dict[str, Any]:
+    """Hide personal data from roles that do not handle the event: analysts never see the
+    reporter, the description or the address; for sensitive categories (e.g. family
+    disputes) they see the point rounded to 0.01° (about 1 km). Departments see only events
+    dispatched to them (the scope), so they see those whole."""
+    if principal.role in ("admin", "dispatcher", "grid_worker"):
+        return event
+    out = {**event, "location": dict(event["location"])}
+    if principal.role == "analyst":
+        for key in REDACTED_FIELDS:
+            out[key] = None
+        out["location"]["address"] = None
+    if event["category"] in sensitive and principal.role == "analyst":
+        loc = out["location"]
+        loc["lon_wgs84"] = round(loc["lon_wgs84"], 2)
+        loc["lat_wgs84"] = round(loc["lat_wgs84"], 2)
+        loc["sent"] = None
+        loc["address"] = None
+        out["redacted"] = "location rounded to 0.01° (sensitive category)"
+    return out
+
+
 def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], int | None]:
     """A page of events, newest id first, and the cursor for the next page (or None)."""
     conditions: list[sql.Composable] = []
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = {"now": svc.now()}
     if flt.bbox is not None:
         conditions.append(
             sql.SQL("e.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)")
@@ -306,6 +394,17 @@ def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], i
     if flt.occurred_to is not None:
         conditions.append(sql.SQL("e.occurred_at < %(occurred_to)s"))
         params["occurred_to"] = flt.occurred_to
+    if flt.overdue is not None:
+        cond = sql.SQL(
+            "((e.status = 'reported' AND e.accept_due_at < %(now)s) OR (e.status IN "
+            "('dispatched', 'in_progress') AND e.resolve_due_at < %(now)s))")
+        conditions.append(cond if flt.overdue else sql.SQL("NOT ") + cond)
+    if flt.principal is not None:
+        scope = scope_condition(flt.principal)
+        if scope is not None:
+            conditions.append(scope)
+            params.update(scope_code=flt.principal.scope_code,
+                          scope_department=flt.principal.department_code)
     if flt.after_id is not None:
         conditions.append(sql.SQL("e.id < %(after_id)s"))
         params["after_id"] = flt.after_id
@@ -316,5 +415,8 @@ def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], i
         cur.execute(stmt, params)
         rows = cur.fetchall()
     events = [event_dict(r) for r in rows[: flt.limit]]
+    if flt.principal is not None:
+        sensitive = sensitive_categories(svc)
+        events = [redact(e, flt.principal, sensitive) for e in events]
     cursor = events[-1]["id"] if len(rows) > flt.limit else None
     return events, cursor

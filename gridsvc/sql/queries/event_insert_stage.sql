@@ -4,16 +4,20 @@ WITH ins AS (
                        description, occurred_at, reported_at, source, urgency, geom, lon_sent,
                        lat_sent, crs_sent, accuracy_m, address, media, attributes,
                        grid_version_id, community_code, street_code, sector_code,
-                       district_code, grid_code, snapped, near_boundary, import_id)
+                       district_code, grid_code, snapped, near_boundary, import_id,
+                       accept_due_at)
     SELECT reporter_id, client_event_id, content_sha256, category, title,
            coalesce(description, ''),
            occurred_at, reported_at, source, urgency,
            ST_SetSRID(ST_MakePoint(lon_wgs84, lat_wgs84), 4326), lon_sent, lat_sent,
            crs_sent, accuracy_m, address, media, attributes, grid_version_id,
            community_code, street_code, sector_code, district_code, grid_code, snapped,
-           near_boundary, %(import_id)s
-    FROM event_stage
-    WHERE row_number <> ALL (%(skip_rows)s::bigint[])
+           near_boundary, %(import_id)s,
+           s.reported_at + (c.time_limits -> 'accept_hours' ->> s.urgency)::float8
+                           * interval '1 hour'
+    FROM event_stage AS s
+    LEFT JOIN category AS c ON c.code = s.category
+    WHERE s.row_number <> ALL (%(skip_rows)s::bigint[])
     ON CONFLICT ON CONSTRAINT event_idempotency DO NOTHING
     RETURNING community_code, category, status, urgency, source, occurred_at
 ), roll AS (

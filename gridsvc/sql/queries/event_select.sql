@@ -4,5 +4,9 @@ SELECT e.id, e.client_event_id, e.reporter_id, e.category, e.title, e.descriptio
        ST_X(e.geom) AS lon_wgs84, ST_Y(e.geom) AS lat_wgs84, e.lon_sent, e.lat_sent,
        e.crs_sent, e.accuracy_m, e.address, e.media, e.attributes, e.grid_version_id,
        e.community_code, e.street_code, e.sector_code, e.district_code, e.grid_code,
-       e.snapped, e.near_boundary, e.row_version, e.import_id
+       e.snapped, e.near_boundary, e.row_version, e.import_id, e.accept_due_at,
+       e.resolve_due_at, e.merged_into,
+       (e.status = 'reported' AND e.accept_due_at < %(now)s)
+        OR (e.status IN ('dispatched', 'in_progress') AND e.resolve_due_at < %(now)s)
+        AS overdue
 FROM event AS e

@@ -1,0 +1,165 @@
+"""Who may see and do what: API tokens, roles and scopes.
+
+Tokens are random (256 bits) and shown once; only their SHA-256 is stored, so a database dump
+reveals no usable token. A fast hash is right here (unlike passwords, the secret has full
+entropy); the lookup is by hash and the final comparison constant-time.
+
+Roles:
+
+``grid_worker``  reports anywhere; reads and acts on events in its scope (a community or
+                 street code) — verification of resolutions there.
+``dispatcher``   accepts, rejects, dispatches, merges within its scope (street, district, or
+                 the city).
+``department``   sees and acts on events dispatched to its department only.
+``analyst``      reads events, statistics and maps citywide; changes nothing.
+``admin``        everything, including grids, taxonomy, departments and tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from gridsvc.db.pool import Database
+from gridsvc.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from gridsvc.sql import query
+
+ROLES = ("grid_worker", "dispatcher", "department", "analyst", "admin")
+TOKEN_PREFIX = "gsk_"
+CITY_CODE = "320100"
+
+# The event columns a scope code selects on, by the code's shape.
+_SCOPE_COLUMN = {6: "district_code", 9: "street_code", 12: "community_code"}
+
+
+def scope_column(code: str) -> str | None:
+    """The event column matching a scope code, or None for the whole city."""
+    if code == CITY_CODE:
+        return None
+    if code.startswith("S"):
+        return "sector_code"
+    column = _SCOPE_COLUMN.get(len(code))
+    if column is None or not code.isdigit():
+        raise InvalidInput(
+            f"'{code}' is not a scope: use a community (12 digits), street (9), district (6) "
+            f"or sector (S…) code, or {CITY_CODE} for the city.",
+            field="scope",
+        )
+    return column
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of one request."""
+
+    token_id: int
+    name: str
+    role: str
+    scope_code: str | None = None
+    department_code: str | None = None
+
+    @property
+    def citywide(self) -> bool:
+        return self.role in ("admin", "analyst") or (
+            self.role == "dispatcher" and self.scope_code in (None, CITY_CODE)
+        )
+
+    def in_scope(self, event: dict[str, Any], dispatched_to: set[str] | None = None) -> bool:
+        """Whether this caller may see ``event`` (an event dict of gridsvc.events.store)."""
+        if self.citywide:
+            return True
+        if self.role == "department":
+            return self.department_code in (dispatched_to or set())
+        if not self.scope_code:
+            return False
+        column = scope_column(self.scope_code)
+        return column is None or event["grid"].get(column) == self.scope_code
+
+    def describe(self) -> str:
+        where = self.scope_code or self.department_code or "city"
+        return f"{self.role} '{self.name}' ({where})"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    db: Database,
+    *,
+    role: str,
+    name: str,
+    scope_code: str | None = None,
+    department_code: str | None = None,
+) -> tuple[int, str]:
+    """Create a token; returns its id and the token itself (shown once, never stored)."""
+    if role not in ROLES:
+        raise InvalidInput(f"Unknown role '{role}'.", hint=f"Use one of {', '.join(ROLES)}.",
+                           field="role")
+    if role in ("grid_worker", "dispatcher"):
+        if not scope_code:
+            raise InvalidInput(f"A {role} token needs --scope (a grid code).", field="scope")
+        scope_column(scope_code)
+        if role == "grid_worker" and len(scope_code) not in (9, 12):
+            raise InvalidInput("A grid_worker's scope is a community or street code.",
+                               field="scope")
+    elif scope_code:
+        raise InvalidInput(f"A {role} token has no grid scope.", field="scope")
+    if role == "department":
+        if not department_code:
+            raise InvalidInput("A department token needs --department.", field="department")
+        rows = db.cursor_fetchall("SELECT 1 FROM department WHERE code = %s",
+                                  (department_code,))
+        if not rows:
+            raise InvalidInput(f"Unknown department '{department_code}'.",
+                               hint="See `gridsvc departments list`.", field="department")
+    elif department_code:
+        raise InvalidInput(f"A {role} token has no department.", field="department")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    rows = db.cursor_fetchall(query("token_insert"), {
+        "name": name, "role": role, "scope_code": scope_code,
+        "department_code": department_code, "token_sha256": hash_token(token)})
+    return int(rows[0][0]), token
+
+
+def revoke_token(db: Database, token_id: int) -> None:
+    rows = db.cursor_fetchall(query("token_revoke"), {"id": token_id})
+    if not rows:
+        raise NotFound(f"No active token {token_id}.", hint="See `gridsvc token list`.")
+
+
+def list_tokens(db: Database) -> list[dict[str, Any]]:
+    keys = ("id", "name", "role", "scope_code", "department_code", "created_at",
+            "revoked_at", "last_used_at")
+    return [dict(zip(keys, row, strict=True)) for row in db.cursor_fetchall(query("token_list"))]
+
+
+def authenticate(db: Database, authorization: str | None) -> Principal:
+    """The principal of an ``Authorization: Bearer …`` header; raises Unauthenticated."""
+    if not authorization:
+        raise Unauthenticated(
+            "This endpoint needs a token.",
+            hint="Send the header `Authorization: Bearer <token>`; an admin creates tokens "
+            "with `gridsvc token create`.")
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("The Authorization header must be `Bearer <token>`.")
+    digest = hash_token(token)
+    rows = db.cursor_fetchall(query("token_lookup"), {"token_sha256": digest})
+    if not rows or not hmac.compare_digest(rows[0][5], digest):
+        raise Unauthenticated("The token is not valid (unknown or revoked).",
+                              hint="Ask an admin for a new token.")
+    token_id, name, role, scope, department, _ = rows[0]
+    return Principal(int(token_id), name, role, scope, department)
+
+
+def require_role(principal: Principal, *roles: str, action: str) -> None:
+    if principal.role not in roles:
+        raise Forbidden(
+            f"{principal.describe()} may not {action}.",
+            hint=f"This needs a token of role {' or '.join(roles)}.",
+        )

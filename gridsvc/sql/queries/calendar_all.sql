@@ -1,0 +1,1 @@
+SELECT day, working FROM calendar_day

@@ -1,0 +1,1 @@
+SELECT code, name_zh, name_en, categories FROM department WHERE active ORDER BY code

@@ -1,0 +1,1 @@
+UPDATE department SET active = false WHERE NOT (code = ANY(%(codes)s))

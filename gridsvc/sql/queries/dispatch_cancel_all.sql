@@ -1,0 +1,2 @@
+UPDATE dispatch SET state = 'cancelled' WHERE event_id = %(event_id)s
+  AND state IN ('pending', 'in_progress')

@@ -1,0 +1,1 @@
+SELECT status FROM event WHERE id = %(id)s

@@ -1,0 +1,1 @@
+"""Handling events after they are reported: states, actions, departments, deadlines."""
