@@ -42,5 +42,5 @@ db-down: setup
 	$(BIN)/gridsvc db down
 
 clean:
-	-$(BIN)/gridsvc db down
+	-$(BIN)/gridsvc db destroy --yes
 	rm -rf $(VENV) .gridsvc .pytest_cache .mypy_cache .ruff_cache

@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, *, service: Gridsvc | None = No
         lifespan=lifespan,
     )
     errors.install(app)
-    limits.install(app, settings.events)
+    app.add_middleware(limits.BodyLimit, settings=settings.events)
     logging.install(app)
     app.include_router(health.router)
     for module in (grids, locate, categories, events, imports, workflow):

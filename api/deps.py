@@ -40,5 +40,6 @@ def role(*roles: str, action: str) -> Callable[[Principal], Principal]:
 
 
 Admin = Annotated[Principal, Depends(role("admin", action="do this (admin only)"))]
-Reporter = Annotated[Principal, Depends(role("grid_worker", "dispatcher", "admin",
-                                             action="report events"))]
+Reporter = Annotated[
+    Principal, Depends(role("grid_worker", "dispatcher", "admin", action="report events"))
+]

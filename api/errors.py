@@ -25,6 +25,7 @@ STATUS: tuple[tuple[type[errors.GridsvcError], int], ...] = (
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.DatabaseUnavailable, 503),
+    (errors.QueryTimeout, 503),
     (errors.NoActiveGridVersion, 503),
     (errors.SetupError, 503),
 )

@@ -1,34 +1,88 @@
-"""Request size limits: a body larger than allowed is refused with 413 before it is read."""
+"""Request size limits, enforced on the bytes actually received.
+
+A declared ``Content-Length`` over the limit is refused at once; a chunked body is counted as
+it arrives and refused (413, via :class:`PayloadTooLarge`) as soon as it passes the limit, so
+neither JSON bodies nor uploads can grow without bound.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import json
+from typing import Any
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gridsvc.settings import EventSettings
 
+_HINT = "Send less per request (split batches or files)."
 
-def install(app: FastAPI, settings: EventSettings) -> None:
-    @app.middleware("http")
-    async def body_limit(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length")
-        limit = (
-            settings.max_upload_bytes
-            if request.url.path.startswith("/v1/imports")
-            else settings.max_body_bytes
-        )
-        if length is not None and length.isdigit() and int(length) > limit:
-            return JSONResponse(
-                {
-                    "error": "PayloadTooLarge",
-                    "message": f"The request body has {int(length):,} bytes; at most {limit:,} "
-                    "are accepted here.",
-                    "hint": "Send less per request (split batches or files).",
-                },
-                status_code=413,
-            )
-        return await call_next(request)
+
+class BodyLimit:
+    """Pure ASGI middleware: uploads under /v1/imports get the file limit, the rest the body
+    limit."""
+
+    def __init__(self, app: ASGIApp, settings: EventSettings) -> None:
+        self.app = app
+        self.settings = settings
+
+    def _limit(self, path: str) -> int:
+        if path.startswith("/v1/imports"):
+            return self.settings.max_upload_bytes
+        return self.settings.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await _refuse(send, int(declared), limit)
+            return
+        received = 0
+        refused = False
+
+        async def counted() -> Message:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # answer 413 now; the app sees the client leave and its reply is dropped
+                    refused = True
+                    await _refuse(send, received, limit)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, counted, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+
+
+async def _refuse(send: Send, size: int, limit: int) -> None:
+    body: dict[str, Any] = {
+        "error": "PayloadTooLarge",
+        "message": f"The request body has {size:,} bytes or more; at most {limit:,} are "
+        "accepted here.",
+        "hint": _HINT,
+    }
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

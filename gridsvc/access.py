@@ -97,31 +97,42 @@ def create_token(
 ) -> tuple[int, str]:
     """Create a token; returns its id and the token itself (shown once, never stored)."""
     if role not in ROLES:
-        raise InvalidInput(f"Unknown role '{role}'.", hint=f"Use one of {', '.join(ROLES)}.",
-                           field="role")
+        raise InvalidInput(
+            f"Unknown role '{role}'.", hint=f"Use one of {', '.join(ROLES)}.", field="role"
+        )
     if role in ("grid_worker", "dispatcher"):
         if not scope_code:
             raise InvalidInput(f"A {role} token needs --scope (a grid code).", field="scope")
         scope_column(scope_code)
         if role == "grid_worker" and len(scope_code) not in (9, 12):
-            raise InvalidInput("A grid_worker's scope is a community or street code.",
-                               field="scope")
+            raise InvalidInput(
+                "A grid_worker's scope is a community or street code.", field="scope"
+            )
     elif scope_code:
         raise InvalidInput(f"A {role} token has no grid scope.", field="scope")
     if role == "department":
         if not department_code:
             raise InvalidInput("A department token needs --department.", field="department")
-        rows = db.cursor_fetchall("SELECT 1 FROM department WHERE code = %s",
-                                  (department_code,))
+        rows = db.cursor_fetchall("SELECT 1 FROM department WHERE code = %s", (department_code,))
         if not rows:
-            raise InvalidInput(f"Unknown department '{department_code}'.",
-                               hint="See `gridsvc departments list`.", field="department")
+            raise InvalidInput(
+                f"Unknown department '{department_code}'.",
+                hint="See `gridsvc departments list`.",
+                field="department",
+            )
     elif department_code:
         raise InvalidInput(f"A {role} token has no department.", field="department")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    rows = db.cursor_fetchall(query("token_insert"), {
-        "name": name, "role": role, "scope_code": scope_code,
-        "department_code": department_code, "token_sha256": hash_token(token)})
+    rows = db.cursor_fetchall(
+        query("token_insert"),
+        {
+            "name": name,
+            "role": role,
+            "scope_code": scope_code,
+            "department_code": department_code,
+            "token_sha256": hash_token(token),
+        },
+    )
     return int(rows[0][0]), token
 
 
@@ -132,8 +143,16 @@ def revoke_token(db: Database, token_id: int) -> None:
 
 
 def list_tokens(db: Database) -> list[dict[str, Any]]:
-    keys = ("id", "name", "role", "scope_code", "department_code", "created_at",
-            "revoked_at", "last_used_at")
+    keys = (
+        "id",
+        "name",
+        "role",
+        "scope_code",
+        "department_code",
+        "created_at",
+        "revoked_at",
+        "last_used_at",
+    )
     return [dict(zip(keys, row, strict=True)) for row in db.cursor_fetchall(query("token_list"))]
 
 
@@ -143,7 +162,8 @@ def authenticate(db: Database, authorization: str | None) -> Principal:
         raise Unauthenticated(
             "This endpoint needs a token.",
             hint="Send the header `Authorization: Bearer <token>`; an admin creates tokens "
-            "with `gridsvc token create`.")
+            "with `gridsvc token create`.",
+        )
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -151,8 +171,9 @@ def authenticate(db: Database, authorization: str | None) -> Principal:
     digest = hash_token(token)
     rows = db.cursor_fetchall(query("token_lookup"), {"token_sha256": digest})
     if not rows or not hmac.compare_digest(rows[0][5], digest):
-        raise Unauthenticated("The token is not valid (unknown or revoked).",
-                              hint="Ask an admin for a new token.")
+        raise Unauthenticated(
+            "The token is not valid (unknown or revoked).", hint="Ask an admin for a new token."
+        )
     token_id, name, role, scope, department, _ = rows[0]
     return Principal(int(token_id), name, role, scope, department)
 

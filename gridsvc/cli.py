@@ -106,6 +106,22 @@ def db_down() -> None:
     err.print("stopped" if stopped else "not running")
 
 
+@db_app.command("destroy")
+def db_destroy(
+    yes: Annotated[bool, typer.Option("--yes", help="really delete all data")] = False,
+) -> None:
+    """Stop the local PostGIS and delete its data (cluster, sockets, state)."""
+    settings = _settings()
+    if settings.db.database_url:
+        err.print("GRIDSVC_DATABASE_URL is set: gridsvc does not manage that server.")
+        raise typer.Exit(code=1)
+    if not yes:
+        err.print("This deletes every event and grid in the local database; add --yes.")
+        raise typer.Exit(code=1)
+    _cluster(settings).destroy()
+    err.print(f"deleted the local database under {settings.db.data_dir}")
+
+
 @db_app.command("status")
 def db_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Whether the database runs, where, and its PostgreSQL and PostGIS versions; exits 1
@@ -126,7 +142,11 @@ def db_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         db.close()
         info.update(reachable=True, postgresql=rows[0][0], postgis=rows[0][1])
     except GridsvcError as exc:
-        info.update(reachable=False, problem=exc.message)
+        stopped = info.get("managed") and not info.get("running")
+        info.update(
+            reachable=False,
+            problem="stopped: start it with `gridsvc db up`" if stopped else exc.message,
+        )
     if as_json:
         print(json.dumps(info, default=str, indent=2))
     else:
@@ -168,22 +188,32 @@ def serve(
     host: Annotated[str | None, typer.Option(help="default GRIDSVC_HOST or 127.0.0.1")] = None,
     port: Annotated[int | None, typer.Option(help="default GRIDSVC_PORT or 8000")] = None,
 ) -> None:
-    """Run the HTTP API with uvicorn."""
+    """Run the HTTP API with uvicorn.
+
+    The library does not import the web framework: uvicorn loads ``api:create_app`` by name,
+    and the app reads its settings from the environment (host and port given here are put
+    there first)."""
+    import os
+
     import uvicorn
 
-    from api import create_app
     from gridsvc.db.pool import resolve_database_url
 
     settings = _settings()
     resolve_database_url(settings.db)  # fails here, clearly, when there is no database yet
     if host:
-        settings.server.host = host
+        os.environ["GRIDSVC_HOST"] = settings.server.host = host
     if port:
         settings.server.port = port
+        os.environ["GRIDSVC_PORT"] = str(port)
     base = f"http://{settings.server.host}:{settings.server.port}"
     err.print(f"gridsvc API on {base}  (health: {base}/health, docs: {base}/docs)")
+    token = settings.db.data_dir / "admin-token"
+    if token.is_file():
+        err.print(f"admin token: {token} (send it as `Authorization: Bearer …`)")
     uvicorn.run(
-        create_app(settings),
+        "api:create_app",
+        factory=True,
         host=settings.server.host,
         port=settings.server.port,
         access_log=False,

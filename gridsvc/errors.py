@@ -121,3 +121,7 @@ class TransitionNotAllowed(Conflict):
 
 class StaleVersion(Conflict):
     """The event changed since the caller read it (optimistic locking)."""
+
+
+class QueryTimeout(GridsvcError):
+    """A database statement ran past the statement timeout and was cancelled."""

@@ -92,7 +92,9 @@ class EventSettings(BaseSettings):
     max_upload_bytes: int = Field(
         default=2_000_000_000, ge=1, description="largest file for POST /v1/imports"
     )
-    list_limit_max: int = Field(default=1_000, ge=1)
+    max_geojson_bytes: int = Field(
+        default=200_000_000, ge=1, description="GeoJSON imports are read whole; larger: NDJSON"
+    )
 
     @property
     def future_tolerance(self) -> timedelta:

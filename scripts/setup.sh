@@ -29,30 +29,37 @@ have_pg() {
 
 have_browser() { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }
 
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "setup: gridsvc needs Python 3.11 or newer; '$PYTHON' is $("$PYTHON" --version 2>&1)." >&2
+  echo "  Run with PYTHON=/path/to/python3.11 make …" >&2
+  exit 1
+fi
+
 missing=()
 have_pg || missing+=(postgres)
 [ "$WANT_BROWSER" = 1 ] && ! have_browser && missing+=(chromium)
+[ -x "$VENV/bin/python" ] || "$PYTHON" -c 'import ensurepip' 2>/dev/null || missing+=(venv)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
     pkgs=()
     for m in "${missing[@]}"; do
       case $m in
         postgres)
           # the PostgreSQL major this release ships, and its PostGIS 3
-          export DEBIAN_FRONTEND=noninteractive
-          apt-get update -qq
           major=$(apt-cache depends postgresql 2>/dev/null | sed -n 's/.*Depends: postgresql-\([0-9]\+\)$/\1/p' | head -1)
           pkgs+=(postgresql "postgresql-${major:-15}-postgis-3") ;;
         chromium) pkgs+=(chromium fonts-noto-cjk) ;;
+        venv) pkgs+=(python3-venv) ;;
       esac
     done
     echo "setup: installing ${pkgs[*]} with apt-get" >&2
-    [ -n "${DEBIAN_FRONTEND:-}" ] || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; }
     apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
   else
     echo "setup: missing system packages: ${missing[*]}" >&2
-    echo "  Debian/Ubuntu: sudo apt-get install postgresql postgresql-15-postgis-3 chromium fonts-noto-cjk" >&2
+    echo "  Debian/Ubuntu: sudo apt-get install postgresql postgresql-15-postgis-3 python3-venv chromium fonts-noto-cjk" >&2
     echo "                 (use the postgresql-NN-postgis-3 matching your PostgreSQL NN)" >&2
     echo "  Fedora/RHEL:   sudo dnf install postgresql-server postgis chromium google-noto-sans-cjk-fonts" >&2
     echo "  macOS:         brew install postgresql@15 postgis && brew install --cask chromium" >&2

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,6 +11,7 @@ from api.schemas import EventCreatedOut, EventIn
 from gridsvc.errors import Forbidden, InvalidInput
 from gridsvc.events import store
 from gridsvc.events.rows import SOURCES, URGENCIES
+from gridsvc.export import excel_csv
 
 router = APIRouter(tags=["events"])
 
@@ -38,8 +37,7 @@ def create_event(svc: Service, caller: Reporter, body: EventIn) -> JSONResponse:
         report["reporter_id"] = caller.name
     elif report["reporter_id"] != caller.name and caller.role == "grid_worker":
         raise Forbidden(
-            f"{caller.describe()} reports as '{caller.name}', not as "
-            f"'{report['reporter_id']}'.",
+            f"{caller.describe()} reports as '{caller.name}', not as '{report['reporter_id']}'.",
             hint="Leave reporter_id out.",
         )
     result = store.create_event(svc, report)
@@ -125,7 +123,7 @@ def list_events(
         box = (parts[0], parts[1], parts[2], parts[3])
     categories = _csv_list(category)
     if categories:
-        taxonomy = store.taxonomy_of(svc)
+        taxonomy = store.taxonomy_of(svc, include_inactive=True)
         expanded: list[str] = []
         for code in categories:
             expanded.extend(taxonomy.codes_under(code))
@@ -197,14 +195,8 @@ CSV_COLUMNS = (
 
 
 def _events_csv(events: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel needs the BOM to read UTF-8 Chinese
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for e in events:
-        flat = {**e, **e["grid"], **e["location"]}
-        writer.writerow([flat.get(c, "") for c in CSV_COLUMNS])
-    return out.getvalue()
+    rows = ({**e, **e["grid"], **e["location"]} for e in events)
+    return excel_csv(CSV_COLUMNS, ([flat.get(c) for c in CSV_COLUMNS] for flat in rows))
 
 
 @router.get("/events/{event_id}")
@@ -218,7 +210,7 @@ def nearby(svc: Service, caller: Caller, event_id: int) -> dict[str, Any]:
     caller may see."""
     store.read_event(svc, event_id, caller)  # 403 outside the caller's scope
     event = store.get_event(svc, event_id)
-    category = store.taxonomy_of(svc).get(event["category"])
+    category = store.taxonomy_of(svc, include_inactive=True).get(event["category"])
     found = store.possible_duplicates(
         svc, event, radius_m=category.dedupe_radius_m, window_h=category.dedupe_window_h
     )

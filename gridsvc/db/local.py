@@ -29,7 +29,9 @@ import pwd
 import secrets
 import shutil
 import socket
+import stat
 import subprocess
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -146,6 +148,14 @@ def _port_free(port: int) -> bool:
         return True
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only, from the first byte (no umask window)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+
+
 class LocalCluster:
     """A private PostgreSQL cluster under ``data_dir``; every method is safe to repeat."""
 
@@ -179,8 +189,7 @@ class LocalCluster:
     def _save_state(self, state: dict[str, Any]) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state, indent=2))
-        tmp.chmod(0o600)
+        _write_private(tmp, json.dumps(state, indent=2))
         tmp.replace(self.state_file)
 
     @property
@@ -256,11 +265,24 @@ class LocalCluster:
         return Path("/var/lib/gridsvc") / digest
 
     def _socket_dir(self, storage: Path) -> Path:
+        """``<storage>/run``, or, where that path is too long for a Unix socket, a private
+        folder made with mkdtemp under /tmp (never a predictable name another user could
+        create first), remembered in ``cluster.json``."""
         run = storage / "run"
         if len(str(run)) + len("/.s.PGSQL.65535") <= _SOCKET_PATH_MAX:
+            run.mkdir(parents=True, exist_ok=True, mode=0o700)
             return run
-        digest = hashlib.sha256(str(storage).encode()).hexdigest()[:12]
-        return Path("/tmp") / f"gridsvc-{digest}"
+        previous = self._state().get("socket_dir")
+        if previous and previous != str(run):
+            info = os.lstat(previous) if os.path.lexists(previous) else None
+            if (
+                info is not None
+                and stat.S_ISDIR(info.st_mode)
+                and info.st_uid
+                in (os.geteuid(), *(u.pw_uid for u in [self._run_as()] if u is not None))
+            ):
+                return Path(previous)
+        return Path(tempfile.mkdtemp(prefix="gridsvc-", dir="/tmp"))
 
     @property
     def pgdata(self) -> Path:
@@ -332,12 +354,12 @@ class LocalCluster:
         user = self._run_as()
         storage = self._storage_dir()
         storage.mkdir(parents=True, exist_ok=True, mode=0o700)
+        storage.chmod(0o700)  # an existing folder keeps its mode otherwise
         self._chown(storage, user)
         state = self._state()
         password = state.get("password") or secrets.token_urlsafe(24)
         pwfile = storage / ".pwfile"
-        pwfile.write_text(password + "\n")
-        pwfile.chmod(0o600)
+        _write_private(pwfile, password + "\n")
         self._chown(pwfile, user)
         try:
             self._run(
@@ -398,7 +420,6 @@ class LocalCluster:
         storage = self._storage_dir()
         port = self._choose_port()
         sockdir = self._socket_dir(storage)
-        sockdir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._chown(sockdir, user)
         # No postmaster of ours runs (checked by the caller) and the socket folder is ours
         # alone: lock files left by a killed server are stale. Postgres itself would keep
@@ -442,6 +463,7 @@ class LocalCluster:
 
     def _ensure_database(self) -> None:
         import psycopg2
+        from psycopg2 import sql
 
         conn = psycopg2.connect(self.url("postgres"), connect_timeout=10)
         try:
@@ -449,7 +471,7 @@ class LocalCluster:
             with conn.cursor() as cur:
                 cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
                 if cur.fetchone() is None:
-                    cur.execute(f'CREATE DATABASE "{DATABASE}"')
+                    cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
         finally:
             conn.close()
 

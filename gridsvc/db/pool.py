@@ -1,14 +1,21 @@
 """Connections: a thread-safe psycopg2 pool that survives the server going away.
 
 ``Database.connection()`` hands out a connection inside a transaction: committed when the block
-ends, rolled back on any exception. A connection broken by a server restart is discarded,
-not returned to the pool, and the failure becomes :class:`DatabaseUnavailable`, so callers
-(and the API's 503) never see a raw driver error; the next request connects afresh.
+ends, rolled back on any exception.
+
+- Callers wait (up to ``wait_s``) for a free connection instead of failing at once: the API's
+  thread pool is larger than the connection pool.
+- A connection idle for a while is probed (``SELECT 1``) before use, so the first request
+  after a database restart does not fail on a stale socket.
+- Only a broken connection (SQLSTATE class 08, admin shutdown 57P01-57P03, or a closed
+  socket) becomes :class:`DatabaseUnavailable` and is discarded; a statement timeout becomes
+  :class:`QueryTimeout`; other database errors propagate unchanged.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,10 +24,13 @@ import psycopg2
 import psycopg2.extensions
 import psycopg2.pool
 
-from gridsvc.errors import DatabaseUnavailable, SetupError
+from gridsvc.errors import DatabaseUnavailable, QueryTimeout
 from gridsvc.settings import DatabaseSettings
 
 Connection = psycopg2.extensions.connection
+
+_PROBE_AFTER_S = 2.0
+_BROKEN_SQLSTATES = ("57P01", "57P02", "57P03")
 
 
 def resolve_database_url(settings: DatabaseSettings) -> str:
@@ -47,24 +57,42 @@ def _unavailable(exc: Exception) -> DatabaseUnavailable:
     )
 
 
+def _is_broken(conn: Connection, exc: BaseException) -> bool:
+    if conn.closed:
+        return True
+    code = getattr(exc, "pgcode", None)
+    if code is None:
+        # no SQLSTATE: the client library lost the server (socket closed, server gone)
+        return isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError)
+    return code.startswith("08") or code in _BROKEN_SQLSTATES
+
+
 class Database:
     """A pool of connections to one database URL (created lazily; nothing connects yet)."""
 
-    def __init__(self, url: str, *, maxconn: int = 8, statement_timeout_ms: int = 30_000) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        maxconn: int = 8,
+        statement_timeout_ms: int = 30_000,
+        wait_s: float = 10.0,
+    ) -> None:
         self.url = url
         self._maxconn = maxconn
+        self._wait_s = wait_s
         self._options = f"-c statement_timeout={statement_timeout_ms} -c timezone=UTC"
         self._pool: psycopg2.pool.ThreadedConnectionPool | None = None
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(maxconn)
+        self._last_used: dict[int, float] = {}
 
     @classmethod
     def from_settings(cls, settings: DatabaseSettings) -> Database:
-        try:
-            url = resolve_database_url(settings)
-        except SetupError:
-            raise
         return cls(
-            url, maxconn=settings.pool_max, statement_timeout_ms=settings.statement_timeout_ms
+            resolve_database_url(settings),
+            maxconn=settings.pool_max,
+            statement_timeout_ms=settings.statement_timeout_ms,
         )
 
     def _get_pool(self) -> psycopg2.pool.ThreadedConnectionPool:
@@ -80,44 +108,79 @@ class Database:
                 )
             return self._pool
 
+    def _checkout(self, pool: psycopg2.pool.ThreadedConnectionPool) -> Connection:
+        """A live connection: a stale one (idle, server restarted) is replaced once."""
+        for attempt in (1, 2):
+            try:
+                conn: Connection = pool.getconn()
+            except psycopg2.OperationalError as exc:
+                raise _unavailable(exc) from exc
+            idle = time.monotonic() - self._last_used.get(id(conn), time.monotonic())
+            if idle < _PROBE_AFTER_S and not conn.closed:
+                return conn
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT 1")
+                conn.rollback()
+                return conn
+            except psycopg2.Error as exc:
+                self._last_used.pop(id(conn), None)
+                pool.putconn(conn, close=True)
+                if attempt == 2:
+                    raise _unavailable(exc) from exc
+        raise AssertionError("unreachable")
+
     @contextmanager
     def connection(self) -> Iterator[Connection]:
         """A pooled connection in a transaction: commit on success, rollback on error."""
-        pool = self._get_pool()
-        try:
-            conn = pool.getconn()
-        except psycopg2.OperationalError as exc:
-            raise _unavailable(exc) from exc
-        except psycopg2.pool.PoolError as exc:
+        if not self._slots.acquire(timeout=self._wait_s):
             raise DatabaseUnavailable(
-                "All database connections are busy.", hint="Retry in a moment."
-            ) from exc
-        broken = False
+                f"All {self._maxconn} database connections stayed busy for {self._wait_s:g} s.",
+                hint="Retry in a moment.",
+            )
         try:
-            yield conn
-            conn.commit()
-        except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
-            broken = True
-            _safe_rollback(conn)
-            raise _unavailable(exc) from exc
-        except BaseException:
-            _safe_rollback(conn)
-            broken = bool(conn.closed)
-            raise
+            pool = self._get_pool()
+            conn = self._checkout(pool)
+            broken = False
+            try:
+                yield conn
+                conn.commit()
+            except psycopg2.Error as exc:
+                broken = _is_broken(conn, exc)
+                _safe_rollback(conn)
+                if broken:
+                    raise _unavailable(exc) from exc
+                if getattr(exc, "pgcode", None) == "57014":
+                    raise QueryTimeout(
+                        "The database query took too long and was cancelled.",
+                        hint="Narrow the request (a shorter time range or a smaller area).",
+                    ) from exc
+                raise
+            except BaseException:
+                _safe_rollback(conn)
+                broken = bool(conn.closed)
+                raise
+            finally:
+                if broken or conn.closed:
+                    self._last_used.pop(id(conn), None)
+                else:
+                    self._last_used[id(conn)] = time.monotonic()
+                pool.putconn(conn, close=broken or bool(conn.closed))
         finally:
-            pool.putconn(conn, close=broken or bool(conn.closed))
+            self._slots.release()
 
-    def cursor_fetchall(self, query: str, params: Any = None) -> list[tuple[Any, ...]]:
-        """Run one query in its own transaction and return its rows."""
+    def cursor_fetchall(self, query: str | Any, params: Any = None) -> list[tuple[Any, ...]]:
+        """Run one statement in its own transaction and return its rows (none: [])."""
         with self.connection() as conn, conn.cursor() as cur:
             cur.execute(query, params)
-            return list(cur.fetchall())
+            return list(cur.fetchall()) if cur.description else []
 
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:
                 self._pool.closeall()
                 self._pool = None
+            self._last_used.clear()
 
 
 def _safe_rollback(conn: Connection) -> None:

@@ -36,6 +36,9 @@ def register_event_commands(
             Path | None,
             typer.Option(help="write the rejected rows (row number, field, reason) to this CSV"),
         ] = None,
+        synthetic: Annotated[
+            bool, typer.Option(help="the file is made-up data (events say `synthetic`)")
+        ] = False,
     ) -> None:
         """Import a file of reports; prints a report, exits 1 if any row was rejected."""
         from gridsvc.events.importer import import_events, rejections_csv
@@ -63,6 +66,7 @@ def register_event_commands(
                     source=source,
                     encoding=encoding,
                     progress=lambda n: bar.update(task, completed=n),
+                    synthetic=synthetic,
                 )
             if rejections is not None:
                 rejections.write_text(rejections_csv(svc, report.import_id), encoding="utf-8")
@@ -190,7 +194,9 @@ def initialise(svc: Any, *, sample_events: int = 0, sample_days: int = 90) -> li
                 path = Path(tmp) / "sample-events.csv"
                 _generate(path, count=sample_events, days=sample_days, seed=20261128)
                 with path.open("rb") as stream:
-                    report = import_events(svc, stream, filename=path.name, source="import")
+                    report = import_events(
+                        svc, stream, filename=path.name, source="import", synthetic=True
+                    )
             done.append(
                 f"loaded {report.stored:,} synthetic sample events ({report.rejected} rejected)"
             )

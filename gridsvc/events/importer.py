@@ -31,6 +31,7 @@ from gridsvc import crs as crs_mod
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.events.rows import INPUT_COLUMNS, Defaults, Prepared, Rejection, prepare
 from gridsvc.events.store import taxonomy_of
+from gridsvc.export import excel_csv
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
 
@@ -366,12 +367,27 @@ def import_events(
     reporter_id: str | None = None,
     encoding: str = "utf-8",
     progress: Callable[[int], None] | None = None,
+    synthetic: bool = False,
 ) -> ImportReport:
     """Import every valid row of ``stream`` (a seekable binary file); see the module doc."""
     started = time.monotonic()
     fmt = detect_format(filename, fmt)
     system = crs if isinstance(crs, crs_mod.Crs) else crs_mod.Crs.parse(crs)
+    size_bytes = stream.seek(0, io.SEEK_END)
+    stream.seek(0)
+    limit = svc.settings.events.max_geojson_bytes
+    if fmt == "geojson" and size_bytes > limit:
+        raise InvalidInput(
+            f"A GeoJSON import is read whole into memory; this file has {size_bytes:,} bytes, "
+            f"more than {limit:,}.",
+            hint="Send large files as NDJSON (one JSON object per line) or CSV: both stream.",
+            field="file",
+        )
+    # everything that can fail before the first row is checked before a job is recorded
+    taxonomy = taxonomy_of(svc)
+    locator = svc.locator()
     sha = file_sha256(stream)
+    text = _text_stream(stream, encoding)
     with svc.db.connection() as conn, conn.cursor() as cur:
         cur.execute(
             query("import_job_start"),
@@ -381,23 +397,22 @@ def import_events(
                 "format": fmt,
                 "source": source,
                 "crs": system.value,
+                "synthetic": synthetic,
             },
         )
         row = cur.fetchone()
         assert row is not None
         import_id = int(row[0])
     report = ImportReport(import_id=import_id, filename=Path(filename).name, format=fmt)
-    taxonomy = taxonomy_of(svc)
-    locator = svc.locator()
     defaults = Defaults(
         crs=system,
         source=source,
         reporter_id=reporter_id or f"import:{source}",
         id_prefix=sha[:16],
         future_tolerance=svc.settings.events.future_tolerance,
+        now=svc.now(),
     )
     size = svc.settings.events.import_batch_rows
-    text = _text_stream(stream, encoding)
     bad_rows: list[Rejection] = []
     batches = (
         _csv_batches(text, size, report, bad_rows)
@@ -482,9 +497,4 @@ def rejections_csv(svc: Gridsvc, import_id: int) -> str:
     """The rejected rows of an import as CSV (UTF-8 with BOM, so Excel shows Chinese)."""
     import_job(svc, import_id)
     rows = svc.db.cursor_fetchall(query("import_rejections"), {"id": import_id})
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("row_number", "field", "reason", "value"))
-    writer.writerows(rows)
-    return out.getvalue()
+    return excel_csv(("row_number", "field", "reason", "value"), rows)

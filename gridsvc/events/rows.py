@@ -144,45 +144,19 @@ class _Batch:
         self.bad |= new
 
 
+# a clock time followed by Z or ±hh[:mm]: "2026-11-01" alone has no time and no zone
+_HAS_OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+
+
 def _parse_times(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """ISO 8601 strings (or datetimes) → UTC timestamps; masks of unparseable and naive."""
+    """ISO 8601 text → UTC timestamps, vectorised; masks of unparseable and of naive values
+    (a time without an offset is ambiguous — UTC? Beijing? — and is refused, not guessed)."""
     text = _text(raw)
-    parsed = pd.to_datetime(
-        text.where(text != "", None), errors="coerce", utc=False, format="ISO8601"
-    )
-    bad = (parsed.isna() & (text != "")).to_numpy()
-    # A naive time is ambiguous (UTC? Beijing?); to_datetime keeps naive values naive.
-    if parsed.dt.tz is None:
-        naive = (parsed.notna()).to_numpy()
-        utc = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
-    else:
-        naive = np.zeros(len(raw), dtype=bool)
-        utc = parsed.dt.tz_convert("UTC")
-    return utc, bad, naive
-
-
-def _parse_mixed_times(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """Like :func:`_parse_times` but tolerant of a mix of offsets and naive values."""
-    try:
-        return _parse_times(raw)
-    except (ValueError, TypeError):
-        pass
-    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
-    bad = np.zeros(len(raw), dtype=bool)
-    naive = np.zeros(len(raw), dtype=bool)
-    for i, value in enumerate(_text(raw)):
-        if not value:
-            continue
-        try:
-            ts = pd.Timestamp(value)
-        except (ValueError, TypeError):
-            bad[i] = True
-            continue
-        if ts.tzinfo is None:
-            naive[i] = True
-        else:
-            out.iloc[i] = ts.tz_convert("UTC")
-    return out, bad, naive
+    present = text != ""
+    parsed = pd.to_datetime(text.where(present, None), errors="coerce", utc=True, format="ISO8601")
+    bad = (parsed.isna() & present).to_numpy()
+    naive = (present & ~text.str.contains(_HAS_OFFSET, regex=True)).to_numpy() & ~bad
+    return parsed.where(~naive, pd.NaT), bad, naive
 
 
 def prepare(
@@ -281,7 +255,7 @@ def prepare(
     )
 
     # times
-    occurred, bad_occ, naive_occ = _parse_mixed_times(frame["occurred_at"])
+    occurred, bad_occ, naive_occ = _parse_times(frame["occurred_at"])
     batch.reject(
         bad_occ,
         "occurred_at",
@@ -306,7 +280,7 @@ def prepare(
         ),
         frame["occurred_at"],
     )
-    reported, bad_rep, naive_rep = _parse_mixed_times(frame["reported_at"])
+    reported, bad_rep, naive_rep = _parse_times(frame["reported_at"])
     batch.reject(
         bad_rep, "reported_at", "reported_at is not an ISO 8601 time.", frame["reported_at"]
     )
@@ -314,6 +288,18 @@ def prepare(
         naive_rep,
         "reported_at",
         lambda v: f"reported_at '{v}' has no time zone; add one, e.g. +08:00.",
+        frame["reported_at"],
+    )
+    batch.reject(
+        (reported > pd.Timestamp(now + defaults.future_tolerance)).to_numpy(),
+        "reported_at",
+        "reported_at is in the future.",
+        frame["reported_at"],
+    )
+    batch.reject(
+        (reported < occurred).to_numpy(),
+        "reported_at",
+        "reported_at is before occurred_at; an event is reported after it happens.",
         frame["reported_at"],
     )
     reported = reported.where(reported.notna(), pd.Timestamp(now))

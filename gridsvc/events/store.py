@@ -65,6 +65,7 @@ _COLUMNS = (
     "resolve_due_at",
     "merged_into",
     "overdue",
+    "synthetic",
 )
 
 
@@ -115,6 +116,7 @@ def event_dict(row: Sequence[Any]) -> dict[str, Any]:
             "overdue": bool(r["overdue"]),
         },
         "merged_into": r["merged_into"],
+        "synthetic": bool(r["synthetic"]),
     }
 
 
@@ -125,11 +127,13 @@ class CreateResult:
     possible_duplicates: list[dict[str, Any]] = field(default_factory=list)
 
 
-def taxonomy_of(svc: Gridsvc) -> Taxonomy:
+def taxonomy_of(svc: Gridsvc, *, include_inactive: bool = False) -> Taxonomy:
+    """The stored taxonomy: active categories for checking new reports; with
+    ``include_inactive``, also retired ones, for reading events stored under them."""
     from gridsvc.events.taxonomy import read_taxonomy
 
     with svc.db.connection() as conn:
-        return read_taxonomy(conn)
+        return read_taxonomy(conn, include_inactive=include_inactive)
 
 
 def create_event(
@@ -312,8 +316,10 @@ def scope_condition(principal: Principal) -> sql.Composable | None:
     if principal.citywide:
         return None
     if principal.role == "department":
-        return sql.SQL("EXISTS (SELECT 1 FROM dispatch AS d WHERE d.event_id = e.id "
-                       "AND d.department_code = %(scope_department)s)")
+        return sql.SQL(
+            "EXISTS (SELECT 1 FROM dispatch AS d WHERE d.event_id = e.id "
+            "AND d.department_code = %(scope_department)s)"
+        )
     column = scope_column(principal.scope_code or "")
     if column is None:
         return None
@@ -329,13 +335,19 @@ def visible_ids(svc: Gridsvc, principal: Principal, ids: list[int]) -> set[int]:
     if scope is not None:
         stmt = stmt + sql.SQL(" AND ") + scope
     with svc.db.connection() as conn, conn.cursor() as cur:
-        cur.execute(stmt, {"ids": ids, "scope_code": principal.scope_code,
-                           "scope_department": principal.department_code})
+        cur.execute(
+            stmt,
+            {
+                "ids": ids,
+                "scope_code": principal.scope_code,
+                "scope_department": principal.department_code,
+            },
+        )
         return {int(r[0]) for r in cur.fetchall()}
 
 
 def sensitive_categories(svc: Gridsvc) -> set[str]:
-    return {c.code for c in taxonomy_of(svc) if c.sensitive}
+    return {c.code for c in taxonomy_of(svc, include_inactive=True) if c.sensitive}
 
 
 REDACTED_FIELDS = ("reporter_id", "description")
@@ -397,14 +409,16 @@ def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], i
     if flt.overdue is not None:
         cond = sql.SQL(
             "((e.status = 'reported' AND e.accept_due_at < %(now)s) OR (e.status IN "
-            "('dispatched', 'in_progress') AND e.resolve_due_at < %(now)s))")
+            "('dispatched', 'in_progress') AND e.resolve_due_at < %(now)s))"
+        )
         conditions.append(cond if flt.overdue else sql.SQL("NOT ") + cond)
     if flt.principal is not None:
         scope = scope_condition(flt.principal)
         if scope is not None:
             conditions.append(scope)
-            params.update(scope_code=flt.principal.scope_code,
-                          scope_department=flt.principal.department_code)
+            params.update(
+                scope_code=flt.principal.scope_code, scope_department=flt.principal.department_code
+            )
     if flt.after_id is not None:
         conditions.append(sql.SQL("e.id < %(after_id)s"))
         params["after_id"] = flt.after_id

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -190,8 +192,10 @@ def register_grid_commands(grids_app: typer.Typer, app: typer.Typer) -> None:
             )
             raise typer.Exit(code=1)
         err.print(
-            f"loaded {path.name} as grid version {result.version_id} "
-            f"({result.counts}){' and activated it' if activate else ''}"
+            f"loaded {path.name} as grid version {result.version_id} ("
+            + ", ".join(f"{n} {level}" for level, n in result.counts.items())
+            + ")"
+            + (" and activated it (--no-activate keeps the current one)" if activate else "")
         )
         if result.report.warnings:
             print(result.report.summary())
@@ -213,7 +217,15 @@ def register_grid_commands(grids_app: typer.Typer, app: typer.Typer) -> None:
         svc = _service()
         try:
             if file is not None:
-                _locate_csv(svc, file, crs)
+                bad = _locate_csv(svc, file, crs)
+                if bad:
+                    shown = ", ".join(str(n) for n in bad[:20]) + (" …" if len(bad) > 20 else "")
+                    err.print(
+                        f"Row {shown}: lon/lat are not decimal degrees in range; their "
+                        f"output columns are empty ({len(bad)} rows).",
+                        highlight=False,
+                    )
+                    raise typer.Exit(code=1)
                 return
             if lon is None or lat is None:
                 raise typer.BadParameter("give LON LAT, or --file")
@@ -245,8 +257,9 @@ LOCATE_CSV_COLUMNS = (
 _CHUNK = 50_000
 
 
-def _locate_csv(svc: Any, file: str, crs: str) -> None:
-    """Stream a lon,lat CSV through the locator in chunks; one output row per input row."""
+def _locate_csv(svc: Any, file: str, crs: str) -> list[int]:
+    """Stream a lon,lat CSV through the locator in chunks; one output row per input row.
+    Returns the line numbers (header = line 1) whose lon/lat were not coordinates."""
     from gridsvc.errors import InvalidInput
 
     handle = sys.stdin if file == "-" else open(file, newline="", encoding="utf-8-sig")  # noqa: SIM115
@@ -263,15 +276,17 @@ def _locate_csv(svc: Any, file: str, crs: str) -> None:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(LOCATE_CSV_COLUMNS)
         chunk: list[tuple[str, str]] = []
+        bad: list[int] = []
         row_number = 1
         for row in reader:
             row_number += 1
             chunk.append((row["lon"], row["lat"]))
             if len(chunk) >= _CHUNK:
-                _write_chunk(svc, writer, chunk, crs, row_number - len(chunk) + 1)
+                bad += _write_chunk(svc, writer, chunk, crs, row_number - len(chunk) + 1)
                 chunk = []
         if chunk:
-            _write_chunk(svc, writer, chunk, crs, row_number - len(chunk) + 1)
+            bad += _write_chunk(svc, writer, chunk, crs, row_number - len(chunk) + 1)
+        return bad
     finally:
         if handle is not sys.stdin:
             handle.close()
@@ -279,30 +294,34 @@ def _locate_csv(svc: Any, file: str, crs: str) -> None:
 
 def _write_chunk(
     svc: Any, writer: Any, chunk: list[tuple[str, str]], crs: str, first_row: int
-) -> None:
-    from gridsvc.errors import InvalidCoordinate
-
-    lon, lat = [], []
+) -> list[int]:
+    """Locate one chunk and write it; rows that are not coordinates get empty columns and
+    their row numbers are returned, so one bad row does not lose the others."""
+    lon = np.full(len(chunk), np.nan)
+    lat = np.full(len(chunk), np.nan)
     for i, (x, y) in enumerate(chunk):
-        try:
-            lon.append(float(x))
-            lat.append(float(y))
-        except (TypeError, ValueError):
-            raise InvalidCoordinate(
-                f"Row {first_row + i}: lon/lat ({x!r}, {y!r}) are not numbers.",
-                hint="Every row needs decimal degrees in both columns.",
-            ) from None
-    for (x, y), found in zip(chunk, svc.locate_many(lon, lat, crs=crs), strict=True):
-        sector = next((u.name for u in found.units if u.level == "sector"), "")
+        with contextlib.suppress(TypeError, ValueError):
+            lon[i], lat[i] = float(x), float(y)
+    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    found = iter(svc.locate_many(lon[ok], lat[ok], crs=crs) if ok.any() else [])
+    bad: list[int] = []
+    for i, (x, y) in enumerate(chunk):
+        if not ok[i]:
+            bad.append(first_row + i)
+            writer.writerow([x, y, "", "", "", "", "", ""])
+            continue
+        loc = next(found)
+        sector = next((u.name for u in loc.units if u.level == "sector"), "")
         writer.writerow(
             [
                 x,
                 y,
-                f"{found.lon_wgs84:.7f}",
-                f"{found.lat_wgs84:.7f}",
-                found.code("community") or "",
-                found.code("street") or "",
-                found.code("district") or "",
+                f"{loc.lon_wgs84:.7f}",
+                f"{loc.lat_wgs84:.7f}",
+                loc.code("community") or "",
+                loc.code("street") or "",
+                loc.code("district") or "",
                 sector,
             ]
         )
+    return bad

@@ -156,6 +156,19 @@ def read_grid_file(
         table, wkb, declared_crs = _read_ogr(path, layer=layer, encoding=encoding)
         geometries = _decode_wkb(wkb)
 
+    # a file holding several levels (like gridsvc's own dataset) with a `level` column:
+    # keep the rows of the level asked for; source_row still counts every feature
+    level_column = _find_field(table.columns, "level")
+    rows = np.arange(1, len(table) + 1, dtype=np.int64)
+    if level_column is not None:
+        mask = (table[level_column].astype(str).str.strip().str.lower() == level).to_numpy()
+        if mask.any():
+            table, geometries, rows = (
+                table[mask].reset_index(drop=True),
+                geometries[mask],
+                rows[mask],
+            )
+
     code_column = _resolve_field(table.columns, code_field, "code_field", path)
     name_column = _resolve_field(table.columns, name_field, "name_field", path)
     parent_column = None
@@ -180,7 +193,7 @@ def read_grid_file(
             "code": codes,
             "name": names,
             "parent_code": pd.Series(parents, dtype=object),
-            "source_row": np.arange(1, len(codes) + 1, dtype=np.int64),
+            "source_row": rows,
         },
         geometry=gpd.GeoSeries(geometries, crs=crs),
     )

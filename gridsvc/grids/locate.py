@@ -86,13 +86,14 @@ def _utm_for(lon: float, lat: float) -> pyproj.CRS:
     return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
-def _lowest_hit(tree: shapely.STRtree, points: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
-    """Per point, the index of the lowest-indexed polygon containing or touching it, or -1.
+def _first_hit(
+    hit_pt: npt.NDArray[np.intp], hit_poly: npt.NDArray[np.intp], n: int
+) -> npt.NDArray[np.int64]:
+    """Per point (0..n-1), the lowest polygon index among its hits, or -1.
 
     Polygons are indexed in code order, so a point on a shared edge gets the lowest code.
     """
-    found = np.full(len(points), -1, dtype=np.int64)
-    hit_pt, hit_poly = tree.query(points, predicate="intersects")
+    found = np.full(n, -1, dtype=np.int64)
     if len(hit_pt):
         order = np.lexsort((hit_poly, hit_pt))
         hit_pt, hit_poly = hit_pt[order], hit_poly[order]
@@ -155,6 +156,10 @@ class Locator:
         self._tree_m = shapely.STRtree(metric)
         grids = units[units["level"] == "grid"].sort_values("code")
         self._grid_codes = grids["code"].to_numpy(dtype=object)
+        community_index = {str(c): i for i, c in enumerate(self._codes)}
+        self._grid_parent = np.array(
+            [community_index.get(str(p), -1) for p in grids["parent_code"]], dtype=np.int64
+        )
         self._grid_tree = shapely.STRtree(grids.geometry.to_numpy()) if len(grids) else None
         self._chains: dict[str, tuple[UnitRef, ...]] = {}
         self._level_codes: dict[str, npt.NDArray[np.object_]] = {
@@ -212,7 +217,8 @@ class Locator:
         lat = np.asarray(lat_wgs84, dtype=np.float64).ravel()
         n = len(lon)
         points = shapely.points(lon, lat)
-        community = _lowest_hit(self._tree, points)
+        hit_pt, hit_poly = self._tree.query(points, predicate="intersects")
+        community = _first_hit(hit_pt, hit_poly, n)
         distance = np.zeros(n)
         snapped = np.zeros(n, dtype=bool)
         nearest = np.full(n, -1, dtype=np.int64)
@@ -238,7 +244,10 @@ class Locator:
                 near = (np.bincount(near_pt, minlength=n) > 1) & (community >= 0)
         grid = np.full(n, -1, dtype=np.int64)
         if self._grid_tree is not None:
-            grid = _lowest_hit(self._grid_tree, points)
+            # only the grids of the community the point was assigned to (edges, snapping)
+            g_pt, g_poly = self._grid_tree.query(points, predicate="intersects")
+            ok = self._grid_parent[g_poly] == community[g_pt]
+            grid = _first_hit(g_pt[ok], g_poly[ok], n)
         return Assignment(lon, lat, community, grid, snapped, near, distance, nearest)
 
     def codes(self, assignment: Assignment) -> dict[str, npt.NDArray[np.object_]]:

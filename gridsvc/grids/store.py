@@ -272,6 +272,8 @@ def reassign(db: Database, version_id: int, *, snap_m: float, near_m: float) -> 
         cur.execute("SELECT 1 FROM grid_version WHERE id = %s", (version_id,))
         if cur.fetchone() is None:
             raise NotFound(f"No grid version {version_id}.", hint="See `gridsvc grids list`.")
+        # a bulk administrative operation: not bound by the per-request statement timeout
+        cur.execute("SET LOCAL statement_timeout = 0")
         cur.execute(
             query("event_reassign"), {"version_id": version_id, "snap_m": snap_m, "near_m": near_m}
         )

@@ -49,16 +49,20 @@ RULES: dict[str, Rule] = {
     "start": Rule(("dispatched", "in_progress"), ("department", "admin")),
     "resolve": Rule(("dispatched", "in_progress"), ("department", "admin"), needs_note=True),
     "verify": Rule(("resolved",), ("grid_worker", "dispatcher", "admin")),
-    "fail_verification": Rule(("resolved",), ("grid_worker", "dispatcher", "admin"),
-                              needs_note=True),
+    "fail_verification": Rule(
+        ("resolved",), ("grid_worker", "dispatcher", "admin"), needs_note=True
+    ),
     "close": Rule(("verified",), ("dispatcher", "admin")),
     "merge": Rule(OPEN_STATES, ("dispatcher", "admin")),
 }
 
 
 def allowed_actions(status: str, role: str | None = None) -> list[str]:
-    return [name for name, rule in RULES.items()
-            if status in rule.from_states and (role is None or role in rule.roles)]
+    return [
+        name
+        for name, rule in RULES.items()
+        if status in rule.from_states and (role is None or role in rule.roles)
+    ]
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,19 @@ def _lock(cur: Any, event_id: int) -> dict[str, Any]:
     row = cur.fetchone()
     if row is None:
         raise NotFound(f"No event {event_id}.", field="id")
-    keys = ("id", "status", "row_version", "category", "urgency", "source", "community_code",
-            "street_code", "sector_code", "district_code", "occurred_at")
+    keys = (
+        "id",
+        "status",
+        "row_version",
+        "category",
+        "urgency",
+        "source",
+        "community_code",
+        "street_code",
+        "sector_code",
+        "district_code",
+        "occurred_at",
+    )
     return dict(zip(keys, row, strict=True))
 
 
@@ -91,13 +106,17 @@ def _visible(principal: Principal, event: dict[str, Any], depts: dict[str, str])
     return principal.in_scope({"grid": event}, set(depts))
 
 
-def apply_action(svc: Gridsvc, event_id: int, req: ActionRequest,
-                 principal: Principal) -> dict[str, Any]:
+def apply_action(
+    svc: Gridsvc, event_id: int, req: ActionRequest, principal: Principal
+) -> dict[str, Any]:
     """Apply one action; returns the event's new status and its history entry."""
     rule = RULES.get(req.action)
     if rule is None:
-        raise InvalidInput(f"Unknown action '{req.action}'.",
-                           hint=f"Use one of: {', '.join(RULES)}.", field="action")
+        raise InvalidInput(
+            f"Unknown action '{req.action}'.",
+            hint=f"Use one of: {', '.join(RULES)}.",
+            field="action",
+        )
     if rule.needs_note and not (req.note or "").strip():
         raise InvalidInput(f"The action '{req.action}' needs a note saying why.", field="note")
     now = svc.now()
@@ -105,41 +124,74 @@ def apply_action(svc: Gridsvc, event_id: int, req: ActionRequest,
         event = _lock(cur, event_id)
         depts = _dispatched_to(cur, event_id)
         if not _visible(principal, event, depts):
-            raise Forbidden(f"Event {event_id} is outside the scope of "
-                            f"{principal.describe()}.")
+            raise Forbidden(f"Event {event_id} is outside the scope of {principal.describe()}.")
         if principal.role not in rule.roles:
-            raise Forbidden(f"{principal.describe()} may not '{req.action}'.",
-                            hint=f"'{req.action}' needs a {' or '.join(rule.roles)} token.",
-                            allowed=allowed_actions(event["status"], principal.role))
+            raise Forbidden(
+                f"{principal.describe()} may not '{req.action}'.",
+                hint=f"'{req.action}' needs a {' or '.join(rule.roles)} token.",
+                allowed=allowed_actions(event["status"], principal.role),
+            )
         if event["status"] not in rule.from_states:
             allowed = allowed_actions(event["status"])
             raise TransitionNotAllowed(
                 f"Event {event_id} is '{event['status']}': '{req.action}' is not possible "
                 f"now. Allowed next: {', '.join(allowed) or 'none (the event is finished)'}.",
-                field="action", status=event["status"], allowed=allowed)
+                field="action",
+                status=event["status"],
+                allowed=allowed,
+            )
         if req.row_version is not None and req.row_version != event["row_version"]:
             raise StaleVersion(
                 f"Event {event_id} changed since you read it (version {req.row_version}, now "
-                f"{event['row_version']}).", hint="Reload the event and try again.",
-                field="row_version", row_version=event["row_version"])
+                f"{event['row_version']}).",
+                hint="Reload the event and try again.",
+                field="row_version",
+                row_version=event["row_version"],
+            )
         new_status, data = _transition(cur, conn, event, req, principal, depts, now)
-        cur.execute(query("event_set_status"), {
-            "id": event_id, "status": new_status,
-            "merged_into": req.into if req.action == "merge" else None})
+        cur.execute(
+            query("event_set_status"),
+            {
+                "id": event_id,
+                "status": new_status,
+                "merged_into": req.into if req.action == "merge" else None,
+            },
+        )
         if new_status != event["status"]:
             cur.execute(query("event_daily_move"), {**event, "new_status": new_status})
-        cur.execute(query("event_action_insert"), {
-            "event_id": event_id, "action": req.action, "from_status": event["status"],
-            "to_status": new_status, "actor": principal.name, "role": principal.role,
-            "note": req.note, "data": json.dumps(data, ensure_ascii=False, default=str)})
-    return {"event_id": event_id, "action": req.action, "from_status": event["status"],
-            "status": new_status, "row_version": event["row_version"] + 1,
-            "allowed_next": allowed_actions(new_status), **data}
+        cur.execute(
+            query("event_action_insert"),
+            {
+                "event_id": event_id,
+                "action": req.action,
+                "from_status": event["status"],
+                "to_status": new_status,
+                "actor": principal.name,
+                "role": principal.role,
+                "note": req.note,
+                "data": json.dumps(data, ensure_ascii=False, default=str),
+            },
+        )
+    return {
+        "event_id": event_id,
+        "action": req.action,
+        "from_status": event["status"],
+        "status": new_status,
+        "row_version": event["row_version"] + 1,
+        "allowed_next": allowed_actions(new_status),
+        **data,
+    }
 
 
-def _transition(cur: Any, conn: Any, event: dict[str, Any], req: ActionRequest,
-                principal: Principal, depts: dict[str, str],
-                now: datetime) -> tuple[str, dict[str, Any]]:
+def _transition(
+    cur: Any,
+    conn: Any,
+    event: dict[str, Any],
+    req: ActionRequest,
+    principal: Principal,
+    depts: dict[str, str],
+    now: datetime,
+) -> tuple[str, dict[str, Any]]:
     """The new status and what the history should record; writes dispatch rows."""
     action = req.action
     if action == "accept":
@@ -155,29 +207,46 @@ def _transition(cur: Any, conn: Any, event: dict[str, Any], req: ActionRequest,
     if action == "dispatch":
         return "dispatched", _dispatch(cur, conn, event, req, now)
     if action == "fail_verification":
-        cur.execute(query("dispatch_reopen"), {"event_id": event["id"],
-                                               "due_at": _resolve_due(conn, event, now)})
+        cur.execute(
+            query("dispatch_reopen"),
+            {"event_id": event["id"], "due_at": _resolve_due(conn, event, now)},
+        )
         return "dispatched", {"reopened": sorted(depts)}
-    department = principal.department_code if principal.role == "department" \
-        else req.department
+    department = principal.department_code if principal.role == "department" else req.department
     if not department:
         raise InvalidInput(f"'{action}' needs the department answering.", field="department")
     if department not in depts or depts[department] in ("resolved", "cancelled"):
         open_ = sorted(d for d, s in depts.items() if s in ("pending", "in_progress"))
         raise TransitionNotAllowed(
             f"Department '{department}' has no open dispatch on event {event['id']}.",
-            field="department", allowed_departments=open_)
+            field="department",
+            allowed_departments=open_,
+        )
     if action == "start":
-        cur.execute(query("dispatch_set_state"), {"event_id": event["id"],
-                                                  "department": department,
-                                                  "state": "in_progress", "note": None,
-                                                  "media": "[]"})
+        cur.execute(
+            query("dispatch_set_state"),
+            {
+                "event_id": event["id"],
+                "department": department,
+                "state": "in_progress",
+                "note": None,
+                "media": "[]",
+            },
+        )
         return "in_progress", {"department": department}
-    cur.execute(query("dispatch_set_state"), {
-        "event_id": event["id"], "department": department, "state": "resolved",
-        "note": req.note, "media": json.dumps(list(req.media), ensure_ascii=False)})
-    remaining = sorted(d for d, s in depts.items()
-                       if d != department and s in ("pending", "in_progress"))
+    cur.execute(
+        query("dispatch_set_state"),
+        {
+            "event_id": event["id"],
+            "department": department,
+            "state": "resolved",
+            "note": req.note,
+            "media": json.dumps(list(req.media), ensure_ascii=False),
+        },
+    )
+    remaining = sorted(
+        d for d, s in depts.items() if d != department and s in ("pending", "in_progress")
+    )
     status = "in_progress" if remaining else "resolved"
     return status, {"department": department, "waiting_for": remaining}
 
@@ -188,31 +257,38 @@ def _resolve_due(conn: Any, event: dict[str, Any], now: datetime) -> datetime:
     return read_calendar(conn).due(now, limits.resolve.value, limits.resolve.unit)
 
 
-def _dispatch(cur: Any, conn: Any, event: dict[str, Any], req: ActionRequest,
-              now: datetime) -> dict[str, Any]:
-    codes = tuple(dict.fromkeys(req.departments or ((req.department,) if req.department
-                                                    else ())))
+def _dispatch(
+    cur: Any, conn: Any, event: dict[str, Any], req: ActionRequest, now: datetime
+) -> dict[str, Any]:
+    codes = tuple(dict.fromkeys(req.departments or ((req.department,) if req.department else ())))
     if not codes:
-        raise InvalidInput("'dispatch' needs one or more departments.", field="departments",
-                           hint="Several departments at once is the street's whistle (吹哨).")
+        raise InvalidInput(
+            "'dispatch' needs one or more departments.",
+            field="departments",
+            hint="Several departments at once is the street's whistle (吹哨).",
+        )
     known = read_departments(conn)
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise InvalidInput(f"Unknown department(s): {', '.join(unknown)}.",
-                           field="departments", hint=f"Known: {', '.join(known)}.")
+        raise InvalidInput(
+            f"Unknown department(s): {', '.join(unknown)}.",
+            field="departments",
+            hint=f"Known: {', '.join(known)}.",
+        )
     due = _resolve_due(conn, event, now)
     for code in codes:
-        cur.execute(query("dispatch_insert"), {"event_id": event["id"], "department": code,
-                                               "due_at": due})
+        cur.execute(
+            query("dispatch_insert"), {"event_id": event["id"], "department": code, "due_at": due}
+        )
     cur.execute(query("event_set_resolve_due"), {"id": event["id"], "due_at": due})
-    return {"departments": list(codes), "due_at": due.isoformat(),
-            "whistle": len(codes) > 1}
+    return {"departments": list(codes), "due_at": due.isoformat(), "whistle": len(codes) > 1}
 
 
 def _merge(cur: Any, event: dict[str, Any], req: ActionRequest) -> dict[str, Any]:
     if req.into is None:
-        raise InvalidInput("'merge' needs `into`: the id of the event this one duplicates.",
-                           field="into")
+        raise InvalidInput(
+            "'merge' needs `into`: the id of the event this one duplicates.", field="into"
+        )
     if req.into == event["id"]:
         raise InvalidInput("An event cannot be merged into itself.", field="into")
     cur.execute(query("event_status_of"), {"id": req.into})
@@ -220,8 +296,9 @@ def _merge(cur: Any, event: dict[str, Any], req: ActionRequest) -> dict[str, Any
     if row is None:
         raise InvalidInput(f"No event {req.into} to merge into.", field="into")
     if row[0] not in OPEN_STATES:
-        raise TransitionNotAllowed(f"Event {req.into} is '{row[0]}'; merge into an open "
-                                   "event.", field="into")
+        raise TransitionNotAllowed(
+            f"Event {req.into} is '{row[0]}'; merge into an open event.", field="into"
+        )
     cur.execute(query("dispatch_cancel_all"), {"event_id": event["id"]})
     return {"into": req.into}
 
@@ -238,9 +315,7 @@ def history(svc: Gridsvc, event_id: int) -> list[dict[str, Any]]:
 
 
 def dispatches(svc: Gridsvc, event_id: int) -> list[dict[str, Any]]:
-    rows = svc.db.cursor_fetchall(
-        query("dispatch_list"), {"event_id": event_id, "now": svc.now()}
-    )
+    rows = svc.db.cursor_fetchall(query("dispatch_list"), {"event_id": event_id, "now": svc.now()})
     keys = ("department", "state", "due_at", "note", "responded_at", "overdue")
     out = []
     for row in rows:

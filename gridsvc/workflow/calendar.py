@@ -52,8 +52,7 @@ class WorkingCalendar:
             return start + timedelta(days=value)
         if unit == "working_days":
             return self.add_working_days(start, int(value))
-        raise InvalidInput(f"Unknown time unit '{unit}'.",
-                           hint="Use hours, days or working_days.")
+        raise InvalidInput(f"Unknown time unit '{unit}'.", hint="Use hours, days or working_days.")
 
 
 def read_calendar(conn: Connection) -> WorkingCalendar:
@@ -64,24 +63,38 @@ def read_calendar(conn: Connection) -> WorkingCalendar:
 
 def load_calendar_file(path: Path) -> dict[date, tuple[bool, str]]:
     """A CSV with header ``date,working,note`` (working: true/false, 1/0, 是/否)."""
-    truthy = {"true": True, "1": True, "yes": True, "是": True, "班": True,
-              "false": False, "0": False, "no": False, "否": False, "休": False}
+    truthy = {
+        "true": True,
+        "1": True,
+        "yes": True,
+        "是": True,
+        "班": True,
+        "false": False,
+        "0": False,
+        "no": False,
+        "否": False,
+        "休": False,
+    }
     days: dict[date, tuple[bool, str]] = {}
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         if not reader.fieldnames or not {"date", "working"} <= set(reader.fieldnames):
-            raise InvalidInput("The calendar file needs the header date,working[,note].",
-                               field="header")
+            raise InvalidInput(
+                "The calendar file needs the header date,working[,note].", field="header"
+            )
         for number, row in enumerate(reader, start=1):
             try:
                 day = date.fromisoformat(row["date"].strip())
             except ValueError:
-                raise InvalidInput(f"Row {number}: '{row['date']}' is not a date "
-                                   "(YYYY-MM-DD).", field="date") from None
+                raise InvalidInput(
+                    f"Row {number}: '{row['date']}' is not a date (YYYY-MM-DD).", field="date"
+                ) from None
             flag = truthy.get(row["working"].strip().lower())
             if flag is None:
-                raise InvalidInput(f"Row {number}: working must be true or false, not "
-                                   f"'{row['working']}'.", field="working")
+                raise InvalidInput(
+                    f"Row {number}: working must be true or false, not '{row['working']}'.",
+                    field="working",
+                )
             days[day] = (flag, (row.get("note") or "").strip())
     return days
 
@@ -89,6 +102,5 @@ def load_calendar_file(path: Path) -> dict[date, tuple[bool, str]]:
 def store_calendar(conn: Connection, days: Mapping[date, tuple[bool, str]]) -> int:
     with conn.cursor() as cur:
         for day, (working, note) in days.items():
-            cur.execute(query("calendar_upsert"), {"day": day, "working": working,
-                                                   "note": note})
+            cur.execute(query("calendar_upsert"), {"day": day, "working": working, "note": note})
     return len(days)

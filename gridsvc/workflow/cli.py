@@ -19,23 +19,24 @@ def _service() -> Any:
 
 
 def register_workflow_commands(app: typer.Typer) -> None:
-    token_app = typer.Typer(help="API tokens (only their hashes are stored).",
-                            no_args_is_help=True)
-    departments_app = typer.Typer(help="The departments events are dispatched to.",
-                                  no_args_is_help=True)
-    calendar_app = typer.Typer(help="The working-day calendar for deadlines.",
-                               no_args_is_help=True)
+    token_app = typer.Typer(help="API tokens (only their hashes are stored).", no_args_is_help=True)
+    departments_app = typer.Typer(
+        help="The departments events are dispatched to.", no_args_is_help=True
+    )
+    calendar_app = typer.Typer(help="The working-day calendar for deadlines.", no_args_is_help=True)
     app.add_typer(token_app, name="token")
     app.add_typer(departments_app, name="departments")
     app.add_typer(calendar_app, name="calendar")
 
     @token_app.command("create")
     def token_create(
-        role: Annotated[str, typer.Option(help="grid_worker, dispatcher, department, "
-                                          "analyst or admin")],
+        role: Annotated[
+            str, typer.Option(help="grid_worker, dispatcher, department, analyst or admin")
+        ],
         name: Annotated[str, typer.Option(help="who holds it; grid workers report as it")],
-        scope: Annotated[str | None, typer.Option(help="grid code (grid_worker, "
-                                                  "dispatcher)")] = None,
+        scope: Annotated[
+            str | None, typer.Option(help="grid code (grid_worker, dispatcher)")
+        ] = None,
         department: Annotated[str | None, typer.Option(help="department code")] = None,
     ) -> None:
         """Create a token and print it (it cannot be shown again)."""
@@ -43,8 +44,9 @@ def register_workflow_commands(app: typer.Typer) -> None:
 
         svc = _service()
         try:
-            token_id, token = create_token(svc.db, role=role, name=name, scope_code=scope,
-                                           department_code=department)
+            token_id, token = create_token(
+                svc.db, role=role, name=name, scope_code=scope, department_code=department
+            )
         finally:
             svc.close()
         err.print(f"token {token_id} for {role} '{name}' — store it now, it is not kept:")

@@ -24,8 +24,12 @@ class Department:
         return any(category == c or category.startswith(c + ".") for c in self.categories)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "name_zh": self.name_zh, "name_en": self.name_en,
-                "categories": list(self.categories)}
+        return {
+            "code": self.code,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "categories": list(self.categories),
+        }
 
 
 def parse_departments(document: Any, origin: str) -> list[Department]:
@@ -60,7 +64,9 @@ def load_departments_file(path: Path) -> list[Department]:
     try:
         document = json.loads(path.read_text("utf-8"))
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{path.name} is not valid JSON: {exc.msg} (line {exc.lineno}).")
+        raise InvalidInput(
+            f"{path.name} is not valid JSON: {exc.msg} (line {exc.lineno})."
+        ) from None
     return parse_departments(document, path.name)
 
 
@@ -68,10 +74,10 @@ def store_departments(conn: Connection, departments: list[Department]) -> None:
     """Upsert; departments missing from the list are deactivated, never deleted."""
     with conn.cursor() as cur:
         for d in departments:
-            cur.execute(query("department_upsert"), {**d.to_dict(), "categories":
-                                                     list(d.categories)})
-        cur.execute(query("department_deactivate_others"),
-                    {"codes": [d.code for d in departments]})
+            cur.execute(
+                query("department_upsert"), {**d.to_dict(), "categories": list(d.categories)}
+            )
+        cur.execute(query("department_deactivate_others"), {"codes": [d.code for d in departments]})
 
 
 def read_departments(conn: Connection) -> dict[str, Department]:

@@ -18,8 +18,9 @@ def bearer(token: str) -> dict[str, str]:
 def client(shared_svc: Gridsvc) -> Iterator[TestClient]:
     """The API over the shared read-only database, as an admin."""
     _, token = create_token(shared_svc.db, role="admin", name="test-admin")
-    with TestClient(create_app(shared_svc.settings, service=shared_svc),
-                    headers=bearer(token)) as c:
+    with TestClient(
+        create_app(shared_svc.settings, service=shared_svc), headers=bearer(token)
+    ) as c:
         yield c
 
 

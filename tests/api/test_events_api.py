@@ -158,3 +158,16 @@ def test_import_upload_reports_rejections_by_row_and_is_idempotent(
         "/v1/imports", files={"file": ("gbk.csv", gbk, "text/csv")}, data={"encoding": "gbk"}
     )
     assert ok.status_code == 201 and ok.json()["rejected"] == 1  # decoded; row is wrong
+
+
+def test_a_chunked_body_over_the_limit_is_413_too(write_client: TestClient) -> None:
+    def chunks() -> Any:
+        yield b'{"description": "'
+        for _ in range(200):
+            yield b"x" * 10_000
+        yield b'"}'
+
+    r = write_client.post(
+        "/v1/events", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 413 and r.json()["error"] == "PayloadTooLarge"

@@ -37,23 +37,30 @@ def world(svc: Gridsvc) -> Iterator[dict[str, Any]]:
     clock = Clock(f"2026-09-30T10:00:00{BEIJING}")  # a Wednesday before National Day
     svc.clock = clock
     # National Day 2026-10-01..07 off; Saturday 10-10 a make-up working day (调休)
-    days = {datetime.fromisoformat(f"2026-10-0{d}").date(): (False, "国庆节") for d in
-            range(1, 8)}
+    days = {datetime.fromisoformat(f"2026-10-0{d}").date(): (False, "国庆节") for d in range(1, 8)}
     days[datetime.fromisoformat("2026-10-10").date()] = (True, "调休上班")
     with svc.db.connection() as conn:
         store_calendar(conn, days)
     tokens = {
-        "worker": create_token(svc.db, role="grid_worker", name="gw-张三",
-                               scope_code="320102002")[1],
-        "dispatcher": create_token(svc.db, role="dispatcher", name="玄武调度",
-                                   scope_code="320102")[1],
-        **{d: create_token(svc.db, role="department", name=d, department_code=d)[1]
-           for d in ("fire_rescue", "housing", "urban_management")},
+        "worker": create_token(svc.db, role="grid_worker", name="gw-张三", scope_code="320102002")[
+            1
+        ],
+        "dispatcher": create_token(svc.db, role="dispatcher", name="玄武调度", scope_code="320102")[
+            1
+        ],
+        **{
+            d: create_token(svc.db, role="department", name=d, department_code=d)[1]
+            for d in ("fire_rescue", "housing", "urban_management")
+        },
     }
     app = create_app(svc.settings, service=svc)
     with TestClient(app) as client:
-        yield {"svc": svc, "clock": clock, "client": client,
-               "h": {k: bearer(v) for k, v in tokens.items()}}
+        yield {
+            "svc": svc,
+            "clock": clock,
+            "client": client,
+            "h": {k: bearer(v) for k, v in tokens.items()},
+        }
 
 
 def _report(w: dict[str, Any], cid: str) -> int:
@@ -61,10 +68,19 @@ def _report(w: dict[str, Any], cid: str) -> int:
     unit = client.get("/v1/grids/320102002001", headers=h["worker"]).json()
     p = shape(unit["geometry"]).representative_point()
     assert isinstance(p, shapely.Point)
-    r = client.post("/v1/events", headers=h["worker"], json={
-        "client_event_id": cid, "category": "hazard.building", "title": "外墙脱落",
-        "occurred_at": f"2026-09-30T09:30:00{BEIJING}", "lon": p.x, "lat": p.y,
-        "urgency": "normal"})
+    r = client.post(
+        "/v1/events",
+        headers=h["worker"],
+        json={
+            "client_event_id": cid,
+            "category": "hazard.building",
+            "title": "外墙脱落",
+            "occurred_at": f"2026-09-30T09:30:00{BEIJING}",
+            "lon": p.x,
+            "lat": p.y,
+            "urgency": "normal",
+        },
+    )
     assert r.status_code == 201, r.text
     event = r.json()["event"]
     assert event["reporter_id"] == "gw-张三"
@@ -73,8 +89,9 @@ def _report(w: dict[str, Any], cid: str) -> int:
     return int(event["id"])
 
 
-def _act(w: dict[str, Any], who: str, event_id: int, status: int = 200,
-         **body: Any) -> dict[str, Any]:
+def _act(
+    w: dict[str, Any], who: str, event_id: int, status: int = 200, **body: Any
+) -> dict[str, Any]:
     r = w["client"].post(f"/v1/events/{event_id}/actions", headers=w["h"][who], json=body)
     assert r.status_code == status, r.text
     return dict(r.json())
@@ -85,16 +102,25 @@ def test_the_full_life_of_an_event(world: dict[str, Any]) -> None:
     client, h = w["client"], w["h"]
     eid = _report(w, "life-1")
     _act(w, "dispatcher", eid, action="accept")
-    whistle = _act(w, "dispatcher", eid, action="dispatch",
-                   departments=["fire_rescue", "housing", "urban_management"])
+    whistle = _act(
+        w,
+        "dispatcher",
+        eid,
+        action="dispatch",
+        departments=["fire_rescue", "housing", "urban_management"],
+    )
     assert whistle["whistle"] is True and whistle["status"] == "dispatched"
     # 5 working days after Wed 09-30: Oct 1-7 are holidays, Sat 10-10 works, Sun 10-11 not:
     # 10-08 (1), 10-09 (2), 10-10 (3), 10-12 (4), 10-13 (5)
     assert whistle["due_at"] == f"2026-10-13T10:00:00{BEIJING}"
 
     w["clock"].set(f"2026-10-13T09:59:00{BEIJING}")
-    assert client.get("/v1/events", headers=h["dispatcher"],
-                      params={"overdue": "true"}).json()["features"] == []
+    assert (
+        client.get("/v1/events", headers=h["dispatcher"], params={"overdue": "true"}).json()[
+            "features"
+        ]
+        == []
+    )
     w["clock"].set(f"2026-10-13T10:01:00{BEIJING}")
     overdue = client.get("/v1/events", headers=h["dispatcher"], params={"overdue": "true"})
     assert [f["id"] for f in overdue.json()["features"]] == [eid]
@@ -141,8 +167,9 @@ def test_the_full_life_of_an_event(world: dict[str, Any]) -> None:
 
     # the rollup follows every status change
     svc = w["svc"]
-    rows = svc.db.cursor_fetchall("SELECT status, sum(n) FROM event_daily GROUP BY status "
-                                  "HAVING sum(n) <> 0")
+    rows = svc.db.cursor_fetchall(
+        "SELECT status, sum(n) FROM event_daily GROUP BY status HAVING sum(n) <> 0"
+    )
     assert rows == [("closed", 1)]
 
 
@@ -163,8 +190,7 @@ def test_transitions_outside_the_graph_are_409_with_the_allowed_actions(
     r = _act(w, "dispatcher", eid, 400, action="dispatch", departments=["nobody"])
     assert "nobody" in r["message"]
     # optimistic versioning: an action based on an old read is refused
-    r = _act(w, "dispatcher", eid, 409, action="dispatch", departments=["housing"],
-             row_version=1)
+    r = _act(w, "dispatcher", eid, 409, action="dispatch", departments=["housing"], row_version=1)
     assert r["error"] == "StaleVersion" and r["details"]["row_version"] == 2
     _act(w, "dispatcher", eid, action="dispatch", departments=["housing"], row_version=2)
     r = _act(w, "fire_rescue", eid, 403, action="resolve", note="x")  # not dispatched to it

@@ -80,11 +80,16 @@ def test_locate_csv_file_keeps_order_and_leaves_unfound_codes_empty(
     assert piped.stdout == result.stdout
 
 
-def test_locate_csv_names_a_bad_row(shared_db_url: str, tmp_path: Path) -> None:
+def test_locate_csv_names_a_bad_row_and_keeps_the_others(
+    shared_db_url: str, tmp_path: Path
+) -> None:
     src = tmp_path / "bad.csv"
-    src.write_text("lon,lat\n118.78,32.04\nabc,32.0\n", encoding="utf-8")
+    src.write_text("lon,lat\n118.78,32.04\nabc,32.0\n118.79,32.05\n", encoding="utf-8")
     result = runner.invoke(app, ["locate", "--file", str(src)], env=_env(shared_db_url))
     assert result.exit_code == 1 and "Row 3" in result.stderr
+    out = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(out) == 3 and out[1]["community_code"] == "" and out[1]["lon"] == "abc"
+    assert out[0]["community_code"] and out[2]["community_code"]
 
 
 def _broken_communities(svc: Gridsvc, tmp_path: Path) -> Path:

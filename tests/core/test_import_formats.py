@@ -126,3 +126,14 @@ def test_the_interrupted_job_is_marked_failed(svc: Gridsvc) -> None:
     (job_id,) = svc.db.cursor_fetchall("SELECT max(id) FROM import_job")[0]
     job = import_job(svc, int(job_id))
     assert job["status"] == "failed" and "interrupted" in job["message"]
+
+
+def test_exports_for_excel_defuse_formulas() -> None:
+    from gridsvc.export import excel_csv
+
+    text = excel_csv(("a", "b"), [('=HYPERLINK("x")', 3), ("-1+1", None), ("普通", "@x")])
+    assert text.startswith("\ufeff")
+    lines = text.lstrip("\ufeff").splitlines()
+    assert lines[1] == '"\'=HYPERLINK(""x"")",3'
+    assert lines[2] == "'-1+1,"
+    assert lines[3] == "普通,'@x"

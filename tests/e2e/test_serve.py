@@ -31,9 +31,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _get(url: str) -> tuple[int, dict[str, object]]:
+def _get(url: str, token: str | None = None) -> tuple[int, dict[str, object]]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        with urllib.request.urlopen(url, timeout=10) as r:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                    timeout=10) as r:
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())
@@ -46,6 +48,7 @@ class Service:
             GRIDSVC_DATA_DIR=str(folder / "data"), GRIDSVC_PORT=str(port), GRIDSVC_LOG_FORMAT="json"
         )
         self.base = f"http://127.0.0.1:{port}"
+        self.token_file = folder / "data" / "admin-token"
         self.proc: subprocess.Popen[str] | None = None
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -115,9 +118,13 @@ def test_served_health_counts_the_nanjing_communities(service: Service) -> None:
         "street": 101,
         "community": 1255,
     }
-    status, located = _get(service.base + "/v1/locate?lon=118.784&lat=32.041")
+    token = service.token_file.read_text().strip()  # `gridsvc init` made the first admin
+    assert oct(service.token_file.stat().st_mode & 0o777) == "0o600"
+    status, _ = _get(service.base + "/v1/locate?lon=118.784&lat=32.041")
+    assert status == 401
+    status, located = _get(service.base + "/v1/locate?lon=118.784&lat=32.041", token)
     assert status == 200 and located["codes"]["district"] in ("320102", "320104", "320106")
-    status, events = _get(service.base + "/v1/events?limit=5")
+    status, events = _get(service.base + "/v1/events?limit=5", token)
     assert status == 200 and len(events["features"]) == 5  # sample events were loaded
     again = service.run("init", "--sample-events", "2000")
     assert "nothing to load" in again.stderr  # a second start loads nothing twice

@@ -23,6 +23,9 @@ ALTER TABLE event
     ADD COLUMN merged_into    bigint,
     ADD COLUMN updated_at     timestamptz NOT NULL DEFAULT now();
 CREATE INDEX event_status ON event (status);
+-- Sample data made by `gridsvc events generate` is loaded through an import marked synthetic,
+-- and every event of it says so.
+ALTER TABLE import_job ADD COLUMN synthetic boolean NOT NULL DEFAULT false;
 CREATE INDEX event_accept_due ON event (accept_due_at) WHERE status = 'reported';
 CREATE INDEX event_resolve_due ON event (resolve_due_at)
     WHERE status IN ('dispatched', 'in_progress');

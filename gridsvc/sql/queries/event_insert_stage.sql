@@ -26,6 +26,7 @@ WITH ins AS (
            (occurred_at AT TIME ZONE 'Asia/Shanghai')::date, count(*)
     FROM ins
     GROUP BY 1, 2, 3, 4, 5, 6
+    ORDER BY 1, 2, 3, 4, 5, 6  -- rows locked in one order: concurrent imports cannot deadlock
     ON CONFLICT (community_code, category, status, urgency, source, day)
     DO UPDATE SET n = d.n + excluded.n
 )

@@ -5,12 +5,10 @@
 -- Returns the counts of events seen, moved to another community, and left outside.
 WITH located AS (
     SELECT e.id, e.community_code AS old_code,
-           coalesce(
-               (SELECT p.code FROM grid_unit_part AS p
-                 WHERE p.version_id = %(version_id)s AND p.level = 'community'
-                   AND ST_Intersects(p.geom, e.geom)
-                 ORDER BY p.code LIMIT 1),
-               NULL) AS inside_code
+           (SELECT p.code FROM grid_unit_part AS p
+             WHERE p.version_id = %(version_id)s AND p.level = 'community'
+               AND ST_Intersects(p.geom, e.geom)
+             ORDER BY p.code LIMIT 1) AS inside_code
     FROM event AS e
     WHERE e.grid_version_id IS DISTINCT FROM %(version_id)s
 ), snapped AS (
@@ -22,13 +20,19 @@ WITH located AS (
         SELECT p.code FROM grid_unit_part AS p, event AS e
          WHERE l.inside_code IS NULL AND e.id = l.id
            AND p.version_id = %(version_id)s AND p.level = 'community'
+           -- degrees prefilter (index) before the exact metric test; 1° of longitude ≥ 50 km below 63° latitude
+           AND p.geom && ST_Expand(e.geom, %(snap_m)s / 50000.0)
            AND ST_DWithin(p.geom::geography, e.geom::geography, %(snap_m)s)
          ORDER BY ST_Distance(p.geom::geography, e.geom::geography), p.code
          LIMIT 1
     ) AS n ON true
 ), chain AS (
     SELECT s.id, s.old_code, s.new_code, s.snapped,
-           st.code AS street_code, st.sector_code, st.parent_code AS district_code
+           st.code AS street_code, st.sector_code, st.parent_code AS district_code,
+           (SELECT g.code FROM grid_unit_part AS g, event AS e
+             WHERE e.id = s.id AND g.version_id = %(version_id)s AND g.level = 'grid'
+               AND g.code LIKE s.new_code || '%%' AND ST_Intersects(g.geom, e.geom)
+             ORDER BY g.code LIMIT 1) AS grid_code
     FROM snapped AS s
     LEFT JOIN grid_unit AS c ON c.version_id = %(version_id)s AND c.code = s.new_code
     LEFT JOIN grid_unit AS st ON st.version_id = %(version_id)s AND st.code = c.parent_code
@@ -39,10 +43,12 @@ WITH located AS (
            street_code = ch.street_code,
            sector_code = ch.sector_code,
            district_code = ch.district_code,
+           grid_code = ch.grid_code,
            snapped = ch.snapped,
            near_boundary = (
                SELECT count(DISTINCT p.code) > 1 FROM grid_unit_part AS p
                 WHERE p.version_id = %(version_id)s AND p.level = 'community'
+                  AND p.geom && ST_Expand(e.geom, %(near_m)s / 50000.0)
                   AND ST_DWithin(p.geom::geography, e.geom::geography, %(near_m)s))
       FROM chain AS ch
      WHERE e.id = ch.id
@@ -64,6 +70,7 @@ WITH located AS (
 ), roll AS (
     INSERT INTO event_daily AS t (community_code, category, status, urgency, source, day, n)
     SELECT code, category, status, urgency, source, day, d FROM delta
+    ORDER BY code, category, status, urgency, source, day  -- one lock order: no deadlocks
     ON CONFLICT (community_code, category, status, urgency, source, day)
     DO UPDATE SET n = t.n + excluded.n
 )

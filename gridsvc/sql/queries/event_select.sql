@@ -8,5 +8,7 @@ SELECT e.id, e.client_event_id, e.reporter_id, e.category, e.title, e.descriptio
        e.resolve_due_at, e.merged_into,
        (e.status = 'reported' AND e.accept_due_at < %(now)s)
         OR (e.status IN ('dispatched', 'in_progress') AND e.resolve_due_at < %(now)s)
-        AS overdue
+        AS overdue,
+       coalesce((SELECT j.synthetic FROM import_job AS j WHERE j.id = e.import_id), false)
+        AS synthetic
 FROM event AS e
