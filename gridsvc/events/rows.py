@@ -448,7 +448,7 @@ def prepare(
             "near_boundary": assignment.near_boundary[pos],
         }
     )
-    rows["content_sha256"] = _content_hash(rows)
+    rows["content_sha256"] = content_hash(frame, defaults).to_numpy()[keep]
     batch.rejections.sort(key=lambda r: r.row_number)
     return Prepared(rows=rows, rejections=batch.rejections)
 
@@ -477,25 +477,60 @@ def _json_value(raw: Any, kind: type, field_name: str) -> Any:
     return value
 
 
-def _content_hash(rows: pd.DataFrame) -> list[str]:
-    """A digest of what the reporter sent (not of what gridsvc derived), so a retry of the
-    same report matches and a changed report under the same id does not."""
-    columns = (
-        "category",
-        "title",
-        "description",
-        "occurred_at",
-        "lon_sent",
-        "lat_sent",
-        "crs_sent",
-        "source",
-        "urgency",
-        "address",
-        "media",
-        "attributes",
-    )
-    parts = [rows[c].astype(str) for c in columns]
+HASHED_COLUMNS = (
+    "category",
+    "title",
+    "description",
+    "occurred_at",
+    "lon",
+    "lat",
+    "crs",
+    "source",
+    "urgency",
+    "address",
+    "media",
+    "attributes",
+)
+
+
+def content_hash(frame: pd.DataFrame, defaults: Defaults) -> pd.Series:
+    """Per row, a digest of the report *as sent* — before any default or lookup — so a retry
+    of the same report matches even after the taxonomy or the grids changed, and a changed
+    report under the same id does not. Light normalisation only: text stripped, names
+    lower-cased, numbers and times parsed where they parse (so a CSV row and the same JSON
+    report agree), JSON canonicalised."""
+    parts: list[pd.Series] = []
+    for column in HASHED_COLUMNS:
+        raw = frame[column] if column in frame else pd.Series(None, index=frame.index)
+        text = _text(raw)
+        if column in ("lon", "lat"):
+            number = pd.to_numeric(raw, errors="coerce")
+            text = number.map(repr).where(number.notna(), text)
+        elif column == "occurred_at":
+            parsed, _, _ = _parse_times(raw)
+            text = parsed.map(lambda t: t.isoformat()).where(parsed.notna(), text)
+        elif column in ("crs", "source", "urgency"):
+            text = text.str.lower()
+            default = {"crs": defaults.crs.value, "source": defaults.source}.get(column)
+            if default:
+                text = text.where(text != "", default)
+        elif column in ("media", "attributes"):
+            text = raw.map(_canonical_json)
+        parts.append(text.astype(str))
     joined = parts[0]
-    for p in parts[1:]:
-        joined = joined + "\x1f" + p
-    return [hashlib.sha256(s.encode()).hexdigest() for s in joined]
+    for part in parts[1:]:
+        joined = joined + "\x1f" + part
+    return joined.map(lambda s: hashlib.sha256(s.encode()).hexdigest())
+
+
+def _canonical_json(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return value.strip()
+    if value in ({}, []):
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

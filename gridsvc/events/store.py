@@ -23,7 +23,7 @@ from gridsvc.errors import (
     NotFound,
     OutsideAllGrids,
 )
-from gridsvc.events.rows import Defaults, prepare
+from gridsvc.events.rows import Defaults, content_hash, prepare
 from gridsvc.events.taxonomy import Taxonomy
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
@@ -146,65 +146,76 @@ def create_event(
     that id raises :class:`DuplicateConflict`. A rejected report raises
     :class:`InvalidInput` naming the field, and stores nothing.
     """
-    taxonomy = taxonomy or taxonomy_of(svc)
     frame = pd.DataFrame([{**report, "row_number": 1}])
-    prepared = prepare(
-        frame,
-        taxonomy=taxonomy,
-        locator=svc.locator(),
-        defaults=Defaults(future_tolerance=svc.settings.events.future_tolerance, now=svc.now()),
-    )
+    defaults = Defaults(future_tolerance=svc.settings.events.future_tolerance, now=svc.now())
+    key = {
+        "reporter_id": report.get("reporter_id"),
+        "client_event_id": report.get("client_event_id"),
+    }
+    # a replay is answered before any check: it must get its event back even if the
+    # taxonomy or the grids changed since it was first accepted
+    digest = str(content_hash(frame, defaults).iloc[0])
+    existing = svc.db.cursor_fetchall(query("event_by_key"), key) if all(key.values()) else []
+    if existing:
+        return _replay(svc, key, digest, existing[0])
+    taxonomy = taxonomy or taxonomy_of(svc)
+    prepared = prepare(frame, taxonomy=taxonomy, locator=svc.locator(), defaults=defaults)
     if prepared.rejections:
-        rejection = prepared.rejections[0]
-        if rejection.field in ("lon", "lat") and all(
-            isinstance(report.get(k), int | float) for k in ("lon", "lat")
-        ):
-            # the single-point path has the richer message (swap detection, nearest grid)
-            try:
-                svc.locate(
-                    float(report["lon"]),
-                    float(report["lat"]),
-                    crs=str(report.get("crs") or "wgs84"),
-                )
-            except OutsideAllGrids as exc:
-                raise InvalidInput(exc.message, hint=exc.hint, field="lon", **exc.details) from None
-        raise InvalidInput(
-            rejection.reason,
-            field=rejection.field,
-            hint=rejection.hint or "Fix this field and send the report again.",
-            value=rejection.value,
-        )
+        _raise_rejection(svc, report, prepared.rejections[0])
     row = prepared.rows.iloc[0]
     params = {str(k): _py(v) for k, v in row.items()}
     with svc.db.connection() as conn, conn.cursor() as cur:
         cur.execute(query("event_insert_one"), params)
         inserted = cur.fetchone()
-        if inserted is None:
-            cur.execute(query("event_by_key"), params)
-            existing = cur.fetchone()
-            assert existing is not None
-            event_id, digest = existing
-            if digest != params["content_sha256"]:
-                raise DuplicateConflict(
-                    f"client_event_id '{params['client_event_id']}' of reporter "
-                    f"'{params['reporter_id']}' was already used for event {event_id} with "
-                    "different content.",
-                    hint="Use a new client_event_id for a new report; resend the original "
-                    "unchanged to get the stored event.",
-                    field="client_event_id",
-                    event_id=event_id,
-                )
-            created = False
-        else:
-            event_id = inserted[0]
-            created = True
+        if inserted is not None:
             cur.execute(query("event_daily_add"), {**params, "status": "reported"})
-    event = get_event(svc, int(event_id))
+    if inserted is None:  # the same report arrived twice at once: the other one won
+        again = svc.db.cursor_fetchall(query("event_by_key"), key)
+        return _replay(svc, key, digest, again[0])
+    event = get_event(svc, int(inserted[0]))
     category = taxonomy.get(event["category"])
     nearby = possible_duplicates(
         svc, event, radius_m=category.dedupe_radius_m, window_h=category.dedupe_window_h
     )
-    return CreateResult(event=event, created=created, possible_duplicates=nearby)
+    return CreateResult(event=event, created=True, possible_duplicates=nearby)
+
+
+def _replay(
+    svc: Gridsvc, key: Mapping[str, Any], digest: str, existing: Sequence[Any]
+) -> CreateResult:
+    event_id, stored_digest = existing
+    if stored_digest != digest:
+        raise DuplicateConflict(
+            f"client_event_id '{key['client_event_id']}' of reporter "
+            f"'{key['reporter_id']}' was already used for event {event_id} with "
+            "different content.",
+            hint="Use a new client_event_id for a new report; resend the original "
+            "unchanged to get the stored event.",
+            field="client_event_id",
+            event_id=event_id,
+        )
+    return CreateResult(event=get_event(svc, int(event_id)), created=False)
+
+
+def _raise_rejection(svc: Gridsvc, report: Mapping[str, Any], rejection: Any) -> None:
+    if rejection.field in ("lon", "lat") and all(
+        isinstance(report.get(k), int | float) for k in ("lon", "lat")
+    ):
+        # the single-point path has the richer message (swap detection, nearest grid)
+        try:
+            svc.locate(
+                float(report["lon"]),
+                float(report["lat"]),
+                crs=str(report.get("crs") or "wgs84"),
+            )
+        except OutsideAllGrids as exc:
+            raise InvalidInput(exc.message, hint=exc.hint, field="lon", **exc.details) from None
+    raise InvalidInput(
+        rejection.reason,
+        field=rejection.field,
+        hint=rejection.hint or "Fix this field and send the report again.",
+        value=rejection.value,
+    )
 
 
 def _py(value: Any) -> Any:

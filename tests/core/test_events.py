@@ -198,3 +198,57 @@ def test_listing_filters_by_grid_category_time_and_pages_by_keyset(svc: Gridsvc)
     assert sorted(e["id"] for e in store.list_events(svc, window)[0]) == [ids[2], ids[3]]
     with pytest.raises(InvalidInput, match="not a grid code"):
         store.list_events(svc, store.EventFilter(grid="32010"))
+
+
+def test_a_replay_is_answered_even_after_the_taxonomy_changed(svc: Gridsvc) -> None:
+    from gridsvc.events.taxonomy import default_taxonomy, parse_taxonomy, store_taxonomy
+
+    first = store.create_event(svc, _report(svc))
+    smaller = default_taxonomy().to_dict()
+    smaller["categories"] = [
+        c for c in smaller["categories"] if not c["code"].startswith("hazard.ebike")
+    ]
+    with svc.db.connection() as conn:
+        store_taxonomy(conn, parse_taxonomy(smaller, origin="test"))
+    again = store.create_event(svc, _report(svc))  # the category is retired now
+    assert again.created is False and again.event["id"] == first.event["id"]
+    with pytest.raises(InvalidInput, match="Unknown category"):
+        store.create_event(svc, _report(svc, client_event_id="new-one"))
+
+
+def test_the_same_report_sent_by_the_app_and_in_a_file_is_one_event(svc: Gridsvc) -> None:
+    import io
+
+    from gridsvc.events.importer import import_events
+
+    report = _report(svc, attributes={"indoor": True}, media=[])
+    first = store.create_event(svc, report)
+    header = (
+        "client_event_id,reporter_id,category,title,description,occurred_at,lon,lat,"
+        "crs,accuracy_m,source,address,attributes"
+    )
+    row = (
+        f"{report['client_event_id']},{report['reporter_id']},{report['category']},"
+        f"{report['title']},{report['description']},{report['occurred_at']},"
+        f"{report['lon']},{report['lat']},wgs84,{report['accuracy_m']},grid_worker,"
+        f'{report["address"]},"{{""indoor"": true}}"'
+    )
+    result = import_events(
+        svc, io.BytesIO((header + "\n" + row + "\n").encode()), filename="same.csv"
+    )
+    assert result.already_stored == 1 and result.stored == 0 and result.rejected == 0
+    assert _count(svc) == 1 and first.created
+
+
+def test_the_rollup_day_is_the_beijing_day(svc: Gridsvc) -> None:
+    # 23:30 UTC on the 19th is 07:30 on the 20th in Beijing; 15:59:59 UTC is 23:59:59
+    for cid, when in (
+        ("d1", "2026-11-19T23:30:00Z"),
+        ("d2", "2026-11-20T15:59:59Z"),
+        ("d3", "2026-11-20T16:00:00Z"),
+    ):
+        store.create_event(svc, _report(svc, client_event_id=cid, occurred_at=when))
+    rows = svc.db.cursor_fetchall(
+        "SELECT day::text, sum(n) FROM event_daily GROUP BY day ORDER BY day"
+    )
+    assert rows == [("2026-11-20", 2), ("2026-11-21", 1)]

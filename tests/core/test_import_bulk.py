@@ -147,12 +147,17 @@ def test_import_stores_exactly_the_valid_rows_and_reports_exactly_the_bad_ones(
 
     (stored,) = svc.db.cursor_fetchall("SELECT count(*) FROM event")[0]
     assert stored == ROWS - len(bad_rows)
+    # the rollup equals the raw events on every key, days taken in Beijing time
     raw = svc.db.cursor_fetchall(
-        "SELECT community_code, category, count(*) FROM event GROUP BY 1, 2 ORDER BY 1, 2"
+        "SELECT coalesce(community_code, ''), category, status, urgency, source,"
+        " (occurred_at AT TIME ZONE 'Asia/Shanghai')::date, count(*) FROM event"
+        " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
     )
     rolled = svc.db.cursor_fetchall(
-        "SELECT community_code, category, sum(n) FROM event_daily GROUP BY 1, 2 ORDER BY 1, 2"
+        "SELECT community_code, category, status, urgency, source, day, n FROM event_daily"
+        " WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6"
     )
+    assert len(raw) > 10_000
     assert raw == rolled
 
     again = runner.invoke(app, ["events", "import", str(corrupted)], env=env)
