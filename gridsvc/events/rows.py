@@ -530,7 +530,7 @@ def _canonical_json(value: Any) -> str:
         try:
             value = json.loads(value)
         except json.JSONDecodeError:
-            return value.strip()
+            return str(value).strip()
     if value in ({}, []):
         return ""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
