@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api import errors, limits, logging
 from api.routes import categories, events, grids, health, imports, locate, workflow
@@ -29,7 +30,8 @@ def create_app(settings: Settings | None = None, *, service: Gridsvc | None = No
             if service is None:
                 svc.close()
 
-    app = FastAPI(
+    # the docs' scripts come from a package, not a CDN: /docs works on an intranet
+    app = FastAPIOffline(
         title="gridsvc",
         version=__version__,
         description="Grid-based social governance: grid hierarchy, point-to-grid lookup from "

@@ -164,7 +164,11 @@ def test_locate_batch_refuses_more_than_the_limit(client: TestClient) -> None:
     assert r.status_code == 422 and r.json()["error"] == "InvalidInput"
 
 
-def test_openapi_docs_are_served(client: TestClient) -> None:
-    assert client.get("/docs").status_code == 200
+def test_openapi_docs_are_served_without_a_cdn(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "cdn." not in docs.text and "/static-offline-docs/swagger-ui-bundle.js" in docs.text
+    asset = client.get("/static-offline-docs/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.content) > 100_000
     spec = client.get("/openapi.json").json()
     assert {"/health", "/v1/locate", "/v1/grids", "/v1/grids/{code}"} <= set(spec["paths"])
