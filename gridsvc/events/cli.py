@@ -100,7 +100,8 @@ def register_event_commands(
     @categories_app.command("load")
     def categories_load_cmd(file: Path) -> None:
         """Load a city's taxonomy (JSON or TOML); categories it lacks are deactivated."""
-        from gridsvc.events.taxonomy import load_taxonomy_file, store_taxonomy
+        from gridsvc.events.taxonomy_db import store_taxonomy
+        from gridsvc.events.taxonomy_file import load_taxonomy_file
 
         taxonomy = load_taxonomy_file(file)
         svc = _service()
@@ -161,7 +162,8 @@ def initialise(svc: Any, *, sample_events: int = 0, sample_days: int = 90) -> li
     """Load what a fresh database lacks; returns one line per thing done."""
     from gridsvc.access import create_token, list_tokens
     from gridsvc.events.importer import import_events
-    from gridsvc.events.taxonomy import default_taxonomy, read_taxonomy, store_taxonomy
+    from gridsvc.events.taxonomy_db import read_taxonomy, store_taxonomy
+    from gridsvc.events.taxonomy_file import default_taxonomy
     from gridsvc.grids.default import load_default
     from gridsvc.workflow.departments import (
         default_departments,

@@ -28,12 +28,14 @@ time; setup O(days * 24 + hotspots * 672 + communities).
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from importlib import resources
 from typing import IO, Any, Final, cast
 
 import geopandas as gpd
@@ -145,124 +147,48 @@ DEFAULT_MIX: Final[tuple[CategorySpec, ...]] = (
     CategorySpec("public_service.facility", 16.0, (0.93, 0.07, 0.00)),
 )
 
-# --- text: (title, what happened) per category; a category not listed uses its group's ------
+# --- text: titles, what happened, places, phrases, address parts (gridsvc/data) --------------
 
+
+def _load_texts() -> dict[str, Any]:
+    """``gridsvc/data/event_texts.json`` (its ``notes`` say what each part is)."""
+    resource = resources.files("gridsvc") / "data" / "event_texts.json"
+    texts: dict[str, Any] = json.loads(resource.read_text("utf-8"))
+    return texts
+
+
+def _numbered(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    """``pattern`` filled with each pair of numbers from 1 to ``counts``, the first outer."""
+    outer, inner = spec["counts"]
+    pattern: str = spec["pattern"]
+    return tuple(pattern.format(a, b) for a in range(1, outer + 1) for b in range(1, inner + 1))
+
+
+_EVENT_TEXTS: Final = _load_texts()
+# (title, what happened) per category; a category not listed uses its group's
 _TEXTS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
-    "public_security.theft": (
-        ("电动车电瓶被盗", "有居民电动车电瓶被盗，已提醒加强防范并报派出所。"),
-        ("入室盗窃", "发生一起入室盗窃，已协助民警走访排查。"),
-        ("快递包裹被盗", "多件快递包裹被人拿走，已协助调取监控。"),
-    ),
-    "public_security.disturbance": (
-        ("深夜喧哗扰民", "夜间有人聚集喧哗，影响居民休息，已劝导。"),
-        ("酒后滋事", "有人员酒后滋事，已联系民警到场处置。"),
-        ("广场舞噪音", "广场舞音响音量过大，居民多次投诉，已协调调整时段。"),
-    ),
-    "hazard.fire": (
-        ("消防通道堵塞", "消防通道被车辆和杂物占用，已通知清理。"),
-        ("楼道堆放杂物", "楼道内堆放大量易燃杂物，存在火灾隐患，已督促清理。"),
-        ("灭火器过期", "公共区域灭火器过期失效，已通知物业更换。"),
-    ),
-    "hazard.gas": (
-        ("燃气管道老化", "燃气管道锈蚀老化，存在泄漏风险，已报燃气公司检修。"),
-        ("违规使用液化气", "沿街餐饮店违规使用液化气钢瓶，已责令整改。"),
-        ("燃气异味", "有居民闻到燃气异味，已通知燃气公司上门排查。"),
-    ),
-    "hazard.work_safety": (
-        ("小作坊安全隐患", "小作坊内电线私拉乱接，已督促整改。"),
-        ("仓库违规住人", "仓库内违规住人，存在“三合一”隐患，已责令搬离。"),
-        ("施工现场防护缺失", "施工现场未设置安全防护，已通知施工单位整改。"),
-    ),
-    "hazard.building": (
-        ("外墙饰面脱落", "建筑外墙饰面砖有脱落迹象，已设置警戒并上报。"),
-        ("广告牌松动", "沿街广告牌固定松动，存在坠落风险，已通知加固。"),
-        ("擅自拆改承重墙", "商户装修涉嫌拆改承重墙，已要求停工并上报。"),
-    ),
-    "hazard.traffic": (
-        ("道路坑洼", "路面出现坑洼，影响车辆通行安全，已报修。"),
-        ("信号灯故障", "路口信号灯故障，已联系交警部门维修。"),
-        ("井盖缺失", "窨井盖缺失，存在行人跌落隐患，已设置警示。"),
-    ),
-    "hazard.ebike_charging": (
-        ("电动车楼道充电", "有电动车在楼道内充电，已劝导移至集中充电点。"),
-        ("飞线充电", "居民从楼上私拉电线为电动车充电，已劝导拆除。"),
-        ("电动车进楼入户", "有电动车推入电梯上楼，已宣传劝阻。"),
-    ),
-    "hazard.old_housing": (
-        ("单元门损坏", "老旧楼栋单元门门禁损坏无法关闭，已报物业维修。"),
-        ("监控探头故障", "小区监控探头损坏，形成治安盲区，已上报更换。"),
-        ("楼道照明不亮", "老旧楼栋楼道照明损坏，居民夜间出行不便，已报修。"),
-    ),
-    "dispute.neighbour": (
-        ("邻里噪音纠纷", "上下楼邻居因噪音问题发生争执，已上门调解。"),
-        ("楼上漏水纠纷", "楼上漏水影响楼下住户，双方协商未果，已介入调解。"),
-        ("占用公共空间纠纷", "邻居之间因占用公共区域发生纠纷，已调解。"),
-    ),
-    "dispute.property_management": (
-        ("物业费纠纷", "业主与物业因收费问题发生纠纷，已组织协商。"),
-        ("停车位纠纷", "停车位分配引发矛盾，已协调物业处理。"),
-        ("电梯维修费用纠纷", "电梯维修费用分摊存在争议，已召集业主协商。"),
-    ),
-    "dispute.labour": (
-        ("拖欠工资", "多名务工人员反映被拖欠工资，已报劳动监察部门。"),
-        ("工伤赔偿纠纷", "务工人员工伤赔偿存在争议，已引导通过法律途径解决。"),
-    ),
-    "dispute.family": (
-        ("家庭矛盾", "夫妻因家庭琐事发生争吵，已上门劝解。"),
-        ("赡养纠纷", "子女赡养老人存在分歧，已组织家庭协商。"),
-        ("房产继承纠纷", "家庭成员因房产继承产生矛盾，已进行调解。"),
-    ),
-    "dispute.land": (
-        ("宅基地纠纷", "村民因宅基地界址发生争执，已组织调解。"),
-        ("土地流转纠纷", "土地流转租金支付存在争议，已上报处理。"),
-        ("承包地边界纠纷", "承包地边界不清引发矛盾，已现场丈量调解。"),
-    ),
-    "illegal_finance.fundraising": (
-        ("疑似非法集资", "有人散发高息理财宣传单，疑似非法集资，已上报。"),
-        ("养老投资骗局", "老人参加“养老项目”投资后无法取回本金，已报公安。"),
-        ("高息揽储", "有机构以高额回报吸收居民存款，已上报金融监管部门。"),
-    ),
-    "environment.sanitation": (
-        ("垃圾清运不及时", "垃圾桶满溢未及时清运，已通知环卫处理。"),
-        ("垃圾分类不规范", "垃圾投放点混投现象严重，已开展宣传引导。"),
-        ("污水外溢", "下水道堵塞造成污水外溢，已报排水部门疏通。"),
-        ("卫生死角", "存在卫生死角，杂物堆积，已安排清理。"),
-    ),
-    "environment.illegal_construction": (
-        ("违章搭建", "有住户在屋顶违章搭建，已上报城管部门。"),
-        ("私自圈占绿地", "住户私自圈占公共绿地种菜，已劝导恢复。"),
-        ("违规加装雨棚", "商户违规加装彩钢雨棚，已通知拆除。"),
-    ),
-    "public_service.facility": (
-        ("路灯不亮", "路灯损坏不亮，夜间出行不便，已报修。"),
-        ("健身器材损坏", "公共健身器材损坏，存在安全隐患，已报修。"),
-        ("电梯故障", "电梯频繁故障停运，已通知物业和维保单位。"),
-        ("供水管道破裂", "供水管道破裂漏水，已联系自来水公司抢修。"),
-    ),
+    code: tuple((t["title"], t["happened"]) for t in variants)
+    for code, variants in _EVENT_TEXTS["categories"].items()
 }
 _GROUP_TEXTS: Final[dict[str, tuple[str, str]]] = {
-    "public_security": ("治安问题", "发现治安问题，已上报处置。"),
-    "hazard": ("安全隐患", "发现安全隐患，已上报处置。"),
-    "dispute": ("矛盾纠纷", "发生矛盾纠纷，已介入调解。"),
-    "illegal_finance": ("涉金融风险", "发现涉金融风险线索，已上报。"),
-    "environment": ("环境问题", "发现环境问题，已通知相关部门处理。"),
-    "public_service": ("公共服务问题", "公共服务设施存在问题，已报修。"),
+    group: (t["title"], t["happened"]) for group, t in _EVENT_TEXTS["groups"].items()
 }
-_OTHER_TEXT: Final = ("事件上报", "发现相关问题，已登记上报。")
-_URBAN_PLACES: Final = ("小区东门", "小区北门", "地下车库", "沿街商铺", "菜市场旁", "小区广场")
-_VILLAGE_PLACES: Final = ("村口", "村委会旁", "村民住宅旁", "田间道路", "村道沿线", "河塘边")
+_OTHER_TEXT: Final[tuple[str, str]] = (
+    _EVENT_TEXTS["other"]["title"],
+    _EVENT_TEXTS["other"]["happened"],
+)
+_URBAN_PLACES: Final[tuple[str, ...]] = tuple(_EVENT_TEXTS["places"]["urban"])
+_VILLAGE_PLACES: Final[tuple[str, ...]] = tuple(_EVENT_TEXTS["places"]["village"])
+_URBAN_SUFFIXES: Final = _numbered(_EVENT_TEXTS["address_suffixes"]["urban"])  # 栋, 单元
+_RURAL_SUFFIXES: Final = _numbered(_EVENT_TEXTS["address_suffixes"]["rural"])  # 组, 号
 
 # --- sources: share, reporter ids besides grid workers, report delay, location accuracy ------
 
 _SOURCES: Final = ("grid_worker", "hotline", "public", "video", "inspection")
 _SOURCE_SHARE: Final = (0.85, 0.07, 0.04, 0.02, 0.02)
 _SOURCE_REPORTERS: Final = (0, 12, 3, 4, 8)  # hotline-01..12 etc.; grid workers per community
-_SOURCE_PHRASE: Final = (
-    "网格员巡查发现：",
-    "市民拨打12345热线反映：",
-    "居民通过“我的南京”App反映：",
-    "视频监控智能识别：",
-    "联合检查发现：",
+_SOURCE_PHRASE: Final[tuple[str, ...]] = tuple(
+    _EVENT_TEXTS["source_phrases"][source] for source in _SOURCES
 )
 _DELAY_MEDIAN_S: Final = np.array([15 * 60, 45 * 60, 90 * 60, 3 * 60, 30 * 60], np.float64)
 _DELAY_SIGMA: Final = np.array([1.0, 0.9, 1.1, 0.7, 0.8])
@@ -566,8 +492,7 @@ def _people_and_addresses(comm: gpd.GeoDataFrame, unit_names: Mapping[str, str])
         f"南京市{unit_names.get(code[:6], '')}{unit_names.get(parent, '')}{name}"
         for code, parent, name in zip(codes, parents, names, strict=True)
     ]
-    urban = [f"{b}栋{u}单元" for b in range(1, 41) for u in range(1, 7)]
-    rural = [f"{g}组{h}号" for g in range(1, 13) for h in range(1, 61)]
+    urban, rural = list(_URBAN_SUFFIXES), list(_RURAL_SUFFIXES)
     return {
         "village": village,
         "workers": workers,

@@ -22,7 +22,8 @@ import pandas as pd
 
 from gridsvc import crs as crs_mod
 from gridsvc.errors import InvalidInput
-from gridsvc.events.taxonomy import Taxonomy, validate_attributes
+from gridsvc.events.attributes import validate_attributes
+from gridsvc.events.taxonomy import Taxonomy
 from gridsvc.grids.locate import Locator
 
 SOURCES = ("grid_worker", "public", "hotline", "video", "inspection", "superior", "import")

@@ -26,7 +26,7 @@ from typing import Any
 
 from gridsvc.access import Principal
 from gridsvc.errors import Forbidden, InvalidInput, NotFound, StaleVersion, TransitionNotAllowed
-from gridsvc.events.taxonomy import read_taxonomy
+from gridsvc.events.taxonomy_db import read_taxonomy
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
 from gridsvc.workflow.calendar import read_calendar

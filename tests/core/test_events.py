@@ -201,7 +201,8 @@ def test_listing_filters_by_grid_category_time_and_pages_by_keyset(svc: Gridsvc)
 
 
 def test_a_replay_is_answered_even_after_the_taxonomy_changed(svc: Gridsvc) -> None:
-    from gridsvc.events.taxonomy import default_taxonomy, parse_taxonomy, store_taxonomy
+    from gridsvc.events.taxonomy_db import store_taxonomy
+    from gridsvc.events.taxonomy_file import default_taxonomy, parse_taxonomy
 
     first = store.create_event(svc, _report(svc))
     smaller = default_taxonomy().to_dict()

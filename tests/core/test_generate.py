@@ -27,7 +27,7 @@ from gridsvc.events.generate import (
     generate_events,
     write_events_csv,
 )
-from gridsvc.events.taxonomy import default_taxonomy
+from gridsvc.events.taxonomy_file import default_taxonomy
 
 GPKG = Path(__file__).resolve().parents[2] / "gis_data" / "nanjing_grids.gpkg"
 OLD_CITY = ("320102", "320104", "320105", "320106")  # 玄武 秦淮 建邺 鼓楼

@@ -12,16 +12,10 @@ from typing import Any
 import pytest
 
 from gridsvc.errors import InvalidInput, UnknownCategory
-from gridsvc.events.taxonomy import (
-    Category,
-    Taxonomy,
-    default_taxonomy,
-    load_taxonomy_file,
-    parse_taxonomy,
-    read_taxonomy,
-    store_taxonomy,
-    validate_attributes,
-)
+from gridsvc.events.attributes import validate_attributes
+from gridsvc.events.taxonomy import Category, Taxonomy
+from gridsvc.events.taxonomy_db import read_taxonomy, store_taxonomy
+from gridsvc.events.taxonomy_file import default_taxonomy, load_taxonomy_file, parse_taxonomy
 from gridsvc.service import Gridsvc
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -1,0 +1,44 @@
+"""Storing a taxonomy in the ``category`` table and reading it back."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import psycopg2.extras
+
+from gridsvc.db.pool import Connection
+from gridsvc.events.taxonomy import Taxonomy
+from gridsvc.events.taxonomy_file import parse_category_rows
+from gridsvc.sql import query
+
+
+def store_taxonomy(conn: Connection, taxonomy: Taxonomy) -> list[str]:
+    """Upsert every category into the ``category`` table and deactivate the ones missing.
+
+    Categories are never deleted (stored events keep their codes); one that the taxonomy no
+    longer has gets ``active = false``, and comes back active if a later taxonomy has it
+    again. Runs in the caller's transaction, as one statement. Returns the codes deactivated
+    now, sorted.
+    """
+    rows = [{**c.to_dict(), "sort_order": c.sort_order} for c in taxonomy.categories]
+    with conn.cursor() as cur:
+        cur.execute(query("category_upsert"), {"categories": psycopg2.extras.Json(rows)})
+        return sorted(str(code) for (code,) in cur.fetchall())
+
+
+def read_taxonomy(conn: Connection, *, include_inactive: bool = False) -> Taxonomy:
+    """The taxonomy stored in the ``category`` table (empty when none was stored).
+
+    With ``include_inactive``, deactivated categories are included (``active`` False), e.g.
+    to name the categories of old events. Rows are checked as a file would be; a table edited
+    by hand into an inconsistent state raises :class:`InvalidInput` naming the rows.
+    """
+    with conn.cursor() as cur:
+        cur.execute(query("category_all"), {"include_inactive": include_inactive})
+        names = [d[0] for d in cur.description or ()]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    if not rows:
+        return Taxonomy(())
+    active = {r["code"]: r.pop("active") for r in rows}
+    categories = parse_category_rows(rows, origin="in the category table")
+    return Taxonomy(tuple(replace(c, active=active[c.code]) for c in categories))
