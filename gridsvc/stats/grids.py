@@ -1,0 +1,145 @@
+"""Event counts per grid unit of one level, with density and rate per resident.
+
+Counts come from the ``event_daily`` rollup in SQL (``stats_counts_by_unit.sql``): community
+rows summed up to the unit of the asked level that contains each community (street: the
+community's parent; sector: its ``sector_code``; district: its street's parent; city: that
+district's parent). Because every level is a sum of the same community counts, the roll-up
+identity holds exactly: the communities of a street add up to the street, the streets of a
+district to the district, and so on. Events outside every grid, or on a community the active
+version lacks, belong to no unit; their numbers are in ``frame.attrs`` (see
+:func:`counts_by_unit`).
+
+Cost: one pass over the rollup rows the filter selects (the rollup has one row per community,
+category, status, urgency, source and day that has events) plus the units of the level.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, overload
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gridsvc.grids import store
+from gridsvc.service import Gridsvc
+from gridsvc.sql import query
+from gridsvc.stats.filters import StatsFilter, sql_params, statistics_taxonomy
+from gridsvc.stats.units import fetch, parse_stats_level, snapshot, stats_query
+
+UNIT_COLUMNS = ("code", "name", "level", "parent_code", "sector_code", "area_km2", "population")
+
+
+@overload
+def counts_by_unit(
+    svc: Gridsvc,
+    level: str,
+    flt: StatsFilter | None = ...,
+    *,
+    by_category: bool = ...,
+    with_geometry: Literal[False] = ...,
+) -> pd.DataFrame: ...
+
+
+@overload
+def counts_by_unit(
+    svc: Gridsvc,
+    level: str,
+    flt: StatsFilter | None = ...,
+    *,
+    by_category: bool = ...,
+    with_geometry: Literal[True],
+) -> gpd.GeoDataFrame: ...
+
+
+def counts_by_unit(
+    svc: Gridsvc,
+    level: str,
+    flt: StatsFilter | None = None,
+    *,
+    by_category: bool = False,
+    with_geometry: bool = False,
+) -> pd.DataFrame | gpd.GeoDataFrame:
+    """Events matching ``flt`` in every unit of ``level`` of the active grid version.
+
+    One row per unit, in code order, units without events included (``n`` 0). Columns:
+
+    - ``code``, ``name``, ``level``, ``parent_code``, ``sector_code``;
+    - ``n``: events (int);
+    - with ``by_category``, one int column per leaf category, named by its code
+      (``hazard.fire``): the leaves the filter's categories stand for, or every leaf of the
+      taxonomy, in taxonomy order (wide format; ``n`` is their row sum; the list is in
+      ``attrs["category_columns"]``);
+    - ``area_km2``; ``density_per_km2`` = n / area_km2;
+    - ``population`` (nullable Int64); ``rate_per_1000`` = 1000 · n / population, events per
+      1,000 residents over the filter's period (not annualised), NaN where the population is
+      missing or zero;
+    - ``geometry`` (EPSG:4326 MultiPolygons) when ``with_geometry``, which makes the result a
+      GeoDataFrame.
+
+    ``attrs`` holds ``grid_version`` (id, name), ``filter`` (:meth:`StatsFilter.describe`),
+    ``outside_grids`` (matching events outside every grid) and ``not_in_version`` (matching
+    events on communities the active version lacks): the city's ``n`` plus these two is every
+    matching event.
+
+    Raises ``UnknownLevel``/``InvalidInput`` for a level other than city, district, sector,
+    street or community, ``UnknownCategory`` for an unknown category code, and
+    ``NoActiveGridVersion``.
+    """
+    flt = flt or StatsFilter()
+    level = parse_stats_level(level)
+    version = store.active_version(svc.db)
+    taxonomy = statistics_taxonomy(svc.db)
+    params: dict[str, Any] = {
+        **sql_params(flt, taxonomy),
+        "version_id": version.id,
+        "level": level,
+        "by_category": by_category,
+        "with_geometry": with_geometry,
+    }
+    with snapshot(svc.db) as cur:
+        unit_rows = fetch(cur, query("stats_units"), params)
+        count_rows = fetch(cur, stats_query("stats_counts_by_unit"), params)
+        unassigned = fetch(cur, stats_query("stats_unassigned"), params)[0]
+
+    units = pd.DataFrame([r[:-1] for r in unit_rows], columns=list(UNIT_COLUMNS))
+    counts = pd.DataFrame(count_rows, columns=["code", "category", "n"])
+    frame = units[["code", "name", "level", "parent_code", "sector_code"]].copy()
+    total = counts.groupby("code")["n"].sum()
+    frame["n"] = frame["code"].map(total).fillna(0).astype(np.int64)
+    category_columns: list[str] = []
+    if by_category:
+        chosen = params["categories"]
+        category_columns = (
+            list(chosen) if chosen is not None else [c.code for c in taxonomy.leaves()]
+        )
+        # a category in the rollup but not in the taxonomy still counts (kept, after the rest)
+        category_columns += sorted(set(counts["category"]) - set(category_columns))
+        wide = counts.pivot_table(
+            index="code", columns="category", values="n", aggfunc="sum", fill_value=0
+        ).reindex(index=frame["code"], columns=category_columns, fill_value=0)
+        for code in category_columns:
+            frame[code] = wide[code].to_numpy(np.int64)
+    area = units["area_km2"].astype(np.float64)
+    frame["area_km2"] = area
+    frame["density_per_km2"] = frame["n"] / area.where(area > 0)
+    population = pd.to_numeric(units["population"]).astype(np.float64)
+    frame["population"] = population.astype("Int64")
+    frame["rate_per_1000"] = 1000.0 * frame["n"] / population.where(population > 0)
+
+    attrs: dict[str, Any] = {
+        "grid_version": {"id": version.id, "name": version.name},
+        "level": level,
+        "filter": flt.describe(),
+        "outside_grids": int(unassigned[0]),
+        "not_in_version": int(unassigned[1]),
+        "category_columns": category_columns,
+    }
+    if with_geometry:
+        geometry = shapely.from_wkb([bytes(r[-1]) for r in unit_rows])
+        result: pd.DataFrame = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+    else:
+        result = frame
+    result.attrs.update(attrs)
+    return result

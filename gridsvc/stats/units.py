@@ -1,0 +1,58 @@
+"""What the statistics modules share: the levels they cover, their SQL, a consistent snapshot.
+
+Statistics read the ``event_daily`` rollup, which is kept per community; so they reach from
+the city down to communities, not to grids (网格). A query names the fragments it uses as
+``{member}`` (community → unit of a level, ``stats_member.sql``) and ``{daily}`` (the rollup
+rows a filter selects, ``stats_daily.sql``); :func:`stats_query` fills them in with
+``psycopg2.sql``, so every statistic filters and rolls up in exactly the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Final
+
+from psycopg2 import sql
+from psycopg2.extensions import cursor as Cursor
+
+from gridsvc.db.pool import Database
+from gridsvc.errors import InvalidInput
+from gridsvc.grids.io import parse_level
+from gridsvc.sql import query
+
+STATS_LEVELS: Final[tuple[str, ...]] = ("city", "district", "sector", "street", "community")
+
+
+def parse_stats_level(level: str) -> str:
+    """The canonical level name; :class:`UnknownLevel` for a non-level, :class:`InvalidInput`
+    for ``grid`` (the rollup is per community)."""
+    name = parse_level(level)
+    if name not in STATS_LEVELS:
+        raise InvalidInput(
+            f"Statistics are not kept per {name}: the finest level is the community.",
+            hint=f"Use one of: {', '.join(STATS_LEVELS)}.",
+            field="level",
+        )
+    return name
+
+
+def stats_query(name: str) -> sql.Composed:
+    """``gridsvc/sql/queries/<name>.sql`` with its ``{member}``/``{daily}`` fragments filled."""
+    return sql.SQL(query(name)).format(
+        member=sql.SQL(query("stats_member")), daily=sql.SQL(query("stats_daily"))
+    )
+
+
+@contextmanager
+def snapshot(db: Database) -> Iterator[Cursor]:
+    """A cursor in a read-only REPEATABLE READ transaction: the queries of one statistic see
+    the same data even while events are being written."""
+    with db.connection() as conn, conn.cursor() as cur:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield cur
+
+
+def fetch(cur: Cursor, statement: str | sql.Composable, params: dict[str, Any]) -> list[Any]:
+    cur.execute(statement, params)
+    return list(cur.fetchall())
