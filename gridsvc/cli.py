@@ -13,6 +13,7 @@ from gridsvc.errors import GridsvcError
 from gridsvc.events.cli import register_event_commands
 from gridsvc.grids.cli import register_grid_commands
 from gridsvc.settings import Settings, load_settings
+from gridsvc.stats.cli import register_stats_commands
 from gridsvc.workflow.cli import register_workflow_commands
 
 
@@ -224,6 +225,7 @@ def serve(
 register_grid_commands(grids_app, app)
 register_event_commands(events_app, categories_app, app)
 register_workflow_commands(app)
+register_stats_commands(app)
 
 
 def main() -> None:

@@ -1,0 +1,223 @@
+"""Statistics for the city's 研判: counts per unit, time series, comparisons, hot spots.
+
+Citywide roles only (analyst, admin, a dispatcher scoped to the city): statistics cover every
+unit, so a scoped token would see counts outside its area.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse, Response
+
+from api.deps import Caller, Service
+from gridsvc.access import Principal
+from gridsvc.errors import Forbidden, InvalidInput
+from gridsvc.export import excel_csv
+from gridsvc.grids import store as grid_store
+from gridsvc.stats import StatsFilter, compare, counts_by_unit, hotspots, timeseries
+
+router = APIRouter(prefix="/stats", tags=["statistics"])
+
+Format = Literal["json", "csv", "geojson"]
+
+
+def citywide(principal: Caller) -> Principal:
+    if not principal.citywide:
+        raise Forbidden(
+            f"{principal.describe()} may not read citywide statistics.",
+            hint="Statistics need an analyst, admin or city dispatcher token.",
+        )
+    return principal
+
+
+Analyst = Annotated[Principal, Depends(citywide)]
+
+
+def _csv_tuple(value: str | None) -> tuple[str, ...] | None:
+    return tuple(v.strip() for v in value.split(",") if v.strip()) if value else None
+
+
+@dataclass
+class FilterParams:
+    """The filters every statistic takes (the titiler pattern: one dependency, typed)."""
+
+    category: Annotated[
+        str | None, Query(description="codes, comma-separated; a group includes its own")
+    ] = None
+    status: Annotated[str | None, Query(description="comma-separated")] = None
+    urgency: Annotated[str | None, Query(description="normal, urgent, critical")] = None
+    source: Annotated[str | None, Query(description="grid_worker, hotline, …")] = None
+    date_from: Annotated[
+        date | None, Query(alias="from", description="first Beijing day, YYYY-MM-DD")
+    ] = None
+    date_to: Annotated[
+        date | None, Query(alias="to", description="day after the last, YYYY-MM-DD")
+    ] = None
+
+    def to_filter(self) -> StatsFilter:
+        return StatsFilter(
+            categories=_csv_tuple(self.category),
+            status=_csv_tuple(self.status),
+            urgency=_csv_tuple(self.urgency),
+            source=_csv_tuple(self.source),
+            date_from=self.date_from,
+            date_to=self.date_to,
+        )
+
+
+Filters = Annotated[FilterParams, Depends()]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    plain = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    records: list[dict[str, Any]] = json.loads(
+        plain.to_json(orient="records", date_format="iso", force_ascii=False)
+    )
+    return records
+
+
+def _respond(frame: pd.DataFrame, fmt: Format, meta: dict[str, Any], name: str) -> Response:
+    if fmt == "csv":
+        plain = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+        body = excel_csv(list(plain.columns), plain.itertuples(index=False, name=None))
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if fmt == "geojson":
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise InvalidInput(
+                "This statistic has no geometry; use format=json or csv.", field="format"
+            )
+        geo = json.loads(frame.to_json(drop_id=True, ensure_ascii=False))
+        geo.update(meta)
+        return JSONResponse(geo, media_type="application/geo+json")
+    return JSONResponse({**meta, "rows": _records(frame)})
+
+
+def _meta(svc: Any, flt: StatsFilter, **extra: Any) -> dict[str, Any]:
+    version = grid_store.active_version(svc.db)
+    return {
+        "filter": flt.describe(),
+        "grid_version": version.to_dict(),
+        "synthetic_boundaries": version.synthetic,
+        **extra,
+    }
+
+
+@router.get("/grids")
+def stats_grids(
+    svc: Service,
+    caller: Analyst,
+    filters: Filters,
+    level: Annotated[
+        str, Query(description="city, district, sector, street, community")
+    ] = "community",
+    by_category: Annotated[bool, Query(description="one count column per category")] = False,
+    format: Annotated[Format, Query()] = "json",
+) -> Response:
+    """Per unit of ``level`` (zeros included): count, density per km², rate per 1,000
+    residents where population is known. Higher levels are sums of communities."""
+    flt = filters.to_filter()
+    frame: pd.DataFrame
+    if format == "geojson":
+        frame = counts_by_unit(svc, level, flt, by_category=by_category, with_geometry=True)
+    else:
+        frame = counts_by_unit(svc, level, flt, by_category=by_category)
+    extra = {str(k): v for k, v in frame.attrs.items() if isinstance(v, int | float | str)}
+    return _respond(frame, format, _meta(svc, flt, **{"level": level, **extra}), f"stats-{level}")
+
+
+@router.get("/timeseries")
+def stats_timeseries(
+    svc: Service,
+    caller: Analyst,
+    filters: Filters,
+    grid: Annotated[
+        str, Query(description="a unit code at any level; 320100 = the city")
+    ] = "320100",
+    interval: Annotated[Literal["day", "week", "month"], Query()] = "day",
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Response:
+    """Counts per day, week (from Monday) or month in Beijing time, zero-filled."""
+    flt = filters.to_filter()
+    frame = timeseries(svc, grid, interval, flt)
+    meta = _meta(svc, flt, grid=grid, interval=interval)
+    return _respond(frame, format, meta, f"timeseries-{grid}")
+
+
+@router.get("/compare")
+def stats_compare(
+    svc: Service,
+    caller: Analyst,
+    filters: Filters,
+    base_from: Annotated[date, Query(description="first Beijing day of the base period")],
+    base_to: Annotated[date, Query(description="day after the base period")],
+    level: Annotated[str, Query()] = "district",
+    fdr: Annotated[bool, Query(description="significance after Benjamini-Hochberg")] = False,
+    format: Annotated[Format, Query()] = "json",
+) -> Response:
+    """Per unit: the current and base counts, the change, and whether it is unlikely under
+    chance (exact conditional test of two Poisson counts, stated in each row)."""
+    current = filters.to_filter()
+    if current.date_from is None or current.date_to is None:
+        raise InvalidInput(
+            "compare needs from and to (the current period).",
+            field="from",
+            hint="e.g. from=2026-11-01&to=2026-12-01&base_from=2026-10-01&base_to=2026-11-01",
+        )
+    base = StatsFilter(
+        categories=current.categories,
+        status=current.status,
+        urgency=current.urgency,
+        source=current.source,
+        date_from=base_from,
+        date_to=base_to,
+    )
+    frame = compare(svc, level, current, base, fdr=fdr)
+    if format == "geojson":
+        units = counts_by_unit(svc, level, current, with_geometry=True)[["code", "geometry"]]
+        frame = gpd.GeoDataFrame(units.merge(frame, on="code"), geometry="geometry")
+    meta = _meta(svc, current, level=level, base=base.describe())
+    return _respond(frame, format, meta, f"compare-{level}")
+
+
+@router.get("/hotspots")
+def stats_hotspots(
+    svc: Service,
+    caller: Analyst,
+    filters: Filters,
+    level: Annotated[str, Query()] = "community",
+    method: Annotated[Literal["gi_star", "local_moran"], Query()] = "gi_star",
+    value: Annotated[Literal["density", "count"], Query()] = "density",
+    permutations: Annotated[int, Query(ge=99, le=99_999)] = 9_999,
+    seed: Annotated[int, Query()] = 12345,
+    fdr: Annotated[bool, Query()] = True,
+    format: Annotated[Literal["json", "geojson"], Query()] = "json",
+) -> Response:
+    """Getis-Ord Gi* (or local Moran's I) on queen contiguity with permutation p-values and
+    a false-discovery-rate correction, classed hot/cold at 99/95/90%. With FDR over ~1,255
+    communities, 99% needs many permutations: use 99999 for final maps."""
+    flt = filters.to_filter()
+    frame = hotspots(
+        svc,
+        level,
+        flt,
+        method=method,
+        value=value,
+        permutations=permutations,
+        seed=seed,
+        fdr=fdr,
+    )
+    meta = _meta(
+        svc, flt, level=level, method=method, value=value, permutations=permutations, fdr=fdr
+    )
+    return _respond(frame, format, meta, f"hotspots-{level}")

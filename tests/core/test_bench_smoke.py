@@ -1,0 +1,78 @@
+"""The benchmark harness still runs: a tiny ``python -m bench.run`` from start to end.
+
+Speed is not asserted (it is measured in ``bench/``, not in timed tests): the test checks that
+the harness starts its own PostGIS, measures every goal and writes a complete result, so that
+``make bench`` does not rot between manual runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+ROW_IDS = {"1", "1m", "2", "2q", "3", "3p", "4", "4p", "4e", "7", "D"}
+WITH_BASELINE = {"1", "2", "2q", "D"}
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def test_bench_harness_measures_every_goal(tmp_path: Path) -> None:
+    out = tmp_path / "latest.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRIDSVC_", "BENCH_"))}
+    args = ["--events", "2000", "--quick", "--runs", "2", "--out", str(out)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+
+    doc = json.loads(out.read_text())
+    rows = {row["id"]: row for row in doc["rows"]}
+    assert set(rows) == ROW_IDS
+    for rid, row in rows.items():
+        figure = row["figure"]
+        assert len(figure["runs"]) >= 1, rid
+        assert all(_number(v) for v in figure["runs"]), (rid, figure)
+        assert _number(figure["median"]) and figure["min"] <= figure["median"] <= figure["max"]
+        assert row["status"] in ("met", "NOT MET", "info"), rid
+        assert (row["status"] == "NOT MET") == bool(row["failures"]), rid
+        if rid in WITH_BASELINE:
+            assert _number(row["baseline"]["figure"]["median"]), rid
+            assert row["baseline"]["figure"]["median"] > 0, rid
+            assert _number(row["ratio"]) and row["ratio"] > 0, rid
+    assert rows["1"]["details"]["imports"][0]["events_stored"] == 2000
+    # the load reached the API: requests answered as a client expects (errors are a figure)
+    for rid in ("3", "4"):
+        runs = rows[rid]["details"]["runs"]
+        assert all(run["ok"] > 0 for run in runs), [run["error_examples"] for run in runs]
+    assert doc["goals_not_met"] == [r["id"] for r in doc["rows"] if r["met"] is False]
+
+    machine = doc["machine"]
+    assert machine["nproc"] >= 1 and machine["memory_bytes"] > 0
+    assert machine["cpu_model"] and machine["python"]
+    postgres = doc["postgres"]
+    assert postgres["server_version"] and postgres["postgis_version"]
+    assert postgres["settings"]["shared_buffers"] and postgres["settings"]["work_mem"]
+    assert doc["plan"]["events"] == 2000 and doc["data"]["rows"] == 2000
+
+    # the readable table: every row, and every goal not met named under the table
+    table = out.with_suffix(".md").read_text()
+    for rid, row in rows.items():
+        assert f"| {rid} | {row['measure']} |" in table
+    unmet = table.split("Goals NOT MET:", 1)[1] if doc["goals_not_met"] else ""
+    for rid in doc["goals_not_met"]:
+        assert f"- {rid} " in unmet
+    assert "NOT MET" in proc.stdout or not doc["goals_not_met"]
