@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint format lock db-down clean
+.PHONY: setup run test lint format lock db-down clean bench bench-quick
 
 setup:
 	@./scripts/setup.sh
@@ -21,6 +21,16 @@ run: setup
 ## The whole test suite, on a throwaway PostGIS the tests start themselves.
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+BENCH_EVENTS ?= 10000000
+
+## Measure the performance goals against their baselines on a throwaway PostGIS
+## (bench/README.md). BENCH_EVENTS sets the size; bench-quick is the 100,000-event run.
+bench: setup
+	$(BIN)/python -m bench.run --events $(BENCH_EVENTS)
+
+bench-quick: setup
+	$(BIN)/python -m bench.run --quick
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,10 +1,13 @@
-"""Connections: a thread-safe psycopg2 pool that survives the server going away.
+"""Connections: a small thread-safe pool of psycopg2 connections that survives the server
+going away.
 
 ``Database.connection()`` hands out a connection inside a transaction: committed when the block
 ends, rolled back on any exception.
 
-- Callers wait (up to ``wait_s``) for a free connection instead of failing at once: the API's
-  thread pool is larger than the connection pool.
+- Connections are kept and reused (opening one costs ~10 ms of password login and a server
+  process; psycopg2's own pool closes every connection above ``minconn`` when it is returned,
+  and a ``minconn`` above zero would connect eagerly at start, which must work with the
+  database down). At most ``maxconn`` exist; callers wait (up to ``wait_s``) for one.
 - A connection idle for a while is probed (``SELECT 1``) before use, so the first request
   after a database restart does not fail on a stale socket.
 - Only a broken connection (SQLSTATE class 08, admin shutdown 57P01-57P03, or a closed
@@ -22,7 +25,6 @@ from typing import Any
 
 import psycopg2
 import psycopg2.extensions
-import psycopg2.pool
 
 from gridsvc.errors import DatabaseUnavailable, QueryTimeout
 from gridsvc.settings import DatabaseSettings
@@ -82,10 +84,9 @@ class Database:
         self._maxconn = maxconn
         self._wait_s = wait_s
         self._options = f"-c statement_timeout={statement_timeout_ms} -c timezone=UTC"
-        self._pool: psycopg2.pool.ThreadedConnectionPool | None = None
+        self._idle: list[tuple[Connection, float]] = []  # (connection, when returned)
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(maxconn)
-        self._last_used: dict[int, float] = {}
 
     @classmethod
     def from_settings(cls, settings: DatabaseSettings) -> Database:
@@ -95,40 +96,42 @@ class Database:
             statement_timeout_ms=settings.statement_timeout_ms,
         )
 
-    def _get_pool(self) -> psycopg2.pool.ThreadedConnectionPool:
-        with self._lock:
-            if self._pool is None:
-                self._pool = psycopg2.pool.ThreadedConnectionPool(
-                    0,
-                    self._maxconn,
-                    self.url,
-                    options=self._options,
-                    connect_timeout=5,
-                    application_name="gridsvc",
-                )
-            return self._pool
+    def _connect(self) -> Connection:
+        try:
+            conn: Connection = psycopg2.connect(
+                self.url, options=self._options, connect_timeout=5, application_name="gridsvc"
+            )
+        except psycopg2.OperationalError as exc:
+            raise _unavailable(exc) from exc
+        return conn
 
-    def _checkout(self, pool: psycopg2.pool.ThreadedConnectionPool) -> Connection:
-        """A live connection: a stale one (idle, server restarted) is replaced once."""
-        for attempt in (1, 2):
-            try:
-                conn: Connection = pool.getconn()
-            except psycopg2.OperationalError as exc:
-                raise _unavailable(exc) from exc
-            idle = time.monotonic() - self._last_used.get(id(conn), time.monotonic())
-            if idle < _PROBE_AFTER_S and not conn.closed:
+    def _checkout(self) -> Connection:
+        """A live connection: a kept one (probed if idle a while: the server may have
+        restarted), else a new one."""
+        while True:
+            with self._lock:
+                conn, since = self._idle.pop() if self._idle else (None, 0.0)
+            if conn is None:
+                return self._connect()
+            if conn.closed:
+                continue
+            if time.monotonic() - since < _PROBE_AFTER_S:
                 return conn
             try:
                 with conn.cursor() as cur:
                     cur.execute("SELECT 1")
                 conn.rollback()
                 return conn
-            except psycopg2.Error as exc:
-                self._last_used.pop(id(conn), None)
-                pool.putconn(conn, close=True)
-                if attempt == 2:
-                    raise _unavailable(exc) from exc
-        raise AssertionError("unreachable")
+            except psycopg2.Error:
+                conn.close()  # stale after a restart; try the next one or connect anew
+
+    def _return(self, conn: Connection, *, discard: bool) -> None:
+        if discard or conn.closed:
+            if not conn.closed:
+                conn.close()
+            return
+        with self._lock:
+            self._idle.append((conn, time.monotonic()))
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -139,8 +142,7 @@ class Database:
                 hint="Retry in a moment.",
             )
         try:
-            pool = self._get_pool()
-            conn = self._checkout(pool)
+            conn = self._checkout()
             broken = False
             try:
                 yield conn
@@ -161,11 +163,7 @@ class Database:
                 broken = bool(conn.closed)
                 raise
             finally:
-                if broken or conn.closed:
-                    self._last_used.pop(id(conn), None)
-                else:
-                    self._last_used[id(conn)] = time.monotonic()
-                pool.putconn(conn, close=broken or bool(conn.closed))
+                self._return(conn, discard=broken)
         finally:
             self._slots.release()
 
@@ -177,10 +175,9 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
-            if self._pool is not None:
-                self._pool.closeall()
-                self._pool = None
-            self._last_used.clear()
+            idle, self._idle = self._idle, []
+        for conn, _ in idle:
+            conn.close()
 
 
 def _safe_rollback(conn: Connection) -> None:

@@ -1,0 +1,458 @@
+"""``python -m bench.run``: measure every goal against its baseline, write JSON, print a table.
+
+    python -m bench.run --quick                 # 100,000 events, a few minutes on 2 cores
+    python -m bench.run                         # 10,000,000 events (BENCH_EVENTS), for hours
+    python -m bench.run --events 2000 --quick   # the smoke test's size, well under a minute
+
+Steps, all against a throwaway PostGIS destroyed at the end (see ``bench/README.md``):
+
+1. generate ``--events`` events with a fixed seed and end date (``gridsvc events generate``'s
+   generator) into a CSV file;
+2. goal 1 and 7: import that file ``--runs`` times into empty tables with
+   ``gridsvc events import`` (a fresh process: wall time, peak RSS), measuring storage after
+   each; the last import's data stays for the next steps;
+3. goal 2: per-community counts of one category in 30-day windows via ``gridsvc.stats``,
+   and the same counts by a spatial join at query time;
+4. the design measurement: ``Locator.assign`` vs PostGIS on the same points;
+5. goals 3 and 4: ``gridsvc serve`` under 32 concurrent clients;
+6. goal 1's baseline last (it adds rows): one INSERT per row with an ST_Contains subquery.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rich.console import Console
+
+from bench import imports, load, queries
+from bench.data import generate_csv, read_points, read_rows
+from bench.environment import BenchDatabase, machine_info, postgres_info, throwaway_database
+from bench.plan import Plan, make_plan
+from bench.report import Baseline, Row, Target, markdown_table, print_table
+from bench.summary import summarise
+
+DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
+GB = 1_000_000_000
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _step(name: str, fn: Callable[[], T]) -> T:
+    started = time.perf_counter()
+    err.print(f"[bold]{name}[/] …", highlight=False)
+    result = fn()
+    err.print(f"  done in {time.perf_counter() - started:,.1f} s", highlight=False)
+    return result
+
+
+def _repeat(plan: Plan, name: str, fn: Callable[[int], T]) -> list[T]:
+    out = []
+    for run in range(plan.runs):
+
+        def once(run: int = run) -> T:
+            return fn(run)
+
+        out.append(_step(f"{name} (run {run + 1}/{plan.runs})", once))
+    return out
+
+
+def _strip(d: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if k not in keys}
+
+
+def _import_phase(plan: Plan, bench_db: BenchDatabase, csv_path: Path) -> dict[str, Any]:
+    """Goals 1 and 7: each run imports into empty tables, then the storage is measured."""
+    imported, stored = [], []
+    for run in range(plan.runs):
+        imported.append(
+            _step(
+                f"goal 1: import (run {run + 1}/{plan.runs})",
+                lambda: imports.import_once(bench_db, csv_path, timeout_s=plan.import_timeout_s),
+            )
+        )
+        stored.append(_step("goal 7: storage", lambda: imports.storage(bench_db)))
+    return {"imported": imported, "stored": stored}
+
+
+def _query_phase(plan: Plan, bench_db: BenchDatabase, csv_path: Path) -> dict[str, Any]:
+    """Goal 2 and the design measurement, on the data of the last import."""
+    svc = bench_db.service()
+    try:
+        cases = queries.count_cases(plan, plan.count_queries)
+        baseline_cases = cases[: plan.baseline_count_queries]
+        queries.rollup_counts_run(svc, cases[:3])  # warm: taxonomy, plans, caches
+        queries.baseline_counts_run(bench_db, baseline_cases[:1])
+        rollup = _repeat(
+            plan, "goal 2: counts from the rollup", lambda _: queries.rollup_counts_run(svc, cases)
+        )
+        rollup_sql = _repeat(
+            plan,
+            "goal 2: the rollup query alone",
+            lambda _: queries.rollup_sql_run(svc, bench_db, cases),
+        )
+        joined = _repeat(
+            plan,
+            "goal 2: counts by spatial join",
+            lambda _: queries.baseline_counts_run(bench_db, baseline_cases),
+        )
+        agreement = queries.counts_agreement(svc, bench_db, cases[0])
+
+        points = read_points(csv_path, plan.locate_points)
+        svc.locator()  # built once, as a running service has it
+        in_process = _repeat(
+            plan, "design: locate in process", lambda _: queries.locate_in_process_run(svc, points)
+        )
+        in_db = _repeat(
+            plan,
+            "design: locate in PostGIS",
+            lambda _: queries.locate_postgis_run(bench_db, points),
+        )
+    finally:
+        svc.close()
+    return {
+        "rollup": rollup,
+        "rollup_sql": rollup_sql,
+        "joined": joined,
+        "agreement": agreement,
+        "locate_same": queries.locate_agreement(in_process[-1], in_db[-1]),
+        "in_process": [_strip(r, "codes", "found", "snapped") for r in in_process],
+        "in_db": [_strip(r, "codes") for r in in_db],
+    }
+
+
+def _http_phase(
+    plan: Plan, bench_db: BenchDatabase, sample: list[dict[str, str]]
+) -> dict[str, Any]:
+    """Goals 3 and 4 against ``gridsvc serve``; a short warm-up before each (not counted)."""
+    with load.api_server(bench_db) as server:
+        token = bench_db.admin_token()
+
+        def drive(
+            make: Callable[[int], load.Request], status: int, max_requests: int
+        ) -> load.LoadResult:
+            return load.run_load(
+                server,
+                token,
+                make,
+                expected=frozenset({status}),
+                clients=plan.http_clients,
+                max_requests=max_requests,
+                max_seconds=plan.http_seconds,
+            )
+
+        locate_make = load.locate_requests(sample)
+        drive(locate_make, 200, 4 * plan.http_clients)
+        locate_runs = _repeat(
+            plan, "goal 3: GET /v1/locate", lambda _: drive(locate_make, 200, plan.http_requests)
+        )
+        drive(load.post_requests(sample, "bench-warm"), 201, 2 * plan.http_clients)
+        post_runs = _repeat(
+            plan,
+            "goal 4: POST /v1/events",
+            lambda run: drive(
+                load.post_requests(sample, f"bench-post-{run}"), 201, plan.post_requests
+            ),
+        )
+        threads = load.server_threads(server.pid)
+    return {
+        "locate_runs": [r.to_dict() for r in locate_runs],
+        "post_runs": [r.to_dict() for r in post_runs],
+        "server_threads": threads,
+    }
+
+
+def measure(plan: Plan, workdir: Path | None) -> tuple[dict[str, Any], list[Row]]:
+    """Run every measurement of ``plan``: the result document (without rows) and the rows."""
+    started = datetime.now(UTC)
+    doc: dict[str, Any] = {"plan": plan.to_dict(), "machine": machine_info()}
+    with throwaway_database(workdir) as bench_db:
+        doc["postgres"] = postgres_info(bench_db)
+        settings = bench_db.settings()
+        doc["gridsvc_settings"] = {
+            "pool_max": settings.db.pool_max,
+            "import_batch_rows": settings.events.import_batch_rows,
+            "statement_timeout_ms": settings.db.statement_timeout_ms,
+            "server": "gridsvc serve: one uvicorn process, default thread pool",
+        }
+        csv_path = bench_db.folder / "events.csv"
+        doc["data"] = _step(
+            f"generate {plan.events:,} events", lambda: generate_csv(csv_path, plan)
+        )
+        sample = read_rows(csv_path, max(plan.baseline_rows, 5_000))
+        measured = _import_phase(plan, bench_db, csv_path)
+        measured |= _query_phase(plan, bench_db, csv_path)
+        measured |= _http_phase(plan, bench_db, sample)
+        # last: it adds rows to the tables the other measurements read
+        measured["per_row"] = _repeat(
+            plan,
+            f"goal 1 baseline: {plan.baseline_rows:,} rows, one INSERT each",
+            lambda run: imports.per_row_baseline(bench_db, sample[: plan.baseline_rows], run=run),
+        )
+    doc["started_at"] = started.isoformat()
+    doc["finished_at"] = datetime.now(UTC).isoformat()
+    return doc, build_rows(plan, **measured)
+
+
+def _cpu_note(runs: list[dict[str, Any]]) -> str:
+    """Who used the CPU during a load: the client shares the machine with the server."""
+
+    def median(key: str) -> float:
+        return summarise([r[key] for r in runs]).median
+
+    client = median("client_cpu_fraction_of_one_core")
+    server = median("server_cpu_fraction_of_one_core")
+    cores = os.cpu_count() or 1
+    rest = max(0.0, median("machine_busy_fraction") * cores - client - server)
+    note = (
+        f"CPU in cores (median): load client {client:.2f}, API server {server:.2f}, the rest "
+        f"(PostgreSQL) {rest:.2f}, of {cores}"
+    )
+    if client > 0.8:
+        note += "; the client saturated a core, so the figure is a lower bound"
+    return note
+
+
+def build_rows(
+    plan: Plan,
+    *,
+    imported: list[dict[str, Any]],
+    stored: list[dict[str, Any]],
+    per_row: list[dict[str, Any]],
+    rollup: list[dict[str, Any]],
+    rollup_sql: list[dict[str, Any]],
+    joined: list[dict[str, Any]],
+    agreement: dict[str, Any],
+    in_process: list[dict[str, Any]],
+    in_db: list[dict[str, Any]],
+    locate_same: dict[str, Any],
+    locate_runs: list[dict[str, Any]],
+    post_runs: list[dict[str, Any]],
+    server_threads: int | None,
+) -> list[Row]:
+    """The table's rows, one figure and one goal each (see the issue for the goals)."""
+    runs = f"median of {plan.runs} runs"
+    per_row_label = f"per-row INSERT + ST_Contains, {plan.baseline_rows:,}-row sample"
+    rows = [
+        Row(
+            "1",
+            f"bulk import of {plan.events:,} events, end to end",
+            "events/s",
+            summarise([r["events_per_s"] for r in imported]),
+            higher_is_better=True,
+            target=Target(">=", 100_000),
+            baseline=Baseline(
+                per_row_label,
+                summarise([r["events_per_s"] for r in per_row]),
+                notes=(
+                    f"rate measured on {plan.baseline_rows:,} rows per run and extrapolated to "
+                    f"{plan.events:,}: the per-row cost does not fall with size",
+                ),
+            ),
+            ratio_target=50,
+            notes=[
+                f"{runs}; `gridsvc events import FILE` in a fresh process, wall time from "
+                "start to exit (interpreter start-up included), into empty tables",
+                f"baseline rate measured on a {plan.baseline_rows:,}-row sample per run, "
+                "extrapolated",
+            ],
+            details={"imports": imported, "baseline_runs": per_row},
+        ),
+        Row(
+            "1m",
+            "bulk import: peak RSS of the import process",
+            "bytes",
+            summarise([float(r["max_rss_bytes"]) for r in imported]),
+            higher_is_better=False,
+            target=Target("<=", GB),
+            notes=[f"{runs}; ru_maxrss of the import process (wait4)"],
+        ),
+        Row(
+            "2",
+            "per-community counts, 1 category, 30 days: p95",
+            "ms",
+            summarise([r["p95_ms"] for r in rollup]),
+            higher_is_better=False,
+            target=Target("<=", 50),
+            baseline=Baseline(
+                "ST_Contains join at query time",
+                summarise([r["p95_ms"] for r in joined]),
+                notes=(f"{plan.baseline_count_queries} queries per run",),
+            ),
+            ratio_target=50,
+            notes=[
+                f"{runs}; p95 of {plan.count_queries} calls of gridsvc.stats.counts_by_unit"
+                "(svc, 'community', filter) per run (varied category and window); baseline "
+                f"p95 of the first {plan.baseline_count_queries} of the same queries",
+                f"agreement on one query: rollup {agreement['rollup_events']:,} events, "
+                f"spatial join {agreement['spatial_join_events']:,} "
+                f"({agreement['communities_differing']} communities differ; snapped events "
+                "count in the rollup only)",
+            ],
+            details={"rollup_runs": rollup, "baseline_runs": joined, "agreement": agreement},
+        ),
+        Row(
+            "2q",
+            "the same counts: rollup SQL alone, p95 (no goal)",
+            "ms",
+            summarise([r["p95_ms"] for r in rollup_sql]),
+            higher_is_better=False,
+            baseline=Baseline(
+                "ST_Contains join at query time", summarise([r["p95_ms"] for r in joined])
+            ),
+            notes=[
+                "stats_counts_by_unit.sql on one open connection, same queries as goal 2: "
+                "what the database spends; goal 2 minus this is the library's share"
+            ],
+            details={"runs": rollup_sql},
+        ),
+        Row(
+            "3",
+            f"GET /v1/locate, {plan.http_clients} clients: throughput",
+            "req/s",
+            summarise([r["ok_per_s"] for r in locate_runs]),
+            higher_is_better=True,
+            target=Target(">=", 1_000),
+            notes=[
+                f"{runs}; at most {plan.http_requests:,} requests or {plan.http_seconds:g} s "
+                "per run",
+                f"errors: {sum(r['errors'] for r in locate_runs)} over all runs",
+                _cpu_note(locate_runs),
+            ],
+            details={"runs": locate_runs, "server_threads": server_threads},
+        ),
+        Row(
+            "3p",
+            f"GET /v1/locate, {plan.http_clients} clients: p99",
+            "ms",
+            summarise([r["p99_ms"] for r in locate_runs]),
+            higher_is_better=False,
+            target=Target("<=", 50),
+        ),
+        Row(
+            "4",
+            f"POST /v1/events, {plan.http_clients} clients: throughput",
+            "events/s",
+            summarise([r["ok_per_s"] for r in post_runs]),
+            higher_is_better=True,
+            target=Target(">=", 500),
+            notes=[
+                f"{runs}; at most {plan.post_requests:,} requests or {plan.http_seconds:g} s "
+                "per run, each a new report (201)",
+                _cpu_note(post_runs),
+            ],
+            details={"runs": post_runs},
+        ),
+        Row(
+            "4p",
+            f"POST /v1/events, {plan.http_clients} clients: p99",
+            "ms",
+            summarise([r["p99_ms"] for r in post_runs]),
+            higher_is_better=False,
+            target=Target("<=", 100),
+        ),
+        Row(
+            "4e",
+            "POST /v1/events: errors (not 201), all runs",
+            "count",
+            summarise([float(sum(r["errors"] for r in post_runs))]),
+            higher_is_better=False,
+            target=Target("<=", 0),
+        ),
+        Row(
+            "7",
+            "storage per event (table, TOAST, indexes)",
+            "bytes",
+            summarise([r["bytes_per_event"] for r in stored]),
+            higher_is_better=False,
+            target=Target("<=", 300),
+            notes=[
+                f"after each import and VACUUM ANALYZE; the rollup adds "
+                f"{stored[-1]['rollup_bytes_per_event']:,.0f} B/event "
+                f"({stored[-1]['rollup_rows']:,} rows), not counted"
+            ],
+            details={"runs": stored},
+        ),
+        Row(
+            "D",
+            f"design: locate {plan.locate_points:,} points in process",
+            "points/s",
+            summarise([r["points_per_s"] for r in in_process]),
+            higher_is_better=True,
+            baseline=Baseline(
+                "PostGIS grid_unit_part, COPY + query",
+                summarise([r["points_per_s"] for r in in_db]),
+            ),
+            notes=[
+                "in process also snaps, flags near_boundary (a metric dwithin) and finds the "
+                "grid level; PostGIS does containment only; same points",
+                f"agreement: {locate_same['same_community']:,} of "
+                f"{locate_same['points_inside']:,} points inside a community get the same "
+                "community from both",
+            ],
+            details={
+                "in_process_runs": in_process,
+                "postgis_runs": in_db,
+                "agreement": locate_same,
+            },
+        ),
+    ]
+    return rows
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN and infinities become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=int(os.environ["BENCH_EVENTS"]) if os.environ.get("BENCH_EVENTS") else None,
+        help="events to generate (default: BENCH_EVENTS, else 10,000,000; --quick: 100,000)",
+    )
+    parser.add_argument("--quick", action="store_true", help="the CI-sized run (100,000 events)")
+    parser.add_argument("--runs", type=int, default=None, help="repeats of each measurement (3)")
+    parser.add_argument("--seed", type=int, default=20260101)
+    parser.add_argument("--days", type=int, default=365, help="days the events span")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="result JSON")
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="where the throwaway cluster and CSV go"
+    )
+    args = parser.parse_args(argv)
+    plan = make_plan(
+        events=args.events, quick=args.quick, seed=args.seed, days=args.days, runs=args.runs
+    )
+    if plan.runs < 1:
+        parser.error("--runs must be at least 1")
+    err.print(f"gridsvc benchmark: {plan.events:,} events, {plan.runs} runs each", highlight=False)
+    doc, rows = measure(plan, args.workdir)
+    doc["rows"] = [r.to_dict() for r in rows]
+    doc["goals_not_met"] = [r.id for r in rows if r.met is False]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(_clean(doc), indent=2, ensure_ascii=False) + "\n")
+    table = args.out.with_suffix(".md")
+    table.write_text(markdown_table(rows))
+    print_table(rows, Console(width=max(160, Console().width)))
+    err.print(f"wrote {args.out} and {table}", highlight=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
