@@ -7,7 +7,7 @@ unit, so a scoped token would see counts outside its area.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -60,6 +60,9 @@ class FilterParams:
     date_to: Annotated[
         date | None, Query(alias="to", description="day after the last, YYYY-MM-DD")
     ] = None
+    overdue: Annotated[bool | None, Query(description="true: only events past a deadline now")] = (
+        None
+    )
 
     def to_filter(self) -> StatsFilter:
         return StatsFilter(
@@ -69,6 +72,7 @@ class FilterParams:
             source=_csv_tuple(self.source),
             date_from=self.date_from,
             date_to=self.date_to,
+            overdue=self.overdue,
         )
 
 
@@ -174,14 +178,7 @@ def stats_compare(
             field="from",
             hint="e.g. from=2026-11-01&to=2026-12-01&base_from=2026-10-01&base_to=2026-11-01",
         )
-    base = StatsFilter(
-        categories=current.categories,
-        status=current.status,
-        urgency=current.urgency,
-        source=current.source,
-        date_from=base_from,
-        date_to=base_to,
-    )
+    base = replace(current, date_from=base_from, date_to=base_to)
     frame = compare(svc, level, current, base, fdr=fdr)
     if format == "geojson":
         units = counts_by_unit(svc, level, current, with_geometry=True)[["code", "geometry"]]

@@ -56,6 +56,10 @@ class StatsFilter:
     source: tuple[str, ...] | None = None
     date_from: date | None = None
     date_to: date | None = None
+    overdue: bool | None = None
+    """True: only events past a deadline now (reported and not accepted in time, or dispatched
+    and not resolved in time); False: only the others. Overdue changes with the clock, so
+    such counts are computed from the events, not the rollup (slower on big ranges)."""
 
     def __post_init__(self) -> None:
         for name in ("categories", "status", "urgency", "source"):
@@ -112,7 +116,10 @@ class StatsFilter:
             value = getattr(self, f.name)
             if value is None:
                 continue
-            out[f.name] = value.isoformat() if isinstance(value, date) else list(value)
+            if isinstance(value, bool):
+                out[f.name] = value
+            else:
+                out[f.name] = value.isoformat() if isinstance(value, date) else list(value)
         return out
 
 
@@ -144,4 +151,5 @@ def sql_params(flt: StatsFilter, taxonomy: Taxonomy) -> dict[str, Any]:
         "source": list(flt.source) if flt.source else None,
         "date_from": flt.date_from,
         "date_to": flt.date_to,
+        "overdue": flt.overdue,
     }

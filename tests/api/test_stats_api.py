@@ -150,3 +150,36 @@ def test_statistics_are_for_citywide_roles(world: dict[str, Any]) -> None:
     assert client.get("/v1/stats/grids").status_code == 401
     bad = client.get("/v1/stats/grids", headers=h["analyst"], params={"level": "planet"})
     assert bad.status_code == 400
+
+
+def test_overdue_counts_follow_the_deadlines(world: dict[str, Any]) -> None:
+    client, h, svc = world["client"], world["h"], world["svc"]
+    # every generated event is still 'reported'; its accept deadline (hours) is long past
+    all_hazards = client.get(
+        "/v1/stats/grids", headers=h["analyst"], params={"level": "city", "category": "hazard"}
+    ).json()
+    overdue = client.get(
+        "/v1/stats/grids",
+        headers=h["analyst"],
+        params={"level": "city", "category": "hazard", "overdue": "true"},
+    ).json()
+    n_all, n_overdue = all_hazards["rows"][0]["n"], overdue["rows"][0]["n"]
+    (raw,) = svc.db.cursor_fetchall(
+        "SELECT count(*) FROM event WHERE category LIKE 'hazard.%' AND status = 'reported'"
+        " AND accept_due_at < now()"
+    )[0]
+    assert n_overdue == raw and 0 < n_overdue <= n_all
+    assert overdue["filter"]["overdue"] is True
+    # accepting an event stops its accept clock: it leaves the overdue count
+    (event_id,) = svc.db.cursor_fetchall(
+        "SELECT id FROM event WHERE category LIKE 'hazard.%' AND status = 'reported' "
+        "AND accept_due_at < now() AND community_code <> '' LIMIT 1"
+    )[0]
+    r = client.post(f"/v1/events/{event_id}/actions", headers=h["admin"], json={"action": "accept"})
+    assert r.status_code == 200
+    after = client.get(
+        "/v1/stats/grids",
+        headers=h["analyst"],
+        params={"level": "city", "category": "hazard", "overdue": "true"},
+    ).json()["rows"][0]["n"]
+    assert after == n_overdue - 1
