@@ -132,6 +132,17 @@ def shared_svc(shared_db_url: str) -> Iterator[Gridsvc]:
     service.close()
 
 
+@pytest.fixture(scope="module")
+def module_svc(pg_server: str, template_url: str) -> Iterator[Gridsvc]:
+    """A database of one test module's own, for tests that write but share set-up.
+    (`shared_svc` must stay free of events: statistics tests count on an empty one.)"""
+    name = _clone(pg_server)
+    service = Gridsvc.open(make_settings(_with_db(pg_server, name)))
+    yield service
+    service.close()
+    _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("CI", "").lower() not in ("1", "true", "yes"):
         return

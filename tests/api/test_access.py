@@ -34,8 +34,8 @@ ROLES = {
 
 
 @pytest.fixture(scope="module")
-def matrix(shared_svc: Gridsvc) -> Iterator[dict[str, Any]]:
-    svc = shared_svc
+def matrix(module_svc: Gridsvc) -> Iterator[dict[str, Any]]:
+    svc = module_svc
     tokens = {k: create_token(svc.db, **v)[1] for k, v in ROLES.items()}
     with TestClient(create_app(svc.settings, service=svc)) as client:
 
@@ -235,15 +235,15 @@ def test_public_endpoints_need_no_token(matrix: dict[str, Any]) -> None:
     assert client.get("/openapi.json").status_code == 200
 
 
-def test_a_revoked_token_stops_working(shared_svc: Gridsvc, matrix: dict[str, Any]) -> None:
+def test_a_revoked_token_stops_working(module_svc: Gridsvc, matrix: dict[str, Any]) -> None:
     from gridsvc.access import revoke_token
 
-    token_id, token = create_token(shared_svc.db, role="analyst", name="temp")
+    token_id, token = create_token(module_svc.db, role="analyst", name="temp")
     client = matrix["client"]
     assert client.get("/v1/categories", headers=bearer(token)).status_code == 200
-    revoke_token(shared_svc.db, token_id)
+    revoke_token(module_svc.db, token_id)
     assert client.get("/v1/categories", headers=bearer(token)).status_code == 401
-    stored = shared_svc.db.cursor_fetchall(
+    stored = module_svc.db.cursor_fetchall(
         "SELECT token_sha256 FROM api_token WHERE id = %s", (token_id,)
     )[0][0]
     assert token not in stored and len(stored) == 64  # only the hash is kept
