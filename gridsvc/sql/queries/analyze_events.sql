@@ -1,0 +1,1 @@
+ANALYZE event, event_daily
