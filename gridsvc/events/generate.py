@@ -49,6 +49,7 @@ import shapely
 
 from gridsvc.crs import Crs, from_wgs84
 from gridsvc.errors import InvalidInput
+from gridsvc.events.rows import INPUT_COLUMNS
 
 __all__ = [
     "COLUMNS",
@@ -62,24 +63,9 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-#: The bulk import columns, in order: every chunk has exactly these.
-COLUMNS: Final[tuple[str, ...]] = (
-    "client_event_id",
-    "reporter_id",
-    "category",
-    "title",
-    "description",
-    "occurred_at",
-    "reported_at",
-    "lon",
-    "lat",
-    "crs",
-    "accuracy_m",
-    "source",
-    "urgency",
-    "address",
-    "attributes",
-)
+#: The bulk import columns, in order, less `media` (generated reports carry no photos):
+#: every chunk has exactly these.
+COLUMNS: Final[tuple[str, ...]] = tuple(c for c in INPUT_COLUMNS if c != "media")
 DEFAULT_CHUNK_ROWS: Final = 100_000
 URGENCIES: Final[tuple[str, str, str]] = ("normal", "urgent", "critical")
 BEIJING: Final = timezone(timedelta(hours=8))
