@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -27,3 +29,44 @@ def excel_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     for row in rows:
         writer.writerow([cell(v) for v in row])
     return out.getvalue()
+
+
+EVENT_COLUMNS = (
+    "id",
+    "client_event_id",
+    "reporter_id",
+    "category",
+    "title",
+    "description",
+    "occurred_at",
+    "reported_at",
+    "source",
+    "urgency",
+    "status",
+    "community_code",
+    "street_code",
+    "sector_code",
+    "district_code",
+    "snapped",
+    "near_boundary",
+    "overdue",
+    "synthetic",
+)
+
+
+def events_geopackage(events: Sequence[dict[str, Any]]) -> bytes:
+    """Events (dicts of :func:`gridsvc.events.store.event_dict`, already scoped and redacted
+    for the caller) as a GeoPackage of points in EPSG:4326, layer ``events``."""
+    import geopandas as gpd
+    import shapely
+
+    rows = []
+    for e in events:
+        flat = {**e, **e["grid"], "overdue": e["deadlines"]["overdue"]}
+        rows.append({c: flat.get(c) for c in EVENT_COLUMNS})
+    points = [shapely.Point(e["location"]["lon_wgs84"], e["location"]["lat_wgs84"]) for e in events]
+    frame = gpd.GeoDataFrame(rows, columns=list(EVENT_COLUMNS), geometry=points, crs="EPSG:4326")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "events.gpkg"
+        frame.to_file(path, driver="GPKG", layer="events")
+        return path.read_bytes()

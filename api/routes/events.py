@@ -11,7 +11,7 @@ from api.schemas import EventCreatedOut, EventIn
 from gridsvc.errors import Forbidden, InvalidInput
 from gridsvc.events import store
 from gridsvc.events.rows import SOURCES, URGENCIES
-from gridsvc.export import excel_csv
+from gridsvc.export import events_geopackage, excel_csv
 
 router = APIRouter(tags=["events"])
 
@@ -105,7 +105,7 @@ def list_events(
     ] = None,
     after: Annotated[int | None, Query(description="cursor: the `next` of the last page")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    format: Annotated[str, Query(pattern="^(geojson|csv)$")] = "geojson",
+    format: Annotated[str, Query(pattern="^(geojson|csv|gpkg)$")] = "geojson",
 ) -> Response:
     """Events, newest first, as GeoJSON (default) or CSV; keyset pagination via `after`."""
     box = None
@@ -151,6 +151,12 @@ def list_events(
             _events_csv(events),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="events.csv"'},
+        )
+    if format == "gpkg":
+        return Response(
+            events_geopackage(events),
+            media_type="application/geopackage+sqlite3",
+            headers={"Content-Disposition": 'attachment; filename="events.gpkg"'},
         )
     body = {
         "type": "FeatureCollection",

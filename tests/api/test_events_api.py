@@ -171,3 +171,19 @@ def test_a_chunked_body_over_the_limit_is_413_too(write_client: TestClient) -> N
         "/v1/events", content=chunks(), headers={"content-type": "application/json"}
     )
     assert r.status_code == 413 and r.json()["error"] == "PayloadTooLarge"
+
+
+def test_events_export_as_geopackage(write_client: TestClient, tmp_path: Any) -> None:
+    import geopandas as gpd
+
+    for i in range(2):
+        write_client.post("/v1/events", json=_body(write_client, client_event_id=f"g{i}"))
+    r = write_client.get("/v1/events", params={"format": "gpkg"})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/geopackage+sqlite3"
+    path = tmp_path / "e.gpkg"
+    path.write_bytes(r.content)
+    frame = gpd.read_file(path, layer="events")
+    assert len(frame) == 2 and frame.crs.to_epsg() == 4326
+    assert set(frame["community_code"]) == {"320104001001"}
+    assert frame.geometry.iloc[0].geom_type == "Point"
