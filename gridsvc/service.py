@@ -21,6 +21,7 @@ import numpy as np
 from gridsvc import crs as crs_mod
 from gridsvc.db.pool import Database
 from gridsvc.errors import InvalidCoordinate, OutsideAllGrids
+from gridsvc.events.taxonomy import Taxonomy
 from gridsvc.grids import store
 from gridsvc.grids.locate import Location, Locator
 from gridsvc.settings import Settings, load_settings
@@ -62,11 +63,27 @@ class Gridsvc:
         self._locator: Locator | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        self._taxonomies: dict[bool, tuple[float, Taxonomy]] = {}
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         """The time deadlines and "now" defaults use; tests set a fixed one."""
 
     def now(self) -> datetime:
         return self.clock()
+
+    def taxonomy(self, *, include_inactive: bool = False) -> Taxonomy:
+        """The stored taxonomy, re-read at most every ``locator_refresh_s`` seconds (reading
+        and checking it costs ~20 ms; a city changes it rarely). With ``include_inactive``,
+        retired categories too, for reading events stored under them."""
+        from gridsvc.events.taxonomy_db import read_taxonomy
+
+        now = time.monotonic()
+        cached = self._taxonomies.get(include_inactive)
+        if cached is not None and now - cached[0] < self.settings.grids.locator_refresh_s:
+            return cached[1]
+        with self.db.connection() as conn:
+            taxonomy = read_taxonomy(conn, include_inactive=include_inactive)
+        self._taxonomies[include_inactive] = (now, taxonomy)
+        return taxonomy
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> Gridsvc:

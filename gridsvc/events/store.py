@@ -130,10 +130,7 @@ class CreateResult:
 def taxonomy_of(svc: Gridsvc, *, include_inactive: bool = False) -> Taxonomy:
     """The stored taxonomy: active categories for checking new reports; with
     ``include_inactive``, also retired ones, for reading events stored under them."""
-    from gridsvc.events.taxonomy_db import read_taxonomy
-
-    with svc.db.connection() as conn:
-        return read_taxonomy(conn, include_inactive=include_inactive)
+    return svc.taxonomy(include_inactive=include_inactive)
 
 
 def create_event(

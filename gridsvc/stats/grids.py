@@ -25,7 +25,7 @@ import shapely
 from gridsvc.grids import store
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
-from gridsvc.stats.filters import StatsFilter, sql_params, statistics_taxonomy
+from gridsvc.stats.filters import StatsFilter, sql_params
 from gridsvc.stats.units import fetch, parse_stats_level, snapshot, stats_query
 
 UNIT_COLUMNS = ("code", "name", "level", "parent_code", "sector_code", "area_km2", "population")
@@ -90,7 +90,7 @@ def counts_by_unit(
     flt = flt or StatsFilter()
     level = parse_stats_level(level)
     version = store.active_version(svc.db)
-    taxonomy = statistics_taxonomy(svc.db)
+    taxonomy = svc.taxonomy(include_inactive=True)
     params: dict[str, Any] = {
         **sql_params(flt, taxonomy),
         "version_id": version.id,

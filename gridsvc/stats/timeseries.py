@@ -18,7 +18,7 @@ from gridsvc.errors import InvalidInput, UnknownGrid
 from gridsvc.grids import store
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
-from gridsvc.stats.filters import StatsFilter, sql_params, statistics_taxonomy
+from gridsvc.stats.filters import StatsFilter, sql_params
 from gridsvc.stats.units import STATS_LEVELS, fetch, snapshot, stats_query
 
 Interval = Literal["day", "week", "month"]
@@ -52,7 +52,7 @@ def timeseries(
         )
     flt = flt or StatsFilter()
     version = store.active_version(svc.db)
-    taxonomy = statistics_taxonomy(svc.db)
+    taxonomy = svc.taxonomy(include_inactive=True)
     params: dict[str, Any] = {
         **sql_params(flt, taxonomy),
         "version_id": version.id,
