@@ -125,9 +125,9 @@ def list_versions(db: Database) -> list[GridVersion]:
 
 
 def active_version(db: Database) -> GridVersion:
-    for version in list_versions(db):
-        if version.active:
-            return version
+    rows = db.cursor_fetchall(query("grid_version_active"))
+    if rows:
+        return GridVersion(*rows[0])
     raise NoActiveGridVersion(
         "No grid version is active.",
         hint="Load the Nanjing default with `gridsvc grids load-default` or import a city's "
