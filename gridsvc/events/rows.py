@@ -98,6 +98,8 @@ class Defaults:
 
 def _text(series: pd.Series) -> pd.Series:
     """Strings, stripped; None/NaN become ''."""
+    if series.dtype == object and all(isinstance(v, str) for v in series.array):
+        return series.str.strip()  # the common case (CSV text): no conversions needed
     return series.astype("object").where(series.notna(), "").astype(str).str.strip()
 
 
@@ -166,13 +168,17 @@ def prepare(
     taxonomy: Taxonomy,
     locator: Locator,
     defaults: Defaults,
+    hashes: pd.Series | None = None,
 ) -> Prepared:
-    """Check, convert and assign a batch; see the module docstring."""
+    """Check, convert and assign a batch; see the module docstring. ``hashes``: the
+    :func:`content_hash` of the batch, when the caller computed it already."""
     frame = frame.reset_index(drop=True)
     for column in INPUT_COLUMNS:
         if column not in frame:
             frame[column] = None
     batch = _Batch(frame)
+    if hashes is None:
+        hashes = content_hash(frame, defaults)
     now = defaults.now or datetime.now(UTC)
 
     for column in REQUIRED:
@@ -449,7 +455,7 @@ def prepare(
             "near_boundary": assignment.near_boundary[pos],
         }
     )
-    rows["content_sha256"] = content_hash(frame, defaults).to_numpy()[keep]
+    rows["content_sha256"] = hashes.to_numpy()[keep]
     batch.rejections.sort(key=lambda r: r.row_number)
     return Prepared(rows=rows, rejections=batch.rejections)
 

@@ -151,12 +151,15 @@ def create_event(
     }
     # a replay is answered before any check: it must get its event back even if the
     # taxonomy or the grids changed since it was first accepted
-    digest = str(content_hash(frame, defaults).iloc[0])
+    hashes = content_hash(frame, defaults)
+    digest = str(hashes.iloc[0])
     existing = svc.db.cursor_fetchall(query("event_by_key"), key) if all(key.values()) else []
     if existing:
         return _replay(svc, key, digest, existing[0])
     taxonomy = taxonomy or taxonomy_of(svc)
-    prepared = prepare(frame, taxonomy=taxonomy, locator=svc.locator(), defaults=defaults)
+    prepared = prepare(
+        frame, taxonomy=taxonomy, locator=svc.locator(), defaults=defaults, hashes=hashes
+    )
     if prepared.rejections:
         _raise_rejection(svc, report, prepared.rejections[0])
     row = prepared.rows.iloc[0]
