@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api import errors, limits, logging
-from api.routes import categories, events, grids, health, imports, locate, stats, workflow
+from api.routes import categories, events, grids, health, imports, locate, maps, stats, workflow
 from gridsvc import __version__
 from gridsvc.service import Gridsvc
 from gridsvc.settings import Settings, load_settings
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, *, service: Gridsvc | None = No
     app.add_middleware(limits.BodyLimit, settings=settings.events)
     logging.install(app)
     app.include_router(health.router)
-    for module in (grids, locate, categories, events, imports, workflow, stats):
+    app.include_router(maps.static_router)  # /static/maps/*: Leaflet from packages, no token
+    for module in (grids, locate, categories, events, imports, workflow, stats, maps):
         app.include_router(module.router, prefix="/v1")
     return app

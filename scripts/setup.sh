@@ -37,7 +37,14 @@ fi
 
 missing=()
 have_pg || missing+=(postgres)
-[ "$WANT_BROWSER" = 1 ] && ! have_browser && missing+=(chromium)
+if [ "$WANT_BROWSER" = 1 ] && ! have_browser; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    missing+=(chromium)
+  else
+    echo "setup: no chromium found: the browser tests of the maps will be skipped." >&2
+    echo "  Install it to run them: Debian/Ubuntu: sudo apt-get install chromium fonts-noto-cjk" >&2
+  fi
+fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -c 'import ensurepip' 2>/dev/null || missing+=(venv)
 
 if [ ${#missing[@]} -gt 0 ]; then

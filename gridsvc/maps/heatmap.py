@@ -1,0 +1,143 @@
+"""Heat map of events, binned in PostGIS so the page stays small whatever the event count.
+
+Events are snapped to a square lattice of ``cell_m`` metres (converted to degrees at
+~111.32 km per degree, so cells are ~15% narrower east-west than north-south in Nanjing: a
+display approximation) by ``maps_heat_bins.sql``; the page gets one weighted point per
+non-empty cell, never raw events. More than :data:`MAX_BINS` cells is refused with a hint to
+use bigger cells. Events of sensitive categories (family disputes…) are rounded to 0.01°
+(~1 km) before binning, whoever asks: a briefing map is shown to many, and the event lists
+give analysts no more than that either.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Final
+
+import folium
+import numpy as np
+import pandas as pd
+from folium.plugins import HeatMap
+
+from gridsvc.errors import InvalidInput
+from gridsvc.maps.assets import finish
+from gridsvc.maps.page import add_info_box, base_map, context, json_for_script, on_load
+from gridsvc.service import Gridsvc
+from gridsvc.sql import query
+from gridsvc.stats.filters import StatsFilter, sql_params, statistics_taxonomy
+
+MAX_BINS: Final = 30_000
+METRES_PER_DEGREE: Final = 111_320.0
+CELL_M_RANGE: Final = (25.0, 5_000.0)
+
+
+@dataclass(frozen=True)
+class HeatBins:
+    """Weighted cell centres: ``lon_wgs84``, ``lat_wgs84`` (EPSG:4326 degrees), ``n``."""
+
+    frame: pd.DataFrame
+    cell_m: float
+
+    @property
+    def total(self) -> int:
+        return int(self.frame["n"].sum())
+
+
+def heat_bins(svc: Gridsvc, flt: StatsFilter | None = None, *, cell_m: float = 200.0) -> HeatBins:
+    """The events ``flt`` selects (all events, in or outside grids), counted per lattice cell.
+
+    Raises ``InvalidInput`` for a cell size outside :data:`CELL_M_RANGE` or when more than
+    :data:`MAX_BINS` cells have events.
+    """
+    flt = flt or StatsFilter()
+    low, high = CELL_M_RANGE
+    if not (math.isfinite(cell_m) and low <= cell_m <= high):
+        raise InvalidInput(
+            f"cell_m must be between {low:g} and {high:g} metres; got {cell_m:g}.",
+            hint="200 suits a city-wide map, 50 a street.",
+            field="cell_m",
+        )
+    taxonomy = statistics_taxonomy(svc.db)
+    params: dict[str, Any] = {
+        **sql_params(flt, taxonomy),
+        "sensitive": [c.code for c in taxonomy if c.sensitive],
+        "cell_deg": cell_m / METRES_PER_DEGREE,
+        "max_bins": MAX_BINS,
+    }
+    rows = svc.db.cursor_fetchall(query("maps_heat_bins"), params)
+    if len(rows) > MAX_BINS:
+        raise InvalidInput(
+            f"More than {MAX_BINS:,} cells of {cell_m:g} m have events: the page would be too "
+            "heavy.",
+            hint="Use a larger cell_m, or narrow the filter (category, dates).",
+            field="cell_m",
+        )
+    frame = pd.DataFrame(rows, columns=["lon_wgs84", "lat_wgs84", "n"])
+    frame["n"] = frame["n"].astype(np.int64)
+    return HeatBins(frame, cell_m)
+
+
+def _zoom_for(bounds_deg: float) -> int:
+    # Web-Mercator zoom at which ~bounds_deg of longitude fills ~600 px (an iframe)
+    return max(1, min(18, round(math.log2(360.0 * 600 / 256 / max(bounds_deg, 1e-6)))))
+
+
+def heat_radius_px(cell_m: float, zoom: int, lat: float = 32.0) -> float:
+    """A heat point's radius in pixels at ``zoom``: about one and a half cells, kept between
+    4 and 40 px so that a city view is not a blur and a street view not a rash of dots."""
+    metres_per_px = 156_543.034 * math.cos(math.radians(lat)) / 2**zoom
+    return float(max(4.0, min(40.0, 1.5 * cell_m / metres_per_px)))
+
+
+def heatmap_html(
+    svc: Gridsvc,
+    flt: StatsFilter | None = None,
+    *,
+    cell_m: float = 200.0,
+    standalone: bool = False,
+) -> str:
+    """A full HTML page: the heat of the binned events over the district outlines."""
+    flt = flt or StatsFilter()
+    ctx = context(svc, flt)
+    bins = heat_bins(svc, flt, cell_m=cell_m)
+    fmap = base_map(svc, ctx)
+    frame = bins.frame
+    # weights relative to a high percentile, so one extreme cell does not wash out the rest
+    scale = float(np.percentile(frame["n"], 99)) if len(frame) else 1.0
+    data = [
+        [round(float(lat), 6), round(float(lon), 6), round(min(1.0, n / max(scale, 1.0)), 4)]
+        for lon, lat, n in frame[["lon_wgs84", "lat_wgs84", "n"]].itertuples(index=False)
+    ]
+    zoom = _zoom_for(1.3)  # Nanjing spans ~1.3° of longitude
+    radius = heat_radius_px(cell_m, zoom)
+    # Leaflet.heat dims points by 2^(max_zoom - zoom): full strength from the city view on
+    heat = HeatMap(  # type: ignore[no-untyped-call]
+        data, name="事件热力", radius=radius, blur=radius * 0.8, min_opacity=0.3, max_zoom=zoom
+    )
+    heat.add_to(fmap)
+    add_info_box(
+        fmap,
+        ctx,
+        "事件热力图",
+        [f"事件数：{bins.total:,}", f"网格单元：{bins.cell_m:g} 米 × {bins.cell_m:g} 米"],
+    )
+    _rescale_on_zoom(fmap, heat, cell_m)
+    return finish(fmap, standalone=standalone)
+
+
+def _rescale_on_zoom(fmap: folium.Map, heat: HeatMap, cell_m: float) -> None:
+    """Leaflet.heat keeps its radius in pixels; recompute it (same rule as
+    :func:`heat_radius_px`) whenever the zoom changes."""
+    on_load(
+        fmap,
+        f"""var heat = {heat.get_name()}, cell = {json_for_script(cell_m)};
+function rescale() {{
+  var mpp = 156543.034 * Math.cos(map.getCenter().lat * Math.PI / 180)
+            / Math.pow(2, map.getZoom());
+  var r = Math.max(4, Math.min(40, 1.5 * cell / mpp));
+  heat.setOptions({{radius: r, blur: r * 0.8}});
+}}
+map.on("zoomend", rescale);
+rescale();""",
+    )

@@ -1,0 +1,116 @@
+"""Maps over HTTP: HTML pages, standalone files, ETag/304, static assets, access."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api import create_app
+from api.routes import maps
+from gridsvc.access import create_token
+from gridsvc.events.generate import DEFAULT_MIX, generate_events, write_events_csv
+from gridsvc.events.importer import import_events
+from gridsvc.grids import store as grid_store
+from gridsvc.maps import assert_offline
+from gridsvc.service import Gridsvc
+from tests.api.conftest import bearer
+
+
+def maps_app(svc: Gridsvc) -> FastAPI:
+    """The app, with the maps routers added when ``create_app`` does not include them yet."""
+    app = create_app(svc.settings, service=svc)
+    paths = {getattr(r, "path", "") for r in app.routes}
+    if "/v1/maps/heatmap" not in paths:
+        app.include_router(maps.router, prefix="/v1")
+    if "/static/maps/{name}" not in paths:
+        app.include_router(maps.static_router)
+    return app
+
+
+@pytest.fixture(scope="module")
+def world(module_svc: Gridsvc) -> Iterator[dict[str, Any]]:
+    svc = module_svc
+    units = grid_store.read_units(svc.db, grid_store.active_version(svc.db).id)
+    end = pd.Timestamp("2026-11-28T00:00:00+08:00").to_pydatetime()
+    buf = io.BytesIO()
+    write_events_csv(buf, generate_events(units, DEFAULT_MIX, count=2000, days=60, seed=5, end=end))
+    buf.seek(0)
+    import_events(svc, buf, filename="m.csv", synthetic=True)
+    tokens = {
+        role: create_token(svc.db, role=role, name=role, **extra)[1]
+        for role, extra in (
+            ("analyst", {}),
+            ("grid_worker", {"scope_code": "320102002"}),
+        )
+    }
+    with TestClient(maps_app(svc)) as client:
+        yield {"client": client, "h": {k: bearer(v) for k, v in tokens.items()}}
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/maps/heatmap", {"category": "hazard", "from": "2026-11-01", "to": "2026-11-28"}),
+        ("/v1/maps/choropleth", {"level": "street", "value": "density_per_km2"}),
+    ],
+)
+def test_pages_are_html_with_etag_and_304(
+    world: dict[str, Any], path: str, params: dict[str, str]
+) -> None:
+    client, h = world["client"], world["h"]
+    r = client.get(path, params=params, headers=h["analyst"])
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    assert r.headers["cache-control"] == "private, max-age=60"
+    etag = r.headers["etag"]
+    assert etag.startswith('"') and len(etag) == 34
+    assert r.text.startswith("<!DOCTYPE html>") and "/static/maps/leaflet.js" in r.text
+    assert_offline(r.text)
+    again = client.get(path, params=params, headers={**h["analyst"], "If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    other = client.get(path, params=params, headers={**h["analyst"], "If-None-Match": '"x"'})
+    assert other.status_code == 200
+
+
+def test_standalone_inlines_everything(world: dict[str, Any]) -> None:
+    client, h = world["client"], world["h"]
+    r = client.get("/v1/maps/choropleth", params={"standalone": "1"}, headers=h["analyst"])
+    assert r.status_code == 200
+    assert "/static/maps/" not in r.text and "L.heatLayer" not in r.text
+    assert 'filename="choropleth-community.html"' in r.headers["content-disposition"]
+    assert len(r.content) <= 1_500_000
+    assert_offline(r.text)
+
+
+def test_static_assets_are_served_without_a_token(world: dict[str, Any]) -> None:
+    client = world["client"]
+    for name, media in (
+        ("leaflet.js", "text/javascript"),
+        ("leaflet.css", "text/css"),
+        ("leaflet_heat.min.js", "text/javascript"),
+    ):
+        r = client.get(f"/static/maps/{name}")
+        assert r.status_code == 200, name
+        assert r.headers["content-type"].startswith(media)
+        assert r.headers["cache-control"] == "public, max-age=86400" and r.headers["etag"]
+    assert client.get("/static/maps/../app.py").status_code == 404
+    assert client.get("/static/maps/jquery.js").status_code == 404
+
+
+def test_access_and_bad_parameters(world: dict[str, Any]) -> None:
+    client, h = world["client"], world["h"]
+    for path in ("/v1/maps/heatmap", "/v1/maps/choropleth"):
+        assert client.get(path).status_code == 401
+        assert client.get(path, headers=h["grid_worker"]).status_code == 403
+    r = client.get("/v1/maps/choropleth", params={"scheme": "natural"}, headers=h["analyst"])
+    assert r.status_code == 422
+    r = client.get("/v1/maps/choropleth", params={"level": "grid"}, headers=h["analyst"])
+    assert r.status_code in (400, 422) and "community" in r.text
+    r = client.get("/v1/maps/heatmap", params={"category": "nope"}, headers=h["analyst"])
+    assert r.status_code in (400, 422)

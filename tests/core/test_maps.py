@@ -1,0 +1,235 @@
+"""Maps (gridsvc.maps): offline pages, binned heat, classes and legends, page sizes.
+
+One module database with 4,000 synthetic events; the expected numbers come from the raw
+events with pandas, independently of the SQL under test.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gridsvc.errors import InvalidInput
+from gridsvc.events.generate import BEIJING, DEFAULT_MIX, generate_events, write_events_csv
+from gridsvc.events.importer import import_events
+from gridsvc.grids import store
+from gridsvc.maps import (
+    ASSETS,
+    assert_offline,
+    asset_text,
+    choropleth_frame,
+    choropleth_html,
+    classify,
+    heat_bins,
+    heatmap_html,
+)
+from gridsvc.service import Gridsvc
+from gridsvc.stats import StatsFilter
+
+END = datetime(2026, 11, 28, tzinfo=BEIJING)
+COUNT = 4_000
+
+
+@pytest.fixture(scope="module")
+def events_svc(module_svc: Gridsvc) -> Iterator[Gridsvc]:
+    units = store.read_units(module_svc.db, store.active_version(module_svc.db).id)
+    buf = io.BytesIO()
+    write_events_csv(
+        buf, generate_events(units, DEFAULT_MIX, count=COUNT, days=60, seed=21, end=END)
+    )
+    buf.seek(0)
+    import_events(module_svc, buf, filename="maps.csv", synthetic=True)
+    yield module_svc
+
+
+def _js(text: str) -> str:
+    return json.dumps(text)[1:-1]
+
+
+def _raw(svc: Gridsvc) -> pd.DataFrame:
+    rows = svc.db.cursor_fetchall("SELECT category, status, occurred_at FROM event")
+    raw = pd.DataFrame(rows, columns=["category", "status", "occurred_at"])
+    raw["day"] = pd.to_datetime(raw["occurred_at"], utc=True).dt.tz_convert(BEIJING).dt.date
+    return raw
+
+
+def test_assets_come_from_installed_packages() -> None:
+    assert set(ASSETS) == {"leaflet.js", "leaflet.css", "leaflet_heat.min.js"}
+    assert "L.version" in asset_text("leaflet.js") or "1.9." in asset_text("leaflet.js")
+    assert "heatLayer" in asset_text("leaflet_heat.min.js")
+    assert "sourceMappingURL" not in asset_text("leaflet.js")
+
+
+def test_assert_offline_catches_outside_urls() -> None:
+    assert_offline('<script src="/static/maps/leaflet.js"></script>')
+    assert_offline("<script>var u = 'https://leafletjs.com';</script>")  # text, not a load
+    for bad in (
+        '<script src="https://cdn.jsdelivr.net/npm/leaflet.js"></script>',
+        '<link rel="stylesheet" href="//cdn.example/x.css"/>',
+        '<link rel="stylesheet" href="HTTP://cdn.example/x.css"/>',
+    ):
+        with pytest.raises(AssertionError):
+            assert_offline(bad)
+
+
+def test_heat_bins_sum_to_the_filtered_event_count(events_svc: Gridsvc) -> None:
+    raw = _raw(events_svc)
+    flt = StatsFilter(
+        categories=("hazard",), date_from=date(2026, 10, 15), date_to=date(2026, 11, 15)
+    )
+    bins = heat_bins(events_svc, flt, cell_m=200)
+    mask = (
+        raw["category"].str.startswith("hazard.")
+        & (raw["day"] >= date(2026, 10, 15))
+        & (raw["day"] < date(2026, 11, 15))
+    )
+    assert bins.total == int(mask.sum()) > 0
+    assert len(bins.frame) < bins.total  # binned, not raw points
+    assert heat_bins(events_svc, cell_m=1000).total == len(raw)
+    # cell centres are lattice nodes
+    step = 200 / 111_320.0
+    lon = bins.frame["lon_wgs84"].to_numpy()
+    assert np.allclose(np.round(lon / step) * step, lon, atol=1e-9)
+
+
+def test_heat_bins_refuses_bad_cells(events_svc: Gridsvc) -> None:
+    with pytest.raises(InvalidInput) as info:
+        heat_bins(events_svc, cell_m=1)
+    assert info.value.field == "cell_m"
+
+
+@pytest.mark.parametrize("standalone", [False, True])
+def test_heatmap_page_is_offline_and_states_its_facts(
+    events_svc: Gridsvc, standalone: bool
+) -> None:
+    page = heatmap_html(events_svc, StatsFilter(categories=("hazard",)), standalone=standalone)
+    assert_offline(page)
+    dataset = store.active_version(events_svc.db).name
+    for text in (
+        "事件热力图",
+        "类别：安全隐患（hazard）",
+        "数据截至：",
+        f"网格数据集：{dataset}",
+        "合成数据",
+    ):
+        assert text in page, text
+    assert "control.scale" in page  # the scale bar is drawn by Leaflet at run time
+    for gone in ("jquery", "bootstrap", "awesome-markers", "fontawesome"):
+        assert gone not in page.lower(), gone
+    assert ("/static/maps/leaflet.js" in page) is not standalone
+    assert ("/static/maps/leaflet_heat.min.js" in page) is not standalone
+    assert "L.heatLayer" in page
+    assert len(page) < (400_000 if standalone else 250_000)
+
+
+def test_classes_and_legend() -> None:
+    values = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 100, np.nan])
+    for scheme, label in (
+        ("quantiles", "分位数"),
+        ("fisher_jenks", "Fisher-Jenks 自然断点"),
+        ("equal_interval", "等间距"),
+    ):
+        classes = classify(values, scheme, 4)
+        assert classes.k == 4 and len(classes.colours) == 4
+        assert classes.yb[-1] == -1 and (classes.yb[:-1] >= 0).all()
+        assert classes.legend_title() == f"分级方法：{label} (4 级)"
+    eq = classify(values, "equal_interval", 4)
+    assert eq.bins == [25.0, 50.0, 75.0, 100.0]
+    assert list(eq.yb[:-1]) == [0] * 9 + [3]
+    with pytest.raises(InvalidInput):
+        classify(values, "natural", 4)
+    with pytest.raises(InvalidInput):
+        classify(values, "quantiles", 20)
+
+
+def test_choropleth_frame_matches_the_counts(events_svc: Gridsvc) -> None:
+    units, classes = choropleth_frame(events_svc, "district", value="n", scheme="quantiles", k=5)
+    assert len(units) == 11 and sum(units["value"]) == COUNT - 0  # every event is in a grid
+    assert set(units["colour"]) <= set(classes.colours)
+
+
+@pytest.mark.parametrize(
+    ("level", "value", "scheme"),
+    [
+        ("community", "n", "quantiles"),
+        ("street", "density_per_km2", "fisher_jenks"),
+        ("district", "rate_per_1000", "equal_interval"),
+    ],
+)
+def test_choropleth_page(events_svc: Gridsvc, level: str, value: str, scheme: str) -> None:
+    page = choropleth_html(events_svc, level, value=value, scheme=scheme, k=5)
+    assert_offline(page)
+    assert re.search(r"分级方法：[^<]+ \(\d 级\)", page)
+    assert "合成数据" in page
+    # folium writes its data as ASCII JSON: the tooltip labels and names are \u-escaped
+    assert _js("名称") in page and _js("代码") in page
+    names = [json.loads(f'"{n}"') for n in re.findall(r'"name": "([^"]+)"', page)]
+    assert names and all(re.search(r"[\u4e00-\u9fff]", n) for n in names)
+    assert len(page.encode()) <= 1_500_000
+
+
+def test_page_sizes(events_svc: Gridsvc) -> None:
+    sizes = {
+        f"{kind} {mode}": len(page(standalone=mode == "standalone").encode())
+        for kind, page in (
+            ("heatmap", lambda **kw: heatmap_html(events_svc, **kw)),
+            ("choropleth community", lambda **kw: choropleth_html(events_svc, "community", **kw)),
+            ("choropleth street", lambda **kw: choropleth_html(events_svc, "street", **kw)),
+        )
+        for mode in ("served", "standalone")
+    }
+    print("\n".join(f"{name}: {size:,} B" for name, size in sizes.items()))
+    assert max(sizes.values()) <= 1_500_000
+    # inlining adds Leaflet (~150 kB) and nothing else
+    assert 100_000 < sizes["heatmap standalone"] - sizes["heatmap served"] < 250_000
+
+
+def test_the_same_map_is_the_same_page(events_svc: Gridsvc) -> None:
+    # folium names elements by random UUIDs; the pages number them, so the ETag holds
+    first = heatmap_html(events_svc, cell_m=500)
+    assert first == heatmap_html(events_svc, cell_m=500)
+    assert not re.search(r"_[0-9a-f]{32}", first)
+    assert choropleth_html(events_svc, "district") == choropleth_html(events_svc, "district")
+
+
+def test_data_timestamp_is_the_latest_write(events_svc: Gridsvc) -> None:
+    latest = events_svc.db.cursor_fetchall("SELECT max(received_at) FROM event")[0][0]
+    stamp = latest.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"数据截至：{stamp} (北京时间)" in choropleth_html(events_svc, "district")
+
+
+def test_heatmap_radius_follows_the_zoom() -> None:
+    from gridsvc.maps.heatmap import heat_radius_px
+
+    assert heat_radius_px(200, 9) == 4.0  # a city view: small points, not one blur
+    assert heat_radius_px(200, 13) == pytest.approx(
+        1.5 * 200 / (156_543.034 * 0.848 / 2**13), rel=1e-2
+    )
+    assert heat_radius_px(200, 18) == 40.0
+
+
+def test_maps_of_no_events(shared_svc: Gridsvc) -> None:
+    heat = heatmap_html(shared_svc)
+    assert "事件数：0" in heat and "尚无数据" in heat
+    page = choropleth_html(shared_svc, "street", value="rate_per_1000")
+    assert_offline(page)
+    assert "分级方法：分位数 (1 级)" in page
+
+
+def test_sensitive_events_are_binned_at_about_a_kilometre(events_svc: Gridsvc) -> None:
+    flt = StatsFilter(categories=("dispute.family",))
+    raw = _raw(events_svc)
+    expected = int((raw["category"] == "dispute.family").sum())
+    bins = heat_bins(events_svc, flt, cell_m=25)
+    assert bins.total == expected > 0
+    half_cell = 25 / 111_320.0 / 2 + 1e-9
+    for coord in ("lon_wgs84", "lat_wgs84"):
+        values = bins.frame[coord].to_numpy()
+        assert np.all(np.abs(values - np.round(values, 2)) <= half_cell), coord

@@ -1,0 +1,244 @@
+"""Maps in a real headless Chromium (Debian's /usr/bin/chromium driven by playwright), with
+every request to another host aborted: each page must load with no failed request, draw its
+heat canvas or its polygons (checked in the page and in screenshot pixels), and show Chinese
+names in tooltips; the standalone file must draw when opened from disk.
+
+The API runs in a uvicorn server on a free port, over a module database with synthetic
+events. The browser is never downloaded: ``executable_path`` is the system Chromium.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+import pytest
+
+from gridsvc.access import create_token
+from gridsvc.events.generate import DEFAULT_MIX, generate_events, write_events_csv
+from gridsvc.events.importer import import_events
+from gridsvc.grids import store as grid_store
+from gridsvc.service import Gridsvc
+from tests.api.test_maps_api import maps_app
+
+CHROMIUM = os.environ.get("GRIDSVC_TEST_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+CHINESE = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(module_svc: Gridsvc) -> Iterator[dict[str, str]]:
+    import uvicorn
+
+    svc = module_svc
+    units = grid_store.read_units(svc.db, grid_store.active_version(svc.db).id)
+    end = pd.Timestamp("2026-11-28T00:00:00+08:00").to_pydatetime()
+    buf = io.BytesIO()
+    write_events_csv(buf, generate_events(units, DEFAULT_MIX, count=3000, days=60, seed=3, end=end))
+    buf.seek(0)
+    import_events(svc, buf, filename="b.csv", synthetic=True)
+    _, token = create_token(svc.db, role="analyst", name="browser")
+    port = _free_port()
+    config = uvicorn.Config(maps_app(svc), host="127.0.0.1", port=port, log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not uv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield {"base": f"http://127.0.0.1:{port}", "token": token}
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Watched:
+    """A page whose requests outside 127.0.0.1 (and file: for pages from disk) are aborted
+    and recorded, as is every failed request, error response and script error."""
+
+    def __init__(self, browser: Any, token: str | None = None) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.context = browser.new_context(
+            viewport={"width": 1000, "height": 750}, extra_http_headers=headers
+        )
+        self.problems: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("requestfailed", lambda r: self.problems.append(f"failed {r.url}"))
+        self.page.on(
+            "response",
+            lambda r: self.problems.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
+        self.page.on("pageerror", lambda e: self.problems.append(f"script error {e}"))
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in ("file", "data") or parts.hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.problems.append(f"outside request {url}")
+            route.abort()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def watched(browser: Any, server: dict[str, str]) -> Iterator[Watched]:
+    w = Watched(browser, server["token"])
+    yield w
+    w.close()
+
+
+def _coloured_pixels(png: bytes) -> int:
+    """Pixels of a screenshot that are clearly coloured (not white, grey or black)."""
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+    shot_dir = os.environ.get("GRIDSVC_TEST_SCREENSHOTS")
+    if shot_dir:  # to look at what the browser drew
+        Path(shot_dir, f"map-{time.monotonic_ns()}.png").write_bytes(png)
+    return int(((rgb.max(axis=2) - rgb.min(axis=2)) > 60).sum())
+
+
+def _hide_boxes(page: Any) -> None:
+    # the title and legend boxes have coloured text and swatches of their own
+    page.add_style_tag(content=".gs-info, .gs-legend { display: none !important; }")
+
+
+def _check_heat(page: Any) -> None:
+    canvas = page.locator("canvas.leaflet-heatmap-layer")
+    canvas.wait_for(state="attached", timeout=10_000)
+    page.wait_for_timeout(300)
+    drawn = page.evaluate(
+        """() => {
+          const c = document.querySelector('canvas.leaflet-heatmap-layer');
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+          return n;
+        }"""
+    )
+    assert drawn > 500, drawn
+    _hide_boxes(page)
+    assert _coloured_pixels(page.locator(".folium-map").screenshot()) > 500
+
+
+def _check_polygons(page: Any, at_least: int) -> None:
+    page.locator("path.leaflet-interactive").first.wait_for(timeout=10_000)
+    paths = page.locator("path.leaflet-interactive").count()
+    assert paths >= at_least, paths
+    _hide_boxes(page)
+    assert _coloured_pixels(page.locator(".folium-map").screenshot()) > 5_000
+
+
+def test_heatmap_is_drawn_from_local_assets(watched: Watched, server: dict[str, str]) -> None:
+    page = watched.page
+    page.goto(server["base"] + "/v1/maps/heatmap?category=hazard", wait_until="load")
+    _check_heat(page)
+    assert "事件热力图" in page.locator(".gs-title").inner_text()
+    assert page.locator(".leaflet-control-scale-line").count() == 1  # metric only
+    # the heat radius follows the zoom (Leaflet.heat alone keeps it fixed in pixels)
+    radius = """() => Object.keys(window).filter(k => k.startsWith('heat_map_'))
+                   .map(k => window[k].options.radius)[0]"""
+    before = page.evaluate(radius)
+    page.evaluate(
+        "() => { const m = Object.keys(window).find(k => /^map_\\d+$/.test(k));"
+        " window[m].setZoom(window[m].getZoom() + 4, {animate: false}); }"
+    )
+    page.wait_for_timeout(300)
+    assert page.evaluate(radius) > before
+    assert watched.problems == []
+
+
+def test_choropleth_polygons_and_chinese_tooltip(watched: Watched, server: dict[str, str]) -> None:
+    page = watched.page
+    page.goto(server["base"] + "/v1/maps/choropleth?level=street&scheme=fisher_jenks")
+    _check_polygons(page, 101)
+    assert "分级方法：Fisher-Jenks 自然断点" in page.locator(".gs-legend").inner_text()
+    # hover a point that is surely on one polygon: the centre of a path that is topmost there
+    point = page.evaluate(
+        """() => {
+          for (const p of document.querySelectorAll('path.leaflet-interactive')) {
+            const b = p.getBoundingClientRect();
+            const x = b.left + b.width / 2, y = b.top + b.height / 2;
+            if (b.width > 8 && document.elementFromPoint(x, y) === p) return [x, y];
+          }
+          return null;
+        }"""
+    )
+    assert point is not None
+    page.mouse.move(point[0] - 2, point[1] - 2)
+    page.mouse.move(point[0], point[1])
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for(timeout=5_000)
+    text = tooltip.inner_text()
+    assert "名称" in text and "代码" in text and CHINESE.search(text), text
+    assert re.search(r"3201\d{5}", text), text  # a street code
+    assert watched.problems == []
+
+
+@pytest.mark.parametrize("kind", ["heatmap", "choropleth"])
+def test_standalone_file_draws_from_disk(
+    browser: Any, server: dict[str, str], tmp_path: Path, kind: str
+) -> None:
+    query = "standalone=1" + ("&level=district" if kind == "choropleth" else "")
+    request = urllib.request.Request(
+        f"{server['base']}/v1/maps/{kind}?{query}",
+        headers={"Authorization": f"Bearer {server['token']}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as r:
+        page_file = tmp_path / f"{kind}.html"
+        page_file.write_bytes(r.read())
+    w = Watched(browser)  # no server needed: nothing may be fetched but the file itself
+    try:
+        w.page.goto(page_file.as_uri(), wait_until="load")
+        if kind == "heatmap":
+            _check_heat(w.page)
+        else:
+            _check_polygons(w.page, 11)
+        requested = [p for p in w.problems if "outside" in p]
+        assert w.problems == [], requested
+    finally:
+        w.close()
