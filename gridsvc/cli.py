@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from gridsvc.errors import GridsvcError
 from gridsvc.events.cli import register_event_commands
 from gridsvc.grids.cli import register_grid_commands
+from gridsvc.maps.cli import register_map_commands
 from gridsvc.settings import Settings, load_settings
 from gridsvc.stats.cli import register_stats_commands
 from gridsvc.workflow.cli import register_workflow_commands
@@ -226,6 +227,7 @@ register_grid_commands(grids_app, app)
 register_event_commands(events_app, categories_app, app)
 register_workflow_commands(app)
 register_stats_commands(app)
+register_map_commands(app)
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ def _day(value: str | None, name: str) -> date | None:
         raise InvalidInput(f"--{name} '{value}' is not a date (YYYY-MM-DD).") from None
 
 
-def _filter(category: str | None, date_from: str | None, date_to: str | None) -> Any:
+def cli_filter(category: str | None, date_from: str | None, date_to: str | None) -> Any:
     from gridsvc.stats import StatsFilter
 
     cats = tuple(c.strip() for c in category.split(",")) if category else None
@@ -89,7 +89,7 @@ def register_stats_commands(app: typer.Typer) -> None:
 
         svc = _service()
         try:
-            flt = _filter(category, date_from, date_to)
+            flt = cli_filter(category, date_from, date_to)
             frame: pd.DataFrame = (
                 counts_by_unit(svc, level, flt)
                 if fmt == "csv"
@@ -116,7 +116,7 @@ def register_stats_commands(app: typer.Typer) -> None:
         svc = _service()
         try:
             frame = timeseries(
-                svc, grid, cast(Interval, interval), _filter(category, date_from, date_to)
+                svc, grid, cast(Interval, interval), cli_filter(category, date_from, date_to)
             )
         finally:
             svc.close()
@@ -140,8 +140,8 @@ def register_stats_commands(app: typer.Typer) -> None:
             frame = compare(
                 svc,
                 level,
-                _filter(category, date_from, date_to),
-                _filter(category, base_from, base_to),
+                cli_filter(category, date_from, date_to),
+                cli_filter(category, base_from, base_to),
             )
         finally:
             svc.close()
@@ -163,7 +163,7 @@ def register_stats_commands(app: typer.Typer) -> None:
         svc = _service()
         try:
             frame = hotspots(
-                svc, level, _filter(category, date_from, date_to), permutations=permutations
+                svc, level, cli_filter(category, date_from, date_to), permutations=permutations
             )
         finally:
             svc.close()

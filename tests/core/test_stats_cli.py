@@ -80,3 +80,26 @@ def test_stats_commands_write_csv_geojson_and_gpkg(
     assert cmp.exit_code == 0 and len(list(csv.DictReader(io.StringIO(cmp.stdout)))) == 11
     bad = runner.invoke(app, ["stats", "grids", "--from", "yesterday"], env=env)
     assert bad.exit_code == 1 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_map_commands_write_offline_pages(svc: Gridsvc, db_url: str, tmp_path: Path) -> None:
+    from gridsvc.maps import assert_offline
+
+    _load(svc)
+    env = {"GRIDSVC_DATABASE_URL": db_url}
+    heat = tmp_path / "heat.html"
+    r = runner.invoke(app, ["map", "heatmap", "--out", str(heat), "--category", "hazard"], env=env)
+    assert r.exit_code == 0, r.output
+    page = heat.read_text(encoding="utf-8")
+    assert_offline(page)
+    assert "L.heatLayer" in page or "heatLayer" in page
+    chor = tmp_path / "streets.html"
+    r = runner.invoke(
+        app,
+        ["map", "choropleth", "--out", str(chor), "--level", "street", "--scheme", "fisher_jenks"],
+        env=env,
+    )
+    assert r.exit_code == 0, r.output
+    text = chor.read_text(encoding="utf-8")
+    assert_offline(text)
+    assert "分级方法" in text or "\\u5206\\u7ea7\\u65b9\\u6cd5" in text
