@@ -27,7 +27,7 @@ from gridsvc.grids.locate import Location, Locator
 from gridsvc.settings import Settings, load_settings
 
 
-def _check_range(lon: Any, lat: Any, *, crs: crs_mod.Crs) -> tuple[np.ndarray, np.ndarray]:
+def _check_range(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
     lon_a = np.asarray(lon, dtype=np.float64).ravel()
     lat_a = np.asarray(lat, dtype=np.float64).ravel()
     if lon_a.shape != lat_a.shape:
@@ -126,7 +126,7 @@ class Gridsvc:
     ) -> list[Location]:
         """Locate points given in ``crs``; answers in input order, unfound ones included."""
         system = crs if isinstance(crs, crs_mod.Crs) else crs_mod.Crs.parse(crs)
-        lon_a, lat_a = _check_range(lon, lat, crs=system)
+        lon_a, lat_a = _check_range(lon, lat)
         lon_w, lat_w = crs_mod.to_wgs84(lon_a, lat_a, system)
         return self.locator().locate_many(lon_w, lat_w)
 

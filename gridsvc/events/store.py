@@ -11,11 +11,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pandas as pd
 from psycopg2 import sql
 
 from gridsvc.access import Principal, scope_column
+from gridsvc.db.values import to_param
 from gridsvc.errors import (
     DuplicateConflict,
     Forbidden,
@@ -163,7 +163,7 @@ def create_event(
     if prepared.rejections:
         _raise_rejection(svc, report, prepared.rejections[0])
     row = prepared.rows.iloc[0]
-    params = {str(k): _py(v) for k, v in row.items()}
+    params = {str(k): to_param(v) for k, v in row.items()}
     with svc.db.connection() as conn, conn.cursor() as cur:
         cur.execute(query("event_insert_one"), params)
         inserted = cur.fetchone()
@@ -216,21 +216,6 @@ def _raise_rejection(svc: Gridsvc, report: Mapping[str, Any], rejection: Any) ->
         hint=rejection.hint or "Fix this field and send the report again.",
         value=rejection.value,
     )
-
-
-def _py(value: Any) -> Any:
-    """numpy/pandas scalars → plain Python for psycopg2."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, np.datetime64):
-        return pd.Timestamp(value).tz_localize("UTC").to_pydatetime()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def get_event(svc: Gridsvc, event_id: int) -> dict[str, Any]:

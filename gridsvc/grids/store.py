@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import psycopg2.extras
 import shapely
 
 from gridsvc.db.pool import Connection, Database
+from gridsvc.db.values import to_param
 from gridsvc.errors import NoActiveGridVersion, NotFound, UnknownGrid
 from gridsvc.grids.io import parse_level
 from gridsvc.sql import query
@@ -60,16 +60,6 @@ class GridVersion:
         }
 
 
-def _none_if_nan(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def insert_version(
     conn: Connection,
     units: gpd.GeoDataFrame,
@@ -104,7 +94,7 @@ def insert_version(
         for record, wkb in zip(
             units[list(UNIT_COLUMNS)].itertuples(index=False), geoms, strict=True
         ):
-            values = [_none_if_nan(v) for v in record]
+            values = [to_param(v) for v in record]
             rows.append((version_id, *values, psycopg2.Binary(wkb)))
         psycopg2.extras.execute_values(
             cur,
