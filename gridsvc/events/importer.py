@@ -307,7 +307,7 @@ def _store_batch(
     rejections = list(pre_rejected) + list(prepared.rejections)
     skip: list[int] = []
     with svc.db.connection() as conn, conn.cursor() as cur:
-        if len(prepared.rows):
+        if len(prepared):
             cur.execute(query("event_stage_create"))
             _copy_rows(cur, prepared)
             cur.execute(query("event_stage_existing"), {"import_id": import_id})
@@ -429,7 +429,7 @@ def import_events(
             if progress:
                 progress(report.rows_read)
         if bad_rows:
-            _store_batch(svc, import_id, Prepared(rows=pd.DataFrame()), report, bad_rows)
+            _store_batch(svc, import_id, Prepared(), report, bad_rows)
     except UnicodeDecodeError as exc:
         _finish(svc, report, "failed", f"not {encoding}: {exc.reason}")
         raise InvalidInput(

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 from psycopg2 import sql
 
 from gridsvc.access import Principal, scope_column
@@ -23,7 +22,7 @@ from gridsvc.errors import (
     NotFound,
     OutsideAllGrids,
 )
-from gridsvc.events.rows import Defaults, content_hash, prepare
+from gridsvc.events.rows import Batch, Defaults, content_hash, prepare
 from gridsvc.events.taxonomy import Taxonomy
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
@@ -143,7 +142,7 @@ def create_event(
     that id raises :class:`DuplicateConflict`. A rejected report raises
     :class:`InvalidInput` naming the field, and stores nothing.
     """
-    frame = pd.DataFrame([{**report, "row_number": 1}])
+    batch = Batch.of([report])
     defaults = Defaults(future_tolerance=svc.settings.events.future_tolerance, now=svc.now())
     key = {
         "reporter_id": report.get("reporter_id"),
@@ -151,19 +150,18 @@ def create_event(
     }
     # a replay is answered before any check: it must get its event back even if the
     # taxonomy or the grids changed since it was first accepted
-    hashes = content_hash(frame, defaults)
-    digest = str(hashes.iloc[0])
+    hashes = content_hash(batch, defaults)
+    digest = str(hashes[0])
     existing = svc.db.cursor_fetchall(query("event_by_key"), key) if all(key.values()) else []
     if existing:
         return _replay(svc, key, digest, existing[0])
     taxonomy = taxonomy or taxonomy_of(svc)
     prepared = prepare(
-        frame, taxonomy=taxonomy, locator=svc.locator(), defaults=defaults, hashes=hashes
+        batch, taxonomy=taxonomy, locator=svc.locator(), defaults=defaults, hashes=hashes
     )
     if prepared.rejections:
         _raise_rejection(svc, report, prepared.rejections[0])
-    row = prepared.rows.iloc[0]
-    params = {str(k): to_param(v) for k, v in row.items()}
+    params = {k: to_param(v) for k, v in prepared.records()[0].items()}
     with svc.db.connection() as conn, conn.cursor() as cur:
         cur.execute(query("event_insert_one"), params)
         inserted = cur.fetchone()
