@@ -6,12 +6,14 @@ do) or build the classes directly in tests.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _ENV = SettingsConfigDict(env_prefix="GRIDSVC_", extra="ignore")
 
@@ -56,8 +58,19 @@ class ServerSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="server processes for `gridsvc serve`; one per CPU core for throughput",
+    )
     log_format: Literal["text", "json"] = "text"
     log_level: str = "info"
+    token_cache_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="a server process remembers a working token this long (0: ask the "
+        "database every request); a revoked token may work that long in other processes",
+    )
 
 
 class GridSettings(BaseSettings):
@@ -101,6 +114,121 @@ class EventSettings(BaseSettings):
         return timedelta(minutes=self.future_tolerance_min)
 
 
+class MapSettings(BaseSettings):
+    """Map pages: the default tile base layer and the key Tianditu requires."""
+
+    model_config = _ENV
+
+    map_tiles: Literal["none", "osm", "tianditu", "amap"] = Field(
+        default="none",
+        description="default base layer of map pages; none = the grid outlines only (offline)",
+    )
+    tianditu_key: str | None = Field(
+        default=None,
+        description="Tianditu browser key (tk), sent to the browser in pages with tiles=tianditu",
+    )
+
+
+class SecuritySettings(BaseSettings):
+    """What the API lets through: browser origins, request rates, failed logins.
+
+    Rates are token buckets kept in the process (one uvicorn worker = one bucket set).
+    """
+
+    model_config = _ENV
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="origins allowed to call the API from a browser, comma-separated "
+        "(e.g. https://embed.example.gov.cn); empty = no cross-origin access",
+    )
+    rate_limit_per_s: float = Field(
+        default=0.0,
+        ge=0,
+        description="requests per second per token (per client IP without one); 0 = no limit",
+    )
+    rate_limit_burst: int = Field(
+        default=0, ge=0, description="bucket size of rate_limit_per_s; 0 = 10 seconds' worth"
+    )
+    auth_failures_per_min: float = Field(
+        default=60.0,
+        ge=0,
+        description="401 answers per minute per client IP before it gets 429; 0 = no limit",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            value = json.loads(value)  # a JSON list works too
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            return [str(v).strip().rstrip("/") for v in value if str(v).strip()]
+        return value
+
+
+_FRAME_SOURCE = re.compile(
+    r"^(?:'self'|'none'|\*|https?://(?:\*\.)?[A-Za-z0-9.-]+(?::(?:[0-9]{1,5}|\*))?)$"
+)
+
+
+class EmbedSettings(BaseSettings):
+    """Public map embeds (``/embed/{token}``, see :mod:`gridsvc.embeds`).
+
+    Without ``GRIDSVC_EMBED_SECRET`` a random secret is made once and kept in the database
+    (table ``service_secret``). Changing the secret invalidates every published link.
+    """
+
+    model_config = _ENV
+
+    embed_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC-SHA256 key of embed links, at least 32 characters; unset = made once "
+        "and kept in the database",
+    )
+    embed_min_count: int = Field(
+        default=5,
+        ge=1,
+        description="units and heat cells with fewer events show as '<k', never the count",
+    )
+    embed_frame_ancestors: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["'self'"],
+        description="origins whose pages may show embeds in an iframe, comma-separated "
+        "(e.g. https://briefing.example.gov.cn); default 'self': this server's pages only; "
+        "empty: none",
+    )
+
+    @field_validator("embed_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("embed_secret must be at least 32 characters (e.g. 64 hex digits)")
+        return value
+
+    @field_validator("embed_frame_ancestors", mode="before")
+    @classmethod
+    def _split_ancestors(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.replace(",", " ").split()
+        if isinstance(value, list):
+            cleaned = [str(v).strip().rstrip("/") for v in value if str(v).strip()]
+            return [f"'{v}'" if v in ("self", "none") else v for v in cleaned]
+        return value
+
+    @field_validator("embed_frame_ancestors")
+    @classmethod
+    def _check_ancestors(cls, value: list[str]) -> list[str]:
+        # each becomes part of a Content-Security-Policy header: no ';', spaces or paths
+        bad = [v for v in value if not _FRAME_SOURCE.match(v)]
+        if bad:
+            raise ValueError(
+                f"not a frame-ancestors source: {bad}; use origins like "
+                "https://briefing.example.gov.cn[:port], 'self', 'none' or *"
+            )
+        return value or ["'none'"]
+
+
 class Settings(BaseModel):
     """All settings together; each part reads its own ``GRIDSVC_`` variables."""
 
@@ -108,6 +236,9 @@ class Settings(BaseModel):
     server: ServerSettings = Field(default_factory=ServerSettings)
     grids: GridSettings = Field(default_factory=GridSettings)
     events: EventSettings = Field(default_factory=EventSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    maps: MapSettings = Field(default_factory=MapSettings)
+    embeds: EmbedSettings = Field(default_factory=EmbedSettings)
 
 
 def load_settings() -> Settings:

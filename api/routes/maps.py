@@ -1,27 +1,40 @@
-"""Maps as HTML pages for an iframe or a briefing file: heat map and choropleth.
+"""Maps as HTML pages for an iframe or a briefing file: heat map, choropleth (with an
+optional hot-spot layer), timeline and two-period comparison.
 
 Citywide roles only, like statistics (a map shows every unit). Pages link Leaflet from
 ``/static/maps/`` (``static_router``, no token: scripts load without an Authorization
-header); ``standalone=1`` inlines everything into one self-contained file. Every page has an
-ETag (hash of the HTML) and answers a matching ``If-None-Match`` with 304.
+header); ``standalone=1`` inlines everything into one self-contained file; ``format=png``
+returns an image drawn on the server (no tiles). ``tiles=osm|tianditu|amap`` adds a tile base
+layer (default: the ``GRIDSVC_MAP_TILES`` setting, ``none``). Every response has an ETag
+(hash of the body) and answers a matching ``If-None-Match`` with 304.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Literal
+from dataclasses import replace
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import Service
 from api.routes.stats import Analyst, Filters
-from gridsvc.errors import NotFound
-from gridsvc.maps import ASSETS, asset_text, choropleth_html, heatmap_html
+from gridsvc.errors import InvalidInput, NotFound
+from gridsvc.maps import ASSETS, asset_text, choropleth_html, heatmap_html, png
+from gridsvc.maps.compare import compare_html
+from gridsvc.maps.hotspot_layer import DEFAULT_PERMUTATIONS, MAX_PERMUTATIONS
+from gridsvc.maps.timeline import DEFAULT_CELL_M, timeline_html
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 static_router = APIRouter(prefix="/static/maps", tags=["maps"], include_in_schema=False)
 
+# documented so that clients (and the fuzz tests) know every answer a page may give
+PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/png": {}}, "description": "the page, or an image with format=png"},
+    304: {"description": "not modified: the If-None-Match ETag still holds"},
+}
 PAGE_CACHE = "private, max-age=60"
 ASSET_CACHE = "public, max-age=86400"
 
@@ -29,6 +42,16 @@ Standalone = Annotated[
     bool, Query(description="1: one self-contained file, every script and style inlined")
 ]
 IfNoneMatch = Annotated[str | None, Header()]
+Format = Annotated[
+    Literal["html", "png"], Query(description="html: a page; png: an image for Word/PowerPoint")
+]
+TileChoice = Annotated[
+    Literal["none", "osm", "tianditu", "amap"] | None,
+    Query(
+        description="tile base layer (internet needed, except none); amap shifts the overlays "
+        "to GCJ-02; default: the GRIDSVC_MAP_TILES setting"
+    ),
+]
 
 
 def _etag(body: bytes) -> str:
@@ -52,6 +75,26 @@ def _cached(
     return Response(body, media_type=media_type, headers=common)
 
 
+def _png(body: bytes, if_none_match: str | None, name: str) -> Response:
+    return _cached(
+        body,
+        "image/png",
+        PAGE_CACHE,
+        if_none_match,
+        **{"Content-Disposition": f'inline; filename="{name}.png"'},
+    )
+
+
+def _no_tiles_in_png(format: str, tiles: str | None) -> None:
+    if format == "png" and tiles not in (None, "none"):
+        raise InvalidInput(
+            "PNG maps have no tile base layer: they are drawn on the server, which may have "
+            "no internet.",
+            hint="Leave out tiles (or tiles=none) with format=png, or use the HTML page.",
+            field="tiles",
+        )
+
+
 def _page(html: str, if_none_match: str | None, standalone: bool, name: str) -> Response:
     extra = {"Content-Disposition": f'attachment; filename="{name}.html"'} if standalone else {}
     return _cached(
@@ -59,24 +102,37 @@ def _page(html: str, if_none_match: str | None, standalone: bool, name: str) -> 
     )
 
 
-@router.get("/heatmap", response_class=HTMLResponse)
+@router.get("/heatmap", response_class=HTMLResponse, responses=PAGE_RESPONSES)
 def map_heatmap(
     svc: Service,
     caller: Analyst,
     filters: Filters,
     cell_m: Annotated[
-        float, Query(ge=25, le=5000, description="side of a binning cell, metres")
-    ] = 200.0,
+        float | None,
+        Query(
+            ge=25,
+            le=5000,
+            description="side of a binning cell, metres; left out: 200, or 600, 1800… "
+            "when the events fill more than 30,000 cells",
+        ),
+    ] = None,
     standalone: Standalone = False,
+    format: Format = "html",
+    tiles: TileChoice = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """Heat of the events the filters select, binned in PostGIS on a square lattice of
     ``cell_m`` metres (never raw points), over the district outlines."""
-    html = heatmap_html(svc, filters.to_filter(), cell_m=cell_m, standalone=standalone)
+    _no_tiles_in_png(format, tiles)
+    if format == "png":
+        return _png(
+            png.heatmap_png(svc, filters.to_filter(), cell_m=cell_m), if_none_match, "heatmap"
+        )
+    html = heatmap_html(svc, filters.to_filter(), cell_m=cell_m, standalone=standalone, tiles=tiles)
     return _page(html, if_none_match, standalone, "heatmap")
 
 
-@router.get("/choropleth", response_class=HTMLResponse)
+@router.get("/choropleth", response_class=HTMLResponse, responses=PAGE_RESPONSES)
 def map_choropleth(
     svc: Service,
     caller: Analyst,
@@ -89,15 +145,113 @@ def map_choropleth(
         "quantiles"
     ),
     k: Annotated[int, Query(ge=2, le=9, description="number of classes")] = 5,
+    hotspots: Annotated[
+        bool, Query(description="1: add the Gi* hot and cold spots as a layer (30+ units)")
+    ] = False,
+    permutations: Annotated[
+        int,
+        Query(ge=99, le=MAX_PERMUTATIONS, description="permutations of the hot-spot test"),
+    ] = DEFAULT_PERMUTATIONS,
     standalone: Standalone = False,
+    format: Format = "html",
+    tiles: TileChoice = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """Units of ``level`` coloured by class of ``value``, legend in Chinese naming the
-    method, tooltips with name, code and value."""
+    method, tooltips with name, code and value; ``hotspots=1`` adds a switchable layer of
+    Getis-Ord Gi* hot and cold spots (90/95/99%, FDR-corrected)."""
+    _no_tiles_in_png(format, tiles)
+    flt = filters.to_filter()
+    if format == "png":
+        body = png.choropleth_png(
+            svc,
+            level,
+            flt,
+            value=value,
+            scheme=scheme,
+            k=k,
+            hotspots=hotspots,
+            permutations=permutations,
+        )
+        return _png(body, if_none_match, f"choropleth-{level}")
     html = choropleth_html(
-        svc, level, filters.to_filter(), value=value, scheme=scheme, k=k, standalone=standalone
+        svc,
+        level,
+        flt,
+        value=value,
+        scheme=scheme,
+        k=k,
+        standalone=standalone,
+        tiles=tiles,
+        hotspots=hotspots,
+        permutations=permutations,
     )
     return _page(html, if_none_match, standalone, f"choropleth-{level}")
+
+
+@router.get("/timeline", response_class=HTMLResponse, responses=PAGE_RESPONSES)
+def map_timeline(
+    svc: Service,
+    caller: Analyst,
+    filters: Filters,
+    step: Annotated[
+        Literal["day", "week", "month"],
+        Query(description="period: Beijing day, week from Monday, calendar month"),
+    ] = "week",
+    cell_m: Annotated[
+        float, Query(ge=25, le=5000, description="side of a binning cell, metres")
+    ] = DEFAULT_CELL_M,
+    standalone: Standalone = False,
+    format: Format = "html",
+    tiles: TileChoice = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """Heat of the events per period (at most 120 periods), a slider and a play button to
+    move through them; as PNG, the last 12 periods side by side."""
+    _no_tiles_in_png(format, tiles)
+    flt = filters.to_filter()
+    if format == "png":
+        body = png.timeline_png(svc, flt, step=step, cell_m=cell_m)
+        return _png(body, if_none_match, f"timeline-{step}")
+    html = timeline_html(svc, flt, step=step, cell_m=cell_m, standalone=standalone, tiles=tiles)
+    return _page(html, if_none_match, standalone, f"timeline-{step}")
+
+
+@router.get("/compare", response_class=HTMLResponse, responses=PAGE_RESPONSES)
+def map_compare(
+    svc: Service,
+    caller: Analyst,
+    filters: Filters,
+    base_from: Annotated[date, Query(description="first Beijing day of the base period")],
+    base_to: Annotated[date, Query(description="day after the base period")],
+    level: Annotated[
+        str, Query(description="city, district, sector, street, community")
+    ] = "street",
+    fdr: Annotated[bool, Query(description="significance after Benjamini-Hochberg")] = False,
+    standalone: Standalone = False,
+    format: Format = "html",
+    tiles: TileChoice = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """The change from the base period (``base_from``–``base_to``) to the current one
+    (``from``–``to``) per unit: rate ratio on a diverging scale, significant changes (exact
+    Poisson-rate test, as ``/v1/stats/compare``) outlined; tooltips with both counts, the
+    change, p and q. Not side by side: folium's DualMap needs a CDN script."""
+    _no_tiles_in_png(format, tiles)
+    current = filters.to_filter()
+    if current.date_from is None or current.date_to is None:
+        raise InvalidInput(
+            "A comparison map needs from and to (the current period).",
+            field="from",
+            hint="e.g. from=2026-11-01&to=2026-12-01&base_from=2026-10-01&base_to=2026-11-01",
+        )
+    base = replace(current, date_from=base_from, date_to=base_to)
+    if format == "png":
+        return _png(
+            png.compare_png(svc, level, current, base, fdr=fdr), if_none_match, f"compare-{level}"
+        )
+    html = compare_html(svc, level, current, base, fdr=fdr, standalone=standalone, tiles=tiles)
+    return _page(html, if_none_match, standalone, f"compare-{level}")
 
 
 @static_router.get("/{name}")

@@ -10,6 +10,7 @@ inlined. :func:`assert_offline` checks the final HTML.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -90,11 +91,13 @@ def _walk(element: Element) -> list[Element]:
     return found
 
 
-def finish(fmap: folium.Map, *, standalone: bool) -> str:
+def finish(fmap: folium.Map, *, standalone: bool, tile_urls: tuple[str, ...] = ()) -> str:
     """The map's full HTML page with only local resources (linked or inlined).
 
     Every folium element's resource lists are emptied (on the instance, never the class), and
     the needed files are put in the page header in dependency order: Leaflet first.
+    ``tile_urls``: the tile templates the page was given on purpose (see
+    :func:`assert_offline`).
     """
     needed: list[str] = []
     for element in _walk(fmap):
@@ -112,7 +115,7 @@ def finish(fmap: folium.Map, *, standalone: bool) -> str:
     for name in needed:
         figure.header.add_child(Element(_tag(name, standalone=standalone)), name=f"local-{name}")
     html = stable_ids(figure.render())
-    assert_offline(html)
+    assert_offline(html, tile_urls=tile_urls)
     return html
 
 
@@ -150,9 +153,19 @@ def resource_urls(html: str) -> list[str]:
     return parser.urls
 
 
-def assert_offline(html: str) -> None:
+_TILE_LAYER = re.compile(r'L\.tileLayer\(\s*("(?:[^"\\]|\\.)*")')
+
+
+def tile_layer_urls(html: str) -> list[str]:
+    """The URL templates of the page's Leaflet tile layers (``L.tileLayer("…")``)."""
+    return [json.loads(m.group(1)) for m in _TILE_LAYER.finditer(html)]
+
+
+def assert_offline(html: str, *, tile_urls: tuple[str, ...] = ()) -> None:
     """Raise ``AssertionError`` if the page loads anything from another host (``http://``,
-    ``https://`` or protocol-relative ``//``)."""
+    ``https://`` or protocol-relative ``//``) through a tag, or has a tile layer whose
+    template is not one of ``tile_urls`` (by default none: a page without tiles)."""
     outside = [u for u in resource_urls(html) if re.match(r"^(https?:)?//", u.strip(), re.I)]
+    outside += [u for u in tile_layer_urls(html) if u not in tile_urls]
     if outside:
         raise AssertionError(f"map page loads from outside: {outside}")

@@ -25,6 +25,12 @@ from branca.element import Element, Figure
 
 from gridsvc.errors import InvalidInput
 from gridsvc.maps.assets import finish
+from gridsvc.maps.hotspot_layer import (
+    DEFAULT_PERMUTATIONS,
+    add_hotspot_layer,
+    hotspot_legend_rows,
+    hotspot_units,
+)
 from gridsvc.maps.page import add_info_box, base_map, context
 from gridsvc.service import Gridsvc
 from gridsvc.stats import StatsFilter, counts_by_unit
@@ -59,6 +65,8 @@ SIMPLIFY_M: Final[dict[str, float]] = {
 """Display tolerance per level, metres (applied in degrees at ~111 km per degree)."""
 K_RANGE: Final = (2, 9)
 NO_DATA_COLOUR: Final = "#d9d9d9"
+SUPPRESSED_COLOUR: Final = "#f7f7f7"
+"""Units with fewer than ``min_count`` events (public embeds): one class of their own."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,8 @@ def classify(values: np.ndarray, scheme: str, k: int) -> Classes:
             classifier: Any = mapclassify.Quantiles(present, k=k)
         elif scheme == "fisher_jenks":
             classifier = mapclassify.FisherJenks(present, k=k)
+        elif k == 1:  # every unit has the same value: EqualInterval refuses one class
+            classifier = mapclassify.UserDefined(present, bins=[float(present.max())])
         else:
             classifier = mapclassify.EqualInterval(present, k=k)
     bins = [float(b) for b in classifier.bins]
@@ -120,7 +130,16 @@ def _fmt(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def legend_html(classes: Classes, value: str, *, has_missing: bool) -> str:
+def legend_html(
+    classes: Classes,
+    value: str,
+    *,
+    has_missing: bool,
+    suppressed_below: int = 0,
+    extra: str = "",
+) -> str:
+    """The legend box; with ``suppressed_below`` a class "少于k件" for the units shown as
+    "<k"; ``extra``: HTML appended inside the box (another layer's rows)."""
     rows = []
     lower = classes.lower
     for upper, colour in zip(classes.bins, classes.colours, strict=True):
@@ -136,12 +155,18 @@ def legend_html(classes: Classes, value: str, *, has_missing: bool) -> str:
             f'background:{NO_DATA_COLOUR};margin-right:6px;border:1px solid #888"></span>'
             "无数据</div>"
         )
+    if suppressed_below:
+        rows.append(
+            f'<div><span style="display:inline-block;width:14px;height:10px;'
+            f'background:{SUPPRESSED_COLOUR};margin-right:6px;border:1px solid #888"></span>'
+            f"少于{suppressed_below}件</div>"
+        )
     return (
         '<div class="gs-legend" style="position:fixed;bottom:30px;right:10px;z-index:1000;'
         "background:rgba(255,255,255,.92);padding:8px 10px;border:1px solid #999;"
         'border-radius:4px;font:12px/1.5 sans-serif">'
         f'<div style="font-weight:bold">{html.escape(VALUE_LABELS[value])}</div>'
-        f"<div>{html.escape(classes.legend_title())}</div>{''.join(rows)}</div>"
+        f"<div>{html.escape(classes.legend_title())}</div>{''.join(rows)}{extra}</div>"
     )
 
 
@@ -153,8 +178,15 @@ def choropleth_frame(
     value: str = "n",
     scheme: str = "quantiles",
     k: int = 5,
+    min_count: int = 0,
 ) -> tuple[gpd.GeoDataFrame, Classes]:
-    """The units of ``level`` with ``value``, its class and colour, geometry simplified."""
+    """The units of ``level`` with ``value``, its class and colour, geometry simplified.
+
+    Units with fewer than ``min_count`` events (public embeds) get neither a value nor a
+    class: ``value`` is None, ``value_text`` "<k", a colour of their own; classes are computed
+    without them, so no colour or class bound tells their count. ``attrs["suppressed"]`` is
+    how many there are.
+    """
     if value not in VALUE_LABELS:
         raise InvalidInput(
             f"Unknown value {value!r}.",
@@ -163,6 +195,8 @@ def choropleth_frame(
         )
     frame = counts_by_unit(svc, level, flt, with_geometry=True)
     values = frame[value].to_numpy(dtype=np.float64, na_value=np.nan)
+    suppressed = frame["n"].to_numpy(dtype=np.int64) < min_count
+    values = np.where(suppressed, np.nan, values)  # density or rate would tell the count
     classes = classify(values, scheme, k)
     level_name = str(frame.attrs["level"])
     tolerance = SIMPLIFY_M[level_name] / 111_320.0
@@ -180,6 +214,9 @@ def choropleth_frame(
         crs="EPSG:4326",
     )
     out.attrs.update(frame.attrs)
+    out.loc[suppressed, "value_text"] = f"<{min_count}"
+    out.loc[suppressed, "colour"] = SUPPRESSED_COLOUR
+    out.attrs["suppressed"] = int(suppressed.sum())
     return out, classes
 
 
@@ -192,14 +229,38 @@ def choropleth_html(
     scheme: str = "quantiles",
     k: int = 5,
     standalone: bool = False,
+    min_count: int = 0,
+    tiles: str | None = None,
+    hotspots: bool = False,
+    permutations: int = DEFAULT_PERMUTATIONS,
 ) -> str:
     """A full HTML page: units of ``level`` coloured by class, with legend and tooltips
-    (name, code, value)."""
+    (name, code, value). Units with fewer than ``min_count`` events show "<k" (see
+    :func:`choropleth_frame`).
+
+    ``tiles``: a tile base layer (:mod:`gridsvc.maps.tiles`; polygons then drawn in its
+    system). ``hotspots``: add the Gi* hot and cold spots of the same units and filter as an
+    overlay the layer control switches (:mod:`gridsvc.maps.hotspot_layer`; ``permutations``
+    at most 9,999; needs at least 30 units, so not districts; refused with ``min_count``, as
+    a unit's class would tell about its count).
+    """
+    if hotspots and min_count:
+        raise InvalidInput(
+            "Hot spots cannot be shown on a map that hides small counts.",
+            hint="Leave out hotspots, or min_count.",
+            field="hotspots",
+        )
     flt = flt or StatsFilter()
-    ctx = context(svc, flt)
-    units, classes = choropleth_frame(svc, level, flt, value=value, scheme=scheme, k=k)
+    ctx = context(svc, flt, tiles)
+    units, classes = choropleth_frame(
+        svc, level, flt, value=value, scheme=scheme, k=k, min_count=min_count
+    )
+    spots = (
+        hotspot_units(svc, level, flt, value=value, permutations=permutations) if hotspots else None
+    )
     fmap = base_map(svc, ctx)
-    geojson = units.to_geo_dict(drop_id=True)
+    drawn = units.set_geometry(ctx.tiles.shift_geometry(units.geometry.values))
+    geojson = drawn.to_geo_dict(drop_id=True)
     folium.GeoJson(
         geojson,
         name=VALUE_LABELS[value],
@@ -225,8 +286,20 @@ def choropleth_html(
     )
     figure = fmap.get_root()
     assert isinstance(figure, Figure)
-    has_missing = bool((classes.yb < 0).any())
-    figure.html.add_child(
-        Element(legend_html(classes, value, has_missing=has_missing)), name="gs-legend"
+    suppressed = int(units.attrs["suppressed"])
+    has_missing = int((classes.yb < 0).sum()) > suppressed  # suppressed units have no class
+    extra = ""
+    if spots is not None:
+        geometry = units.set_index("code").geometry.reindex(spots["code"]).to_numpy()
+        add_hotspot_layer(fmap, spots, geometry, ctx.tiles)
+        folium.LayerControl(collapsed=False).add_to(fmap)
+        extra = hotspot_legend_rows(spots)
+    legend = legend_html(
+        classes,
+        value,
+        has_missing=has_missing,
+        suppressed_below=min_count if suppressed else 0,
+        extra=extra,
     )
-    return finish(fmap, standalone=standalone)
+    figure.html.add_child(Element(legend), name="gs-legend")
+    return finish(fmap, standalone=standalone, tile_urls=ctx.tiles.templates)

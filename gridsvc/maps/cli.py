@@ -1,4 +1,5 @@
-"""``gridsvc map heatmap|choropleth --out FILE.html``: one self-contained page for a briefing."""
+"""``gridsvc map heatmap|choropleth|timeline|compare --out FILE.html|FILE.png``: one
+self-contained page or one image for a briefing; the format follows the file's suffix."""
 
 from __future__ import annotations
 
@@ -10,9 +11,41 @@ from rich.console import Console
 
 err = Console(stderr=True)
 
-Out = Annotated[Path, typer.Option("--out", help="the HTML file to write (all inlined)")]
+Out = Annotated[
+    Path, typer.Option("--out", help="FILE.html (a page, all inlined) or FILE.png (an image)")
+]
 Category = Annotated[str | None, typer.Option(help="codes, comma-separated; groups too")]
 Day = Annotated[str | None, typer.Option(help="Beijing day YYYY-MM-DD")]
+Tiles = Annotated[
+    str | None,
+    typer.Option(help="HTML only: none, osm, tianditu or amap (default GRIDSVC_MAP_TILES)"),
+]
+
+
+def _is_png(out: Path, tiles: str | None) -> bool:
+    """Whether ``out`` asks for an image; refuses other suffixes and tiles in an image."""
+    from gridsvc.errors import InvalidInput
+
+    suffix = out.suffix.lower()
+    if suffix not in (".html", ".htm", ".png"):
+        raise InvalidInput(
+            f"--out {out}: the suffix decides the format, and {suffix or 'none'} is neither.",
+            hint="Name the file FILE.html (a page) or FILE.png (an image).",
+        )
+    if suffix == ".png" and tiles not in (None, "none"):
+        raise InvalidInput(
+            "A PNG map has no tile base layer.", hint="Leave out --tiles, or write FILE.html."
+        )
+    return suffix == ".png"
+
+
+def _write(out: Path, body: str | bytes) -> None:
+    if isinstance(body, bytes):
+        out.write_bytes(body)
+        err.print(f"wrote {out} ({len(body):,} bytes, PNG)")
+    else:
+        out.write_text(body, encoding="utf-8")
+        err.print(f"wrote {out} ({len(body.encode()):,} bytes, works offline)")
 
 
 def _service() -> Any:
@@ -31,21 +64,27 @@ def register_map_commands(app: typer.Typer) -> None:
         category: Category = None,
         date_from: Annotated[str | None, typer.Option("--from")] = None,
         date_to: Annotated[str | None, typer.Option("--to")] = None,
-        cell_m: Annotated[float, typer.Option(help="bin size, metres")] = 200.0,
+        cell_m: Annotated[
+            float | None, typer.Option(help="bin size, metres (default: 200 or coarser)")
+        ] = None,
+        tiles: Tiles = None,
     ) -> None:
         """Events binned in PostGIS over the district outlines."""
-        from gridsvc.maps import heatmap_html
+        from gridsvc.maps import heatmap_html, png
         from gridsvc.stats.cli import cli_filter
 
+        image = _is_png(out, tiles)
         svc = _service()
         try:
-            html = heatmap_html(
-                svc, cli_filter(category, date_from, date_to), cell_m=cell_m, standalone=True
+            flt = cli_filter(category, date_from, date_to)
+            body: str | bytes = (
+                png.heatmap_png(svc, flt, cell_m=cell_m)
+                if image
+                else heatmap_html(svc, flt, cell_m=cell_m, standalone=True, tiles=tiles)
             )
         finally:
             svc.close()
-        out.write_text(html, encoding="utf-8")
-        err.print(f"wrote {out} ({len(html.encode()):,} bytes, works offline)")
+        _write(out, body)
 
     @map_app.command("choropleth")
     def choropleth_cmd(
@@ -59,23 +98,89 @@ def register_map_commands(app: typer.Typer) -> None:
         category: Category = None,
         date_from: Annotated[str | None, typer.Option("--from")] = None,
         date_to: Annotated[str | None, typer.Option("--to")] = None,
+        hotspots: Annotated[
+            bool, typer.Option("--hotspots", help="add the Gi* hot and cold spots")
+        ] = False,
+        permutations: Annotated[int, typer.Option(help="of the hot-spot test, ≤ 9999")] = 999,
+        tiles: Tiles = None,
     ) -> None:
         """Units of LEVEL coloured by class, legend in Chinese naming the method."""
-        from gridsvc.maps import choropleth_html
+        from gridsvc.maps import choropleth_html, png
         from gridsvc.stats.cli import cli_filter
 
+        image = _is_png(out, tiles)
         svc = _service()
         try:
-            html = choropleth_html(
-                svc,
-                level,
-                cli_filter(category, date_from, date_to),
-                value=value,
-                scheme=scheme,
-                k=k,
-                standalone=True,
+            flt = cli_filter(category, date_from, date_to)
+            options: dict[str, Any] = {
+                "value": value,
+                "scheme": scheme,
+                "k": k,
+                "hotspots": hotspots,
+                "permutations": permutations,
+            }
+            body: str | bytes = (
+                png.choropleth_png(svc, level, flt, **options)
+                if image
+                else choropleth_html(svc, level, flt, standalone=True, tiles=tiles, **options)
             )
         finally:
             svc.close()
-        out.write_text(html, encoding="utf-8")
-        err.print(f"wrote {out} ({len(html.encode()):,} bytes, works offline)")
+        _write(out, body)
+
+    @map_app.command("timeline")
+    def timeline_cmd(
+        out: Out,
+        step: Annotated[str, typer.Option(help="day, week or month")] = "week",
+        category: Category = None,
+        date_from: Annotated[str | None, typer.Option("--from")] = None,
+        date_to: Annotated[str | None, typer.Option("--to")] = None,
+        cell_m: Annotated[float, typer.Option(help="bin size, metres")] = 500.0,
+        tiles: Tiles = None,
+    ) -> None:
+        """Heat per period with a slider (PNG: the last 12 periods side by side)."""
+        from gridsvc.maps import png, timeline_html
+        from gridsvc.stats.cli import cli_filter
+
+        image = _is_png(out, tiles)
+        svc = _service()
+        try:
+            flt = cli_filter(category, date_from, date_to)
+            body: str | bytes = (
+                png.timeline_png(svc, flt, step=step, cell_m=cell_m)
+                if image
+                else timeline_html(svc, flt, step=step, cell_m=cell_m, standalone=True, tiles=tiles)
+            )
+        finally:
+            svc.close()
+        _write(out, body)
+
+    @map_app.command("compare")
+    def compare_cmd(
+        out: Out,
+        date_from: Annotated[str, typer.Option("--from", help="first day of the period")],
+        date_to: Annotated[str, typer.Option("--to", help="day after the period")],
+        base_from: Annotated[str, typer.Option("--base-from")],
+        base_to: Annotated[str, typer.Option("--base-to")],
+        level: str = "street",
+        category: Category = None,
+        fdr: Annotated[bool, typer.Option("--fdr", help="significance after BH")] = False,
+        tiles: Tiles = None,
+    ) -> None:
+        """Change from the base period per unit: rate ratio, significant units outlined."""
+        from gridsvc.maps import compare_html, png
+        from gridsvc.stats.cli import cli_filter
+
+        image = _is_png(out, tiles)
+        svc = _service()
+        try:
+            current = cli_filter(category, date_from, date_to)
+            base = cli_filter(category, base_from, base_to)
+            body: str | bytes = (
+                png.compare_png(svc, level, current, base, fdr=fdr)
+                if image
+                else compare_html(svc, level, current, base, fdr=fdr, standalone=True, tiles=tiles)
+            )
+        finally:
+            svc.close()
+        _write(out, body)

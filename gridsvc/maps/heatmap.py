@@ -28,6 +28,10 @@ from gridsvc.sql import query
 from gridsvc.stats.filters import StatsFilter, sql_params, statistics_taxonomy
 
 MAX_BINS: Final = 30_000
+AUTO_CELL_M: Final = 200.0
+AUTO_FETCH_MAX: Final = 2_000_000
+"""Cells read when the size is chosen automatically (the whole Nanjing area is ~170,000
+cells of 200 m)."""
 METRES_PER_DEGREE: Final = 111_320.0
 CELL_M_RANGE: Final = (25.0, 5_000.0)
 
@@ -38,44 +42,87 @@ class HeatBins:
 
     frame: pd.DataFrame
     cell_m: float
+    min_count: int = 0
+    """Cells with fewer events were dropped (public embeds); ``total`` counts the rest."""
 
     @property
     def total(self) -> int:
         return int(self.frame["n"].sum())
 
 
-def heat_bins(svc: Gridsvc, flt: StatsFilter | None = None, *, cell_m: float = 200.0) -> HeatBins:
-    """The events ``flt`` selects (all events, in or outside grids), counted per lattice cell.
+def heat_bins(
+    svc: Gridsvc,
+    flt: StatsFilter | None = None,
+    *,
+    cell_m: float | None = None,
+    min_count: int = 0,
+) -> HeatBins:
+    """The events ``flt`` selects (all events, in or outside grids), counted per lattice cell;
+    cells with fewer than ``min_count`` events are left out.
+
+    ``cell_m`` None chooses the cell: :data:`AUTO_CELL_M` when that gives at most
+    :data:`MAX_BINS` cells, else three times as large, and so on (a cell of 3·d is exactly
+    the 3 × 3 cells of d around it, because the lattice snaps to the nearest node, so the
+    coarser counts are exact sums of the finer ones: one query whatever the size).
 
     Raises ``InvalidInput`` for a cell size outside :data:`CELL_M_RANGE` or when more than
-    :data:`MAX_BINS` cells have events.
+    :data:`MAX_BINS` cells have events at the given (or the largest) size.
     """
     flt = flt or StatsFilter()
     low, high = CELL_M_RANGE
-    if not (math.isfinite(cell_m) and low <= cell_m <= high):
+    auto = cell_m is None
+    size = AUTO_CELL_M if cell_m is None else cell_m
+    if not (math.isfinite(size) and low <= size <= high):
         raise InvalidInput(
-            f"cell_m must be between {low:g} and {high:g} metres; got {cell_m:g}.",
-            hint="200 suits a city-wide map, 50 a street.",
+            f"cell_m must be between {low:g} and {high:g} metres; got {size:g}.",
+            hint="200 suits a city-wide map, 50 a street; leave it out to let the map choose.",
             field="cell_m",
         )
     taxonomy = statistics_taxonomy(svc.db)
     params: dict[str, Any] = {
         **sql_params(flt, taxonomy),
         "sensitive": [c.code for c in taxonomy if c.sensitive],
-        "cell_deg": cell_m / METRES_PER_DEGREE,
-        "max_bins": MAX_BINS,
+        "cell_deg": size / METRES_PER_DEGREE,
+        "max_bins": AUTO_FETCH_MAX if auto else MAX_BINS,
     }
     rows = svc.db.cursor_fetchall(query("maps_heat_bins"), params)
-    if len(rows) > MAX_BINS:
-        raise InvalidInput(
-            f"More than {MAX_BINS:,} cells of {cell_m:g} m have events: the page would be too "
-            "heavy.",
-            hint="Use a larger cell_m, or narrow the filter (category, dates).",
-            field="cell_m",
-        )
     frame = pd.DataFrame(rows, columns=["lon_wgs84", "lat_wgs84", "n"])
     frame["n"] = frame["n"].astype(np.int64)
-    return HeatBins(frame, cell_m)
+    while auto and len(frame) > MAX_BINS and size * 3 <= high:
+        frame, size = _coarsen(frame, size), size * 3
+    # rows come fullest first, so the cells kept are all there unless MAX_BINS is passed
+    frame = frame[frame["n"] >= min_count].reset_index(drop=True)
+    if len(frame) > MAX_BINS:
+        raise InvalidInput(
+            f"More than {MAX_BINS:,} cells of {size:g} m have events: the page would be too heavy.",
+            hint="Use a larger cell_m (or leave it out), or narrow the filter (category, dates).",
+            field="cell_m",
+        )
+    return HeatBins(frame, size, min_count)
+
+
+def _coarsen(frame: pd.DataFrame, cell_m: float) -> pd.DataFrame:
+    """Cells of ``cell_m`` summed into cells three times as large (nearest-node snapping:
+    each coarse cell is exactly 3 × 3 fine ones), fullest first."""
+    step = 3 * cell_m / METRES_PER_DEGREE
+    kx = np.rint(frame["lon_wgs84"].to_numpy(np.float64) / step)
+    ky = np.rint(frame["lat_wgs84"].to_numpy(np.float64) / step)
+    grouped = (
+        pd.DataFrame({"kx": kx, "ky": ky, "n": frame["n"].to_numpy(np.int64)})
+        .groupby(["kx", "ky"], sort=False)["n"]
+        .sum()
+        .reset_index()
+    )
+    out = pd.DataFrame(
+        {
+            "lon_wgs84": grouped["kx"].to_numpy() * step,
+            "lat_wgs84": grouped["ky"].to_numpy() * step,
+            "n": grouped["n"].astype(np.int64),
+        }
+    )
+    return out.sort_values(
+        ["n", "lon_wgs84", "lat_wgs84"], ascending=[False, True, True]
+    ).reset_index(drop=True)
 
 
 def _zoom_for(bounds_deg: float) -> int:
@@ -94,23 +141,29 @@ def heatmap_html(
     svc: Gridsvc,
     flt: StatsFilter | None = None,
     *,
-    cell_m: float = 200.0,
+    cell_m: float | None = None,
     standalone: bool = False,
+    tiles: str | None = None,
+    min_count: int = 0,
 ) -> str:
-    """A full HTML page: the heat of the binned events over the district outlines."""
+    """A full HTML page: the heat of the binned events over the district outlines (and over
+    ``tiles``, :mod:`gridsvc.maps.tiles`, when given; cells then in the tiles' system)."""
     flt = flt or StatsFilter()
-    ctx = context(svc, flt)
-    bins = heat_bins(svc, flt, cell_m=cell_m)
+    ctx = context(svc, flt, tiles)
+    bins = heat_bins(svc, flt, cell_m=cell_m, min_count=min_count)
     fmap = base_map(svc, ctx)
     frame = bins.frame
     # weights relative to a high percentile, so one extreme cell does not wash out the rest
     scale = float(np.percentile(frame["n"], 99)) if len(frame) else 1.0
+    lon_map, lat_map = ctx.tiles.shift_xy(
+        frame["lon_wgs84"].to_numpy(np.float64), frame["lat_wgs84"].to_numpy(np.float64)
+    )
     data = [
         [round(float(lat), 6), round(float(lon), 6), round(min(1.0, n / max(scale, 1.0)), 4)]
-        for lon, lat, n in frame[["lon_wgs84", "lat_wgs84", "n"]].itertuples(index=False)
+        for lon, lat, n in zip(lon_map, lat_map, frame["n"], strict=True)
     ]
     zoom = _zoom_for(1.3)  # Nanjing spans ~1.3° of longitude
-    radius = heat_radius_px(cell_m, zoom)
+    radius = heat_radius_px(bins.cell_m, zoom)
     # Leaflet.heat dims points by 2^(max_zoom - zoom): full strength from the city view on
     heat = HeatMap(  # type: ignore[no-untyped-call]
         data, name="事件热力", radius=radius, blur=radius * 0.8, min_opacity=0.3, max_zoom=zoom
@@ -120,10 +173,14 @@ def heatmap_html(
         fmap,
         ctx,
         "事件热力图",
-        [f"事件数：{bins.total:,}", f"网格单元：{bins.cell_m:g} 米 × {bins.cell_m:g} 米"],
+        [
+            f"事件数：{bins.total:,}"
+            + (f"（不含少于{min_count}件的网格）" if min_count > 1 else ""),
+            f"网格单元：{bins.cell_m:g} 米 × {bins.cell_m:g} 米",
+        ],
     )
-    _rescale_on_zoom(fmap, heat, cell_m)
-    return finish(fmap, standalone=standalone)
+    _rescale_on_zoom(fmap, heat, bins.cell_m)
+    return finish(fmap, standalone=standalone, tile_urls=ctx.tiles.templates)
 
 
 def _rescale_on_zoom(fmap: folium.Map, heat: HeatMap, cell_m: float) -> None:

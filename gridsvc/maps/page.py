@@ -1,6 +1,6 @@
-"""What every map page shares: a tile-less Leaflet map whose base layer is the grid outlines,
-and a fixed box with the title, the filters, the data timestamp and the dataset's name and
-``synthetic`` notice.
+"""What every map page shares: a Leaflet map whose base layer is the grid outlines (tiles
+only when asked for, :mod:`gridsvc.maps.tiles`), a metric scale bar, and a fixed box with the
+title, the filters, the data timestamp and the dataset's name and ``synthetic`` notice.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from branca.element import Element, Figure
 
 from gridsvc.grids import store
 from gridsvc.grids.store import GridVersion
+from gridsvc.maps.tiles import NO_TILES, Tiles, resolve_tiles
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
 from gridsvc.stats.filters import StatsFilter, statistics_taxonomy
@@ -45,12 +46,19 @@ class MapContext:
     flt: StatsFilter
     category_names: dict[str, str] = field(default_factory=dict)
     """Chinese names of the taxonomy's codes, to state the filter in words."""
+    tiles: Tiles = NO_TILES
+    """The tile base layer; overlays are drawn in its coordinate system (``tiles.crs``)."""
 
 
-def context(svc: Gridsvc, flt: StatsFilter) -> MapContext:
+def context(svc: Gridsvc, flt: StatsFilter, tiles: str | None = None) -> MapContext:
+    """The map's facts; ``tiles`` names the base layer (None: the ``GRIDSVC_MAP_TILES``
+    setting, ``none`` by default)."""
+    chosen = resolve_tiles(tiles, svc.settings.maps)
     rows = svc.db.cursor_fetchall(query("maps_data_timestamp"))
     names = {c.code: c.name_zh for c in statistics_taxonomy(svc.db)}
-    return MapContext(store.active_version(svc.db), rows[0][0] if rows else None, flt, names)
+    return MapContext(
+        store.active_version(svc.db), rows[0][0] if rows else None, flt, names, chosen
+    )
 
 
 def filter_lines(flt: StatsFilter, category_names: dict[str, str] | None = None) -> list[str]:
@@ -77,20 +85,31 @@ def filter_lines(flt: StatsFilter, category_names: dict[str, str] | None = None)
 
 
 def base_map(svc: Gridsvc, ctx: MapContext) -> folium.Map:
-    """A map fitted to the city, no tiles, with a scale bar and the district outlines."""
+    """A map fitted to the city with a scale bar and the district outlines; tiles only when
+    ``ctx.tiles`` has any (outlines then in the tiles' coordinate system)."""
     outlines = store.unit_features(svc.db, ctx.version, "district", simplify_m=OUTLINE_SIMPLIFY_M)
+    features = ctx.tiles.shift_features(outlines["features"])
     # folium's control_scale adds miles too; a metric-only bar is added on load instead
     fmap = folium.Map(tiles=None, control_scale=False, zoom_control=True)
     figure = fmap.get_root()
     assert isinstance(figure, Figure)
     figure.header.add_child(Element('<meta charset="utf-8"/>'), name="charset", index=0)
+    for i, source in enumerate(ctx.tiles.sources):
+        folium.TileLayer(
+            tiles=source.url,
+            attr=source.attribution,
+            name=source.name,
+            subdomains=source.subdomains,
+            max_zoom=source.max_zoom,
+            overlay=i > 0,  # Tianditu's label layer lies over its map
+        ).add_to(fmap)
     folium.GeoJson(
-        {"type": "FeatureCollection", "features": outlines["features"]},
+        {"type": "FeatureCollection", "features": features},
         name="区界",
         style_function=lambda _f: {"color": "#555555", "weight": 1.2, "fill": False},
         interactive=False,
     ).add_to(fmap)
-    bounds = _bounds(outlines["features"])
+    bounds = _bounds(features)
     if bounds is not None:
         fmap.fit_bounds(bounds)
     on_load(fmap, "L.control.scale({imperial: false, metric: true}).addTo(map);")
@@ -128,8 +147,13 @@ def _bounds(features: list[dict[str, Any]]) -> list[list[float]] | None:
     return [[min(ys), min(xs)], [max(ys), max(xs)]]
 
 
-def add_info_box(fmap: folium.Map, ctx: MapContext, title: str, extra: list[str]) -> None:
-    """The fixed top-right box: title, filters, data timestamp, dataset and its notice."""
+SYNTHETIC_NOTICE = "注意：街道及以下边界为合成数据，并非官方边界。"
+
+
+def info_lines(ctx: MapContext, extra: list[str]) -> list[str]:
+    """What every map states, in Chinese: filters, ``extra``, data timestamp, dataset and
+    the base layer when it has tiles (the synthetic notice is separate:
+    :data:`SYNTHETIC_NOTICE` when ``ctx.version.synthetic``)."""
     as_of = (
         ctx.data_as_of.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S (北京时间)")
         if ctx.data_as_of
@@ -141,11 +165,15 @@ def add_info_box(fmap: folium.Map, ctx: MapContext, title: str, extra: list[str]
         f"数据截至：{as_of}",
         f"网格数据集：{ctx.version.name}",
     ]
-    notice = (
-        '<div class="gs-synthetic">注意：街道及以下边界为合成数据，并非官方边界。</div>'
-        if ctx.version.synthetic
-        else ""
-    )
+    if ctx.tiles.sources:
+        lines.append(f"底图：{ctx.tiles.label}")
+    return lines
+
+
+def add_info_box(fmap: folium.Map, ctx: MapContext, title: str, extra: list[str]) -> None:
+    """The fixed top-right box: title, filters, data timestamp, dataset and its notice."""
+    lines = info_lines(ctx, extra)
+    notice = f'<div class="gs-synthetic">{SYNTHETIC_NOTICE}</div>' if ctx.version.synthetic else ""
     body = "".join(f"<div>{html.escape(line)}</div>" for line in lines)
     box = (
         '<div class="gs-info" style="position:fixed;top:10px;right:10px;z-index:1000;'

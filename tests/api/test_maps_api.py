@@ -114,3 +114,111 @@ def test_access_and_bad_parameters(world: dict[str, Any]) -> None:
     assert r.status_code in (400, 422) and "community" in r.text
     r = client.get("/v1/maps/heatmap", params={"category": "nope"}, headers=h["analyst"])
     assert r.status_code in (400, 422)
+
+
+COMPARE = {"from": "2026-11-01", "to": "2026-11-28", "base_from": "2026-10-01",
+           "base_to": "2026-10-28"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "title"),
+    [
+        ("/v1/maps/timeline", {"step": "week", "category": "hazard"}, "事件热力时间序列（按周）"),
+        ("/v1/maps/timeline", {"step": "day", "from": "2026-11-01", "to": "2026-11-28"}, "按日"),
+        ("/v1/maps/compare", {**COMPARE, "level": "street"}, "街道/镇事件两期对比"),
+        ("/v1/maps/choropleth", {"level": "community", "hotspots": "1"}, "热点分析（Gi*）"),
+    ],
+)
+def test_new_pages_are_html_with_etag_and_304(
+    world: dict[str, Any], path: str, params: dict[str, str], title: str
+) -> None:
+    client, h = world["client"], world["h"]
+    r = client.get(path, params=params, headers=h["analyst"])
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    assert title in r.text and "合成数据" in r.text
+    assert_offline(r.text)
+    etag = r.headers["etag"]
+    again = client.get(path, params=params, headers={**h["analyst"], "If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    standalone = client.get(path, params={**params, "standalone": "1"}, headers=h["analyst"])
+    assert standalone.status_code == 200 and "/static/maps/" not in standalone.text
+    assert "attachment" in standalone.headers["content-disposition"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/maps/heatmap", {"category": "hazard"}),
+        ("/v1/maps/choropleth", {"level": "street", "hotspots": "1", "permutations": "199"}),
+        ("/v1/maps/timeline", {"step": "month"}),
+        ("/v1/maps/compare", COMPARE),
+    ],
+)
+def test_png_with_etag_and_304(world: dict[str, Any], path: str, params: dict[str, str]) -> None:
+    from PIL import Image
+
+    from gridsvc.maps.png import PNG_SIZE_PX
+
+    client, h = world["client"], world["h"]
+    r = client.get(path, params={**params, "format": "png"}, headers=h["analyst"])
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "image/png"
+    assert r.content.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(r.content)).size == PNG_SIZE_PX
+    etag = r.headers["etag"]
+    headers = {**h["analyst"], "If-None-Match": etag}
+    again = client.get(path, params={**params, "format": "png"}, headers=headers)
+    assert again.status_code == 304 and again.headers["etag"] == etag
+
+
+def test_tiles_parameter(world: dict[str, Any]) -> None:
+    from gridsvc.maps import resolve_tiles
+    from gridsvc.maps.assets import tile_layer_urls
+
+    client, h = world["client"], world["h"]
+    amap = resolve_tiles("amap")
+    r = client.get("/v1/maps/heatmap", params={"tiles": "amap"}, headers=h["analyst"])
+    assert r.status_code == 200 and tile_layer_urls(r.text) == list(amap.templates)
+    assert_offline(r.text, tile_urls=amap.templates)
+    r = client.get("/v1/maps/timeline", params={"tiles": "osm"}, headers=h["analyst"])
+    assert r.status_code == 200 and len(tile_layer_urls(r.text)) == 1
+    r = client.get("/v1/maps/choropleth", params={"tiles": "none"}, headers=h["analyst"])
+    assert r.status_code == 200 and tile_layer_urls(r.text) == []
+    # no key in the settings: refused with what to set
+    r = client.get("/v1/maps/heatmap", params={"tiles": "tianditu"}, headers=h["analyst"])
+    assert r.status_code == 400 and "GRIDSVC_TIANDITU_KEY" in r.json()["hint"]
+    r = client.get("/v1/maps/heatmap", params={"tiles": "google"}, headers=h["analyst"])
+    assert r.status_code == 422
+    r = client.get(
+        "/v1/maps/heatmap", params={"tiles": "osm", "format": "png"}, headers=h["analyst"]
+    )
+    assert r.status_code == 400 and "tiles" in r.json()["hint"]
+
+
+def test_new_maps_access_and_bad_parameters(world: dict[str, Any]) -> None:
+    client, h = world["client"], world["h"]
+    for path, params in (("/v1/maps/timeline", {}), ("/v1/maps/compare", COMPARE)):
+        assert client.get(path, params=params).status_code == 401
+        r = client.get(path, params=params, headers=h["grid_worker"])
+        assert r.status_code == 403, r.text
+        r = client.get(path, params={**params, "format": "png"}, headers=h["grid_worker"])
+        assert r.status_code == 403
+    bad: list[tuple[str, dict[str, str], int, str]] = [
+        ("/v1/maps/timeline", {"step": "year"}, 422, "step"),
+        ("/v1/maps/timeline", {"step": "day", "from": "2026-01-01", "to": "2026-11-28"}, 400,
+         "step=week"),
+        ("/v1/maps/timeline", {"cell_m": "5"}, 422, "cell_m"),
+        ("/v1/maps/compare", {"from": "2026-11-01", "to": "2026-11-28"}, 422, "base_from"),
+        ("/v1/maps/compare", {"base_from": "2026-10-01", "base_to": "2026-10-28"}, 400,
+         "from=2026-11-01"),
+        ("/v1/maps/compare", {**COMPARE, "base_from": "2026-11-10", "base_to": "2026-11-20"},
+         400, "do not overlap"),
+        ("/v1/maps/choropleth", {"level": "district", "hotspots": "1"}, 400, "street"),
+        ("/v1/maps/choropleth", {"hotspots": "1", "permutations": "99999"}, 422, "permutations"),
+        ("/v1/maps/heatmap", {"format": "pdf"}, 422, "format"),
+    ]  # fmt: skip
+    for path, params, status, said in bad:
+        r = client.get(path, params=params, headers=h["analyst"])
+        assert r.status_code == status, (path, params, r.text)
+        assert said in r.text, (path, params, r.text)

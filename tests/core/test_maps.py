@@ -99,6 +99,36 @@ def test_heat_bins_sum_to_the_filtered_event_count(events_svc: Gridsvc) -> None:
     assert np.allclose(np.round(lon / step) * step, lon, atol=1e-9)
 
 
+def test_coarser_cells_are_exact_sums_of_finer_ones(events_svc: Gridsvc) -> None:
+    from gridsvc.maps.heatmap import _coarsen
+
+    fine = heat_bins(events_svc, cell_m=200)
+    coarse = heat_bins(events_svc, cell_m=600)
+    summed = _coarsen(fine.frame, 200)
+    key = ["lon_wgs84", "lat_wgs84"]
+    got = summed.assign(**{k: summed[k].round(9) for k in key}).set_index(key)["n"]
+    want = coarse.frame.assign(**{k: coarse.frame[k].round(9) for k in key}).set_index(key)["n"]
+    assert got.sort_index().to_dict() == want.sort_index().to_dict()
+    assert len(want) < len(fine.frame)
+
+
+def test_the_cell_grows_until_the_page_is_small_enough(
+    events_svc: Gridsvc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridsvc.maps import heatmap
+
+    at_200 = heat_bins(events_svc)  # the default: 200 m while it fits
+    at_600 = heat_bins(events_svc, cell_m=600)
+    assert at_200.cell_m == 200 and len(at_200.frame) > len(at_600.frame)
+    # as if the city had more busy cells than a page may carry at 200 and at 600 m
+    monkeypatch.setattr(heatmap, "MAX_BINS", len(at_600.frame) - 1)
+    auto = heatmap.heat_bins(events_svc)
+    assert auto.cell_m == 1800 and len(auto.frame) < len(at_600.frame)
+    assert auto.total == at_200.total  # every event still counted
+    with pytest.raises(InvalidInput):  # a size given is kept, and refused when too fine
+        heatmap.heat_bins(events_svc, cell_m=200)
+
+
 def test_heat_bins_refuses_bad_cells(events_svc: Gridsvc) -> None:
     with pytest.raises(InvalidInput) as info:
         heat_bins(events_svc, cell_m=1)

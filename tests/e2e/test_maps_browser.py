@@ -242,3 +242,150 @@ def test_standalone_file_draws_from_disk(
         assert w.problems == [], requested
     finally:
         w.close()
+
+
+COMPARE_QUERY = "from=2026-11-01&to=2026-11-28&base_from=2026-10-01&base_to=2026-10-28"
+
+
+def _heat_signature(page: Any) -> list[int]:
+    """Painted pixels of the heat canvas and a cheap checksum of their alpha values."""
+    result: list[int] = page.evaluate(
+        """() => {
+          const c = document.querySelector('canvas.leaflet-heatmap-layer');
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let n = 0, sum = 0;
+          for (let i = 3; i < d.length; i += 4) {
+            if (d[i] > 0) { n++; sum = (sum + d[i] * i) % 1000000007; }
+          }
+          return [n, sum];
+        }"""
+    )
+    return result
+
+
+def _move_slider(page: Any, to: int) -> None:
+    page.evaluate(
+        """(to) => { const s = document.querySelector('.gs-slider'); s.value = to;
+                     s.dispatchEvent(new Event('input')); }""",
+        to,
+    )
+    page.wait_for_timeout(300)
+
+
+def _check_change_map(page: Any, at_least: int) -> None:
+    """A change map is drawn: its polygons are filled with the rate-ratio classes' colours
+    (pale where little changed, so not counted as "coloured" pixels) and are on screen."""
+    from gridsvc.maps.compare import NO_EVENTS_COLOUR, RATIO_COLOURS
+
+    page.locator("path.leaflet-interactive").first.wait_for(timeout=10_000)
+    fills = page.evaluate(
+        """() => [...document.querySelectorAll('path.leaflet-interactive')]
+                  .map(p => p.getAttribute('fill'))"""
+    )
+    assert len(fills) >= at_least, len(fills)
+    assert set(fills) <= {*RATIO_COLOURS, NO_EVENTS_COLOUR} and len(set(fills)) >= 2, set(fills)
+    _hide_boxes(page)
+    import numpy as np
+    from PIL import Image
+
+    shot = Image.open(io.BytesIO(page.locator(".folium-map").screenshot())).convert("RGB")
+    drawn = (np.asarray(shot, dtype=np.int16).min(axis=2) < 235).sum()
+    assert drawn > 5_000, drawn
+
+
+def _check_timeline(page: Any) -> None:
+    _check_heat(page)  # the last period is drawn on load
+    box = page.locator(".gs-timeline")
+    periods = int(page.locator(".gs-slider").get_attribute("max") or 0) + 1
+    assert periods >= 3, periods
+    assert box.get_attribute("data-period") == str(periods - 1)
+    last_label = page.locator(".gs-period").inner_text()
+    assert re.match(r"\d{4}年\d{1,2}月\d{1,2}日–", last_label) and "件" in last_label, last_label
+    last = _heat_signature(page)
+    _move_slider(page, 0)
+    assert box.get_attribute("data-period") == "0"
+    assert page.locator(".gs-period").inner_text() != last_label
+    first = _heat_signature(page)
+    assert first[0] > 0 and first != last  # another period, other cells drawn
+    page.locator(".gs-play").click()
+    page.wait_for_timeout(1_400)
+    assert box.get_attribute("data-period") != "0"  # playing moves on by itself
+    page.locator(".gs-play").click()  # pause
+
+
+def test_timeline_slider_changes_the_heat(watched: Watched, server: dict[str, str]) -> None:
+    page = watched.page
+    page.goto(server["base"] + "/v1/maps/timeline?step=week", wait_until="load")
+    _check_timeline(page)
+    assert "事件热力时间序列" in page.locator(".gs-title").inner_text()
+    assert page.locator(".leaflet-control-scale-line").count() == 1
+    assert watched.problems == []
+
+
+def test_compare_polygons_and_tooltip(watched: Watched, server: dict[str, str]) -> None:
+    page = watched.page
+    page.goto(f"{server['base']}/v1/maps/compare?level=street&{COMPARE_QUERY}", wait_until="load")
+    _check_change_map(page, 101)
+    assert "日均事件率比" in page.locator(".gs-legend").inner_text()
+    point = page.evaluate(
+        """() => {
+          for (const p of document.querySelectorAll('path.leaflet-interactive')) {
+            const b = p.getBoundingClientRect();
+            const x = b.left + b.width / 2, y = b.top + b.height / 2;
+            if (b.width > 8 && document.elementFromPoint(x, y) === p) return [x, y];
+          }
+          return null;
+        }"""
+    )
+    assert point is not None
+    page.mouse.move(point[0] - 2, point[1] - 2)
+    page.mouse.move(point[0], point[1])
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for(timeout=5_000)
+    text = tooltip.inner_text()
+    for label in ("本期事件数", "基期事件数", "日均率比", "p 值", "q 值"):
+        assert label in text, text
+    assert watched.problems == []
+
+
+def test_hotspot_layer_is_switchable(watched: Watched, server: dict[str, str]) -> None:
+    page = watched.page
+    page.goto(server["base"] + "/v1/maps/choropleth?level=community&hotspots=1&permutations=999")
+    _check_polygons(page, 1255)
+    with_layer = page.locator("path.leaflet-interactive").count()
+    spots = sum(
+        int(n)
+        for n in re.findall(
+            r"[热冷]点（\d+% 置信）：(\d+)", page.locator(".gs-legend").inner_text()
+        )
+    )
+    assert spots > 0  # the sample data's dense old city is a hot spot
+    toggle = page.locator(".leaflet-control-layers-overlays label", has_text="热点分析")
+    toggle.locator("input").uncheck()
+    page.wait_for_timeout(200)
+    assert page.locator("path.leaflet-interactive").count() == with_layer - spots
+    assert watched.problems == []
+
+
+@pytest.mark.parametrize("kind", ["timeline", "compare"])
+def test_new_standalone_files_draw_from_disk(
+    browser: Any, server: dict[str, str], tmp_path: Path, kind: str
+) -> None:
+    query = "step=week" if kind == "timeline" else f"level=district&{COMPARE_QUERY}"
+    request = urllib.request.Request(
+        f"{server['base']}/v1/maps/{kind}?standalone=1&{query}",
+        headers={"Authorization": f"Bearer {server['token']}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as r:
+        page_file = tmp_path / f"{kind}.html"
+        page_file.write_bytes(r.read())
+    w = Watched(browser)
+    try:
+        w.page.goto(page_file.as_uri(), wait_until="load")
+        if kind == "timeline":
+            _check_timeline(w.page)
+        else:
+            _check_change_map(w.page, 11)
+        assert w.problems == []
+    finally:
+        w.close()
