@@ -63,6 +63,11 @@ class NotFound(GridsvcError):
     """The thing asked for does not exist."""
 
 
+class Gone(GridsvcError):
+    """The thing asked for existed but is withdrawn for good (a revoked or expired embed
+    link)."""
+
+
 class UnknownGrid(NotFound):
     """No grid unit has that code in the active grid version."""
 
