@@ -5,11 +5,24 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
-from api import errors, limits, logging
-from api.routes import categories, events, grids, health, imports, locate, maps, stats, workflow
+from api import errors, limits, logging, security
+from api.params import reject_unknown_query
+from api.routes import (
+    categories,
+    embeds,
+    events,
+    grids,
+    health,
+    imports,
+    locate,
+    maps,
+    stats,
+    workflow,
+)
+from api.schemas import ERROR_RESPONSES
 from gridsvc import __version__
 from gridsvc.service import Gridsvc
 from gridsvc.settings import Settings, load_settings
@@ -24,6 +37,8 @@ def create_app(settings: Settings | None = None, *, service: Gridsvc | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = service or Gridsvc.open(settings)
         app.state.gridsvc = svc
+        if service is None:
+            svc.warm_up()
         try:
             yield
         finally:
@@ -41,9 +56,17 @@ def create_app(settings: Settings | None = None, *, service: Gridsvc | None = No
     )
     errors.install(app)
     app.add_middleware(limits.BodyLimit, settings=settings.events)
+    security.install_limits(app, settings.security)
     logging.install(app)
+    security.install_headers(app, settings.security)
     app.include_router(health.router)
     app.include_router(maps.static_router)  # /static/maps/*: Leaflet from packages, no token
-    for module in (grids, locate, categories, events, imports, workflow, stats, maps):
-        app.include_router(module.router, prefix="/v1")
+    app.include_router(embeds.public_router)  # /embed/{token}: signed links, no token
+    for module in (grids, locate, categories, events, imports, workflow, stats, maps, embeds):
+        app.include_router(
+            module.router,
+            prefix="/v1",
+            responses=ERROR_RESPONSES,
+            dependencies=[Depends(reject_unknown_query)],
+        )
     return app

@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, FiniteFloat, field_validator
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class TextIn(BaseModel):
+    """A request body: no text in it may hold a NUL character (PostgreSQL text cannot)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("text must not contain NUL (\\u0000) characters")
+        return value
 
 
 class GridVersionOut(BaseModel):
@@ -51,9 +72,11 @@ class LocateOut(LocationOut):
     grid_version: GridVersionOut
 
 
-class LocateBatchIn(BaseModel):
-    crs: str = Field(default="wgs84", description="wgs84, cgcs2000, gcj02 or bd09")
-    points: list[tuple[float, float]] = Field(description="[lon, lat] pairs in `crs`", min_length=1)
+class LocateBatchIn(TextIn):
+    crs: str = Field(default="wgs84", max_length=20, description="wgs84, cgcs2000, gcj02 or bd09")
+    points: list[tuple[FiniteFloat, FiniteFloat]] = Field(
+        description="[lon, lat] pairs in `crs`", min_length=1
+    )
 
 
 class LocateBatchOut(BaseModel):
@@ -79,7 +102,7 @@ class GridUnitDetailOut(BaseModel):
     grid_version: GridVersionOut
 
 
-class EventIn(BaseModel):
+class EventIn(TextIn):
     """One report from a grid worker's app (or another channel)."""
 
     model_config = {"extra": "forbid"}
@@ -92,23 +115,29 @@ class EventIn(BaseModel):
     reporter_id: str | None = Field(
         default=None, min_length=1, max_length=100, description="default: the token's name"
     )
-    category: str = Field(description="a leaf code of GET /v1/categories, e.g. hazard.fire")
+    category: str = Field(
+        max_length=100, description="a leaf code of GET /v1/categories, e.g. hazard.fire"
+    )
     title: str = Field(default="", max_length=200)
     description: str = Field(default="", max_length=5000)
     occurred_at: str = Field(
-        description="ISO 8601 with a UTC offset, e.g. 2026-11-28T09:30:00+08:00"
+        max_length=50, description="ISO 8601 with a UTC offset, e.g. 2026-11-28T09:30:00+08:00"
     )
-    reported_at: str | None = Field(default=None, description="ISO 8601; default: now")
+    reported_at: str | None = Field(
+        default=None, max_length=50, description="ISO 8601; default: now"
+    )
     lon: float = Field(allow_inf_nan=False, description="longitude in `crs`")
     lat: float = Field(allow_inf_nan=False, description="latitude in `crs`")
-    crs: str = Field(default="wgs84", description="wgs84, cgcs2000, gcj02 or bd09")
+    crs: str = Field(default="wgs84", max_length=20, description="wgs84, cgcs2000, gcj02 or bd09")
     accuracy_m: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    source: str = "grid_worker"
+    source: str = Field(default="grid_worker", max_length=50)
     urgency: str | None = Field(
-        default=None, description="normal, urgent or critical; default: the category's"
+        default=None,
+        max_length=20,
+        description="normal, urgent or critical; default: the category's",
     )
     address: str | None = Field(default=None, max_length=500)
-    media: list[str] = Field(default_factory=list, max_length=20)
+    media: list[Annotated[str, Field(max_length=2000)]] = Field(default_factory=list, max_length=20)
     attributes: dict[str, Any] = Field(
         default_factory=dict, description="the category's extra fields"
     )
@@ -134,3 +163,36 @@ class ImportOut(BaseModel):
     rejections: list[dict[str, Any]]
     rejections_truncated: bool
     seconds: float
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx and 5xx body: what was wrong and how to fix it, in words an app can show."""
+
+    error: str = Field(description="the kind, e.g. InvalidInput, Unauthenticated, NotFound")
+    message: str
+    hint: str | None = Field(default=None, description="how to fix it")
+    field: str | None = Field(default=None, description="the input that was wrong")
+    details: dict[str, Any] | None = None
+    retry_after_s: int | None = Field(default=None, description="429: seconds to wait")
+
+
+def _error(description: str) -> dict[str, Any]:
+    # the schema inline, not as a model: FastAPI would document a model under the route's
+    # own media type (text/html for map pages), but errors are always JSON
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": ErrorOut.model_json_schema()}},
+    }
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("a value is wrong; the body names it and the fix"),
+    401: _error("no token, or an unknown or revoked one"),
+    403: _error("the token's role or scope does not allow this"),
+    404: _error("no such thing"),
+    409: _error("conflicts with the stored state"),
+    413: _error("the body or file is over the size limit"),
+    422: _error("the request does not fit its schema"),
+    429: _error("too many requests; see Retry-After"),
+    503: _error("the database is away; retry after Retry-After"),
+}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from gridsvc.embeds.cli import register_embed_commands
 from gridsvc.errors import GridsvcError
 from gridsvc.events.cli import register_event_commands
 from gridsvc.grids.cli import register_grid_commands
@@ -182,6 +184,50 @@ def db_migrate() -> None:
     err.print(f"schema at version {result.current_version}")
 
 
+@db_app.command("dump")
+def db_dump(
+    file: Annotated[Path, typer.Argument(help="where to write the dump (pg_dump custom format)")],
+) -> None:
+    """Back up the whole database to FILE (mode 600: it holds personal data)."""
+    from gridsvc.db import backup
+    from gridsvc.db.pool import resolve_database_url
+
+    settings = _settings()
+    written = backup.dump(resolve_database_url(settings.db), file, bindir=settings.db.pg_bindir)
+    err.print(f"wrote {written} ({written.stat().st_size:,} bytes)")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="a dump written by `gridsvc db dump`")],
+    database: Annotated[
+        str | None,
+        typer.Option(help="restore into this database on the same server (created if missing)"),
+    ] = None,
+    clean: Annotated[
+        bool, typer.Option("--clean", help="replace what the target database holds")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="confirm: this writes the database")] = False,
+) -> None:
+    """Restore FILE into the database (it must have no tables, or give --clean), or into a
+    new database with --database NAME."""
+    from gridsvc.db import backup
+    from gridsvc.db.pool import resolve_database_url
+
+    settings = _settings()
+    entries = backup.check_dump(file, bindir=settings.db.pg_bindir)
+    url = resolve_database_url(settings.db)
+    target = database or backup.Connection.parse(url).database
+    if not yes:
+        what = "replaces everything in" if clean else "writes into"
+        err.print(f"This {what} the database '{target}'; add --yes.")
+        raise typer.Exit(code=1)
+    if database:
+        url = backup.create_database(url, database)
+    backup.restore(url, file, clean=clean, bindir=settings.db.pg_bindir)
+    err.print(f"restored {file} ({entries} entries) into '{target}'")
+
+
 # --- serve -----------------------------------------------------------------------------------
 
 
@@ -189,12 +235,16 @@ def db_migrate() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="default GRIDSVC_HOST or 127.0.0.1")] = None,
     port: Annotated[int | None, typer.Option(help="default GRIDSVC_PORT or 8000")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="processes; default GRIDSVC_WORKERS or 1")
+    ] = None,
 ) -> None:
-    """Run the HTTP API with uvicorn.
+    """Run the HTTP API with uvicorn (uvloop and httptools), in ``workers`` processes.
 
     The library does not import the web framework: uvicorn loads ``api:create_app`` by name,
     and the app reads its settings from the environment (host and port given here are put
     there first)."""
+    import importlib.util
     import os
 
     import uvicorn
@@ -218,6 +268,9 @@ def serve(
         factory=True,
         host=settings.server.host,
         port=settings.server.port,
+        workers=workers or settings.server.workers,
+        loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+        http="httptools" if importlib.util.find_spec("httptools") else "h11",
         access_log=False,
         log_level="warning",
     )
@@ -228,6 +281,7 @@ register_event_commands(events_app, categories_app, app)
 register_workflow_commands(app)
 register_stats_commands(app)
 register_map_commands(app)
+register_embed_commands(app)
 
 
 def main() -> None:

@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 
 from api.deps import Caller, Service
+from api.schemas import TextIn
 from gridsvc.events import store
 from gridsvc.workflow import actions
 from gridsvc.workflow.departments import read_departments
@@ -13,8 +14,8 @@ from gridsvc.workflow.departments import read_departments
 router = APIRouter(tags=["workflow"])
 
 
-class ActionIn(BaseModel):
-    model_config = {"extra": "forbid"}
+class ActionIn(TextIn):
+    model_config = ConfigDict(extra="forbid")
 
     action: str = Field(description=", ".join(actions.RULES))
     note: str | None = Field(default=None, max_length=5000)

@@ -1,0 +1,55 @@
+"""Unknown query parameters are refused (400 naming them) on every /v1 endpoint, and so are
+parameters holding NUL characters (PostgreSQL text cannot store them).
+
+A misspelt filter (``catgory=hazard``, ``form=2026-11-01``) would otherwise be ignored and
+the caller would get every event or the whole year without noticing; a record system must
+say so instead.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from gridsvc.errors import InvalidInput
+
+_KNOWN: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters of an endpoint and of every dependency it uses."""
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _known(route: APIRoute) -> frozenset[str]:
+    names = _KNOWN.get(id(route))
+    if names is None:
+        names = _KNOWN[id(route)] = frozenset(_query_names(route.dependant))
+    return names
+
+
+def reject_unknown_query(request: Request) -> None:
+    """A router dependency: 400 for a query parameter the endpoint does not take."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    for name, value in [*request.query_params.multi_items(), *request.path_params.items()]:
+        if "\x00" in str(value):
+            raise InvalidInput(
+                f"The parameter {name} holds a NUL (\\u0000) character.",
+                field=name,
+                hint="Send text without control characters.",
+            )
+    known = _known(route)
+    unknown = sorted({k for k in request.query_params if k not in known})
+    if unknown:
+        takes = ", ".join(sorted(known)) or "none"
+        raise InvalidInput(
+            f"Unknown query parameter(s): {', '.join(unknown)}.",
+            field=unknown[0],
+            hint=f"This endpoint takes: {takes}. Check the spelling (see /docs).",
+        )
