@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint format lock db-down clean bench bench-quick
+.PHONY: setup run test lint format lock db-down clean bench bench-quick load fuzz
 
 setup:
 	@./scripts/setup.sh
@@ -33,6 +33,23 @@ bench: setup
 
 bench-quick: setup
 	$(BIN)/python -m bench.run --quick
+
+LOAD_SECONDS ?= 60
+
+## A mixed load on loopback for LOAD_SECONDS against a throwaway PostGIS with 20,000 sample
+## events: grid workers report, dispatchers and a department act, analysts read statistics
+## and maps (bench/mixed.py). Writes bench/results/load-latest.json and .md; exits 1 if the
+## rollup or the stored keys are not exact afterwards.
+load: setup
+	$(BIN)/python -m bench.mixed --seconds $(LOAD_SECONDS)
+
+FUZZ_EXAMPLES ?= 1000
+
+## Fuzz every API operation (schemathesis, valid and invalid inputs, tokens of every role)
+## with FUZZ_EXAMPLES examples each (an eighth as many for statistics, maps and imports);
+## `make test` runs the same file with 200. Repeatable: the examples are derandomized.
+fuzz: setup
+	GRIDSVC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/api/test_fuzz.py -q
 
 lint: setup
 	$(BIN)/ruff check .

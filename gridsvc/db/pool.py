@@ -9,7 +9,9 @@ ends, rolled back on any exception.
   and a ``minconn`` above zero would connect eagerly at start, which must work with the
   database down). At most ``maxconn`` exist; callers wait (up to ``wait_s``) for one.
 - A connection idle for a while is probed (``SELECT 1``) before use, so the first request
-  after a database restart does not fail on a stale socket.
+  after a database restart does not fail on a stale socket. When a connection turns out
+  broken, every idle one is dropped too: they were opened to the same server, and the
+  restart that broke one broke them all (else each would fail one more request).
 - Only a broken connection (SQLSTATE class 08, admin shutdown 57P01-57P03, or a closed
   socket) becomes :class:`DatabaseUnavailable` and is discarded; a statement timeout becomes
   :class:`QueryTimeout`; other database errors propagate unchanged.
@@ -129,6 +131,8 @@ class Database:
         if discard or conn.closed:
             if not conn.closed:
                 conn.close()
+            if discard:
+                self.close()  # the idle ones were opened to the same, now gone, server
             return
         with self._lock:
             self._idle.append((conn, time.monotonic()))

@@ -11,10 +11,12 @@
 
 ``dispatch`` to several departments at once is the street's whistle (吹哨): each department's
 answer is tracked on its own ``dispatch`` row and the event resolves when all have answered.
-Every action runs in one transaction that locks the event row (``SELECT … FOR UPDATE``), so
-concurrent actions serialise; a caller may also pass the ``row_version`` it saw, and gets a
-409 if the event changed since. Each action appends to ``event_action`` and moves the
-event's count in ``event_daily`` from the old status to the new one.
+Every action runs in one transaction that locks the event row (``SELECT … FOR UPDATE``; a
+merge locks both events, in id order), so concurrent actions serialise; a caller may also
+pass the ``row_version`` it saw, and gets a 409 if the event changed since. Each action
+appends to ``event_action`` and moves the event's count in ``event_daily`` from the old
+status to the new one, taking the two rollup rows in key order (no deadlock between moves
+in opposite directions).
 """
 
 from __future__ import annotations
@@ -121,6 +123,10 @@ def apply_action(
         raise InvalidInput(f"The action '{req.action}' needs a note saying why.", field="note")
     now = svc.now()
     with svc.db.connection() as conn, conn.cursor() as cur:
+        if req.action == "merge" and req.into is not None and req.into != event_id:
+            # both ends, in id order: merging A into B while B goes into A must not let both
+            # succeed (a cycle) nor deadlock
+            cur.execute(query("event_lock_many"), {"ids": sorted((event_id, req.into))})
         event = _lock(cur, event_id)
         depts = _dispatched_to(cur, event_id)
         if not _visible(principal, event, depts):

@@ -1,16 +1,11 @@
 -- Move one event's count from its old status to the new one (same transaction as the change).
-WITH key AS (
-    SELECT coalesce(%(community_code)s, '') AS community_code, %(category)s AS category,
-           %(urgency)s AS urgency, %(source)s AS source,
-           (%(occurred_at)s::timestamptz AT TIME ZONE 'Asia/Shanghai')::date AS day
-), dec AS (
-    UPDATE event_daily AS d SET n = d.n - 1
-    FROM key AS k
-    WHERE d.community_code = k.community_code AND d.category = k.category
-      AND d.status = %(status)s AND d.urgency = k.urgency AND d.source = k.source
-      AND d.day = k.day
-)
+-- One statement taking the two rollup rows in key order (only the status differs), as the
+-- import's rollup insert does: moves in opposite directions (resolve while another event of
+-- the same day fails verification) cannot deadlock.
 INSERT INTO event_daily AS d (community_code, category, status, urgency, source, day, n)
-SELECT community_code, category, %(new_status)s, urgency, source, day, 1 FROM key
+SELECT coalesce(%(community_code)s, ''), %(category)s, m.status, %(urgency)s, %(source)s,
+       (%(occurred_at)s::timestamptz AT TIME ZONE 'Asia/Shanghai')::date, m.delta
+FROM (VALUES (%(status)s::text, -1), (%(new_status)s::text, 1)) AS m (status, delta)
+ORDER BY m.status
 ON CONFLICT (community_code, category, status, urgency, source, day)
-DO UPDATE SET n = d.n + 1
+DO UPDATE SET n = d.n + excluded.n

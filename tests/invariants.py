@@ -1,0 +1,53 @@
+"""Checks of what the fault, concurrency and load tests must leave intact."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from gridsvc.db.pool import Database
+
+# the rollup's key, computed from the events as the insert statements compute it
+RAW_COUNTS = """
+SELECT coalesce(community_code, ''), category, status, urgency, source,
+       (occurred_at AT TIME ZONE 'Asia/Shanghai')::date, count(*)
+FROM event
+GROUP BY 1, 2, 3, 4, 5, 6
+"""
+ROLLUP_COUNTS = """
+SELECT community_code, category, status, urgency, source, day, n
+FROM event_daily
+WHERE n <> 0
+"""
+
+
+def rollup_differences(db: Database) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Rollup keys whose count differs from the events: key -> (raw count, rollup count).
+    Empty when ``event_daily`` is exact. Both are read in one snapshot."""
+    with db.connection() as conn, conn.cursor() as cur:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cur.execute(RAW_COUNTS)
+        raw = {tuple(r[:6]): int(r[6]) for r in cur.fetchall()}
+        cur.execute(ROLLUP_COUNTS)
+        rollup = {tuple(r[:6]): int(r[6]) for r in cur.fetchall()}
+    return {
+        key: (raw.get(key, 0), rollup.get(key, 0))
+        for key in raw.keys() | rollup.keys()
+        if raw.get(key, 0) != rollup.get(key, 0)
+    }
+
+
+def duplicate_keys(db: Database) -> list[tuple[Any, ...]]:
+    """(reporter_id, client_event_id) stored more than once (the unique key forbids it)."""
+    rows = db.cursor_fetchall(
+        "SELECT reporter_id, client_event_id, count(*) FROM event GROUP BY 1, 2 HAVING count(*) > 1"
+    )
+    return [tuple(r) for r in rows]
+
+
+def stored_keys(db: Database, reporter_like: str) -> Counter[str]:
+    """client_event_id -> how many events carry it, for reporters matching a LIKE pattern."""
+    rows = db.cursor_fetchall(
+        "SELECT client_event_id FROM event WHERE reporter_id LIKE %s", (reporter_like,)
+    )
+    return Counter(str(r[0]) for r in rows)
