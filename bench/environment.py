@@ -273,10 +273,23 @@ def cpu_busy_seconds() -> tuple[float, float]:
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process, from /proc/<pid>/stat; 0 elsewhere."""
+    """User + system CPU seconds of a process and its living descendants (uvicorn's worker
+    processes), from /proc; 0 elsewhere."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
     # fields after the command: state is index 0, utime 11, stime 12
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(process_cpu_seconds(child) for child in _children(pid))
+
+
+def _children(pid: int) -> list[int]:
+    children: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            text = Path(f"/proc/{pid}/task/{task}/children").read_text()
+            children.extend(int(c) for c in text.split())
+    except OSError:
+        return []
+    return children

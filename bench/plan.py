@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -32,6 +33,8 @@ class Plan:
     locate_points: int
     """Points located in process and in PostGIS, the same points for both."""
     http_clients: int
+    http_workers: int
+    """``gridsvc serve --workers``: one process per core."""
     http_requests: int
     """Upper bound of GET /v1/locate requests per run."""
     post_requests: int
@@ -76,6 +79,7 @@ def make_plan(
         baseline_count_queries=3 if small else 10,
         locate_points=min(n, 100_000 if quick else 1_000_000),
         http_clients=32,
+        http_workers=os.cpu_count() or 1,
         http_requests=300 if small else (8_000 if quick else 50_000),
         post_requests=150 if small else (4_000 if quick else 20_000),
         http_seconds=3.0 if small else (8.0 if quick else 30.0),

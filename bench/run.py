@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 
-from bench import imports, load, queries
+from bench import imports, load, maps, queries
 from bench.data import generate_csv, read_points, read_rows
 from bench.environment import BenchDatabase, machine_info, postgres_info, throwaway_database
 from bench.plan import Plan, make_plan
@@ -129,11 +129,26 @@ def _query_phase(plan: Plan, bench_db: BenchDatabase, csv_path: Path) -> dict[st
     }
 
 
+def _maps_phase(plan: Plan, bench_db: BenchDatabase) -> dict[str, Any]:
+    """Goal 5: the pages over every event, and the raw-point page folium would make."""
+    svc = bench_db.service()
+    try:
+        maps.pages_run(svc)  # warm: taxonomy, units, plans
+        pages = _repeat(plan, "goal 5: map pages", lambda _: maps.pages_run(svc))
+        raw = _step(
+            "goal 5 baseline: folium HeatMap of raw points",
+            lambda: maps.raw_points_baseline(svc, plan.events),
+        )
+    finally:
+        svc.close()
+    return {"pages": pages, "raw_points": raw}
+
+
 def _http_phase(
     plan: Plan, bench_db: BenchDatabase, sample: list[dict[str, str]]
 ) -> dict[str, Any]:
     """Goals 3 and 4 against ``gridsvc serve``; a short warm-up before each (not counted)."""
-    with load.api_server(bench_db) as server:
+    with load.api_server(bench_db, workers=plan.http_workers) as server:
         token = bench_db.admin_token()
 
         def drive(
@@ -163,10 +178,19 @@ def _http_phase(
             ),
         )
         threads = load.server_threads(server.pid)
+        paint = (
+            _step(
+                "goal 6: first paint in Chromium",
+                lambda: maps.first_paint_runs(server.base_url, token, plan.runs),
+            )
+            if maps.available()
+            else []
+        )
     return {
         "locate_runs": [r.to_dict() for r in locate_runs],
         "post_runs": [r.to_dict() for r in post_runs],
         "server_threads": threads,
+        "paint_runs": paint,
     }
 
 
@@ -181,7 +205,7 @@ def measure(plan: Plan, workdir: Path | None) -> tuple[dict[str, Any], list[Row]
             "pool_max": settings.db.pool_max,
             "import_batch_rows": settings.events.import_batch_rows,
             "statement_timeout_ms": settings.db.statement_timeout_ms,
-            "server": "gridsvc serve: one uvicorn process, default thread pool",
+            "server": f"gridsvc serve --workers {plan.http_workers}, default thread pool",
         }
         csv_path = bench_db.folder / "events.csv"
         doc["data"] = _step(
@@ -190,6 +214,7 @@ def measure(plan: Plan, workdir: Path | None) -> tuple[dict[str, Any], list[Row]
         sample = read_rows(csv_path, max(plan.baseline_rows, 5_000))
         measured = _import_phase(plan, bench_db, csv_path)
         measured |= _query_phase(plan, bench_db, csv_path)
+        measured |= _maps_phase(plan, bench_db)
         measured |= _http_phase(plan, bench_db, sample)
         # last: it adds rows to the tables the other measurements read
         measured["per_row"] = _repeat(
@@ -237,6 +262,9 @@ def build_rows(
     locate_runs: list[dict[str, Any]],
     post_runs: list[dict[str, Any]],
     server_threads: int | None,
+    pages: list[dict[str, Any]],
+    raw_points: dict[str, Any],
+    paint_runs: list[dict[str, Any]],
 ) -> list[Row]:
     """The table's rows, one figure and one goal each (see the issue for the goals)."""
     runs = f"median of {plan.runs} runs"
@@ -380,6 +408,72 @@ def build_rows(
                 f"({stored[-1]['rollup_rows']:,} rows), not counted"
             ],
             details={"runs": stored},
+        ),
+        Row(
+            "5",
+            f"heat map page of all {plan.events:,} events: HTML size",
+            "bytes",
+            summarise([float(r["heatmap_bytes"]) for r in pages]),
+            higher_is_better=False,
+            target=Target("<=", 3_000_000),
+            baseline=Baseline(
+                "folium HeatMap fed the raw points",
+                summarise([raw_points["extrapolated_bytes"]]),
+                notes=(
+                    f"built for {raw_points['sample_points']:,} of the points "
+                    f"({raw_points['sample_bytes']:,} B) and extrapolated at "
+                    f"{raw_points['bytes_per_point']:.1f} B per point",
+                ),
+            ),
+            notes=[
+                f"{runs}; gridsvc.maps.heatmap_html(svc): every event, binned in PostGIS on "
+                "200 m cells; the baseline is the size the raw-point page would reach"
+            ],
+            details={"runs": pages, "raw_points": raw_points},
+        ),
+        Row(
+            "5t",
+            "heat map page of all events: build time",
+            "ms",
+            summarise([r["heatmap_build_s"] * 1000.0 for r in pages]),
+            higher_is_better=False,
+            target=Target("<=", 2_000),
+            notes=[f"{runs}; binning query, folium page and inlined data, in process"],
+        ),
+        Row(
+            "5c",
+            "citywide community choropleth page: HTML size",
+            "bytes",
+            summarise([float(r["choropleth_bytes"]) for r in pages]),
+            higher_is_better=False,
+            target=Target("<=", 1_500_000),
+            notes=[
+                f"{runs}; gridsvc.maps.choropleth_html(svc, 'community'), 1,255 communities; "
+                "build time median "
+                f"{summarise([r['choropleth_build_s'] * 1000.0 for r in pages]).median:,.0f} ms"
+            ],
+        ),
+        Row(
+            "6",
+            "heat map page in headless Chromium: time until the heat is drawn",
+            "ms",
+            summarise([r["heat_drawn_ms"] for r in paint_runs] or [math.nan]),
+            higher_is_better=False,
+            target=Target("<=", 2_000),
+            notes=[
+                f"{len(paint_runs)} page loads, each in a fresh browser context (empty cache), "
+                "from the running API server, every other host blocked; time from navigation "
+                "start until the heat canvas holds pixels",
+                "first contentful paint, median: "
+                + (
+                    f"{summarise([r['first_contentful_paint_ms'] for r in paint_runs]).median:,.0f}"
+                    " ms"
+                    if paint_runs
+                    else "n/a (no Chromium)"
+                ),
+                f"failed requests: {sum(len(r['failed_requests']) for r in paint_runs)}",
+            ],
+            details={"runs": paint_runs},
         ),
         Row(
             "D",

@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,10 +138,14 @@ def create_token(
     return int(rows[0][0]), token
 
 
-def revoke_token(db: Database, token_id: int) -> None:
+def revoke_token(db: Database, token_id: int, cache: TokenCache | None = None) -> None:
+    """Revoke a token; ``cache``: this process's :class:`TokenCache`, forgotten at once
+    (other processes forget it within their ``token_cache_s``)."""
     rows = db.cursor_fetchall(query("token_revoke"), {"id": token_id})
     if not rows:
         raise NotFound(f"No active token {token_id}.", hint="See `gridsvc token list`.")
+    if cache is not None:
+        cache.clear()
 
 
 def list_tokens(db: Database) -> list[dict[str, Any]]:
@@ -156,8 +162,45 @@ def list_tokens(db: Database) -> list[dict[str, Any]]:
     return [dict(zip(keys, row, strict=True)) for row in db.cursor_fetchall(query("token_list"))]
 
 
-def authenticate(db: Database, authorization: str | None) -> Principal:
-    """The principal of an ``Authorization: Bearer …`` header; raises Unauthenticated."""
+class TokenCache:
+    """Principals of tokens that worked, kept for ``ttl_s`` seconds per process, so that a
+    request does not wait for a database round trip to learn who sent it.
+
+    Only known tokens are kept (an unknown one always asks the database), at most
+    ``max_items``. The price: a token revoked elsewhere (the CLI, another server process)
+    keeps working here for up to ``ttl_s`` seconds; ``ttl_s=0`` turns the cache off.
+    """
+
+    def __init__(self, ttl_s: float, max_items: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.max_items = max_items
+        self._items: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Principal | None:
+        if self.ttl_s <= 0:
+            return None
+        item = self._items.get(digest)
+        if item is None or time.monotonic() - item[0] >= self.ttl_s:
+            return None
+        return item[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        if self.ttl_s <= 0:
+            return
+        with self._lock:
+            if len(self._items) >= self.max_items:
+                self._items.clear()
+            self._items[digest] = (time.monotonic(), principal)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def _bearer_digest(authorization: str | None) -> str:
+    """The SHA-256 of the token of an ``Authorization: Bearer …`` header; Unauthenticated
+    for a missing or malformed header."""
     if not authorization:
         raise Unauthenticated(
             "This endpoint needs a token.",
@@ -168,14 +211,33 @@ def authenticate(db: Database, authorization: str | None) -> Principal:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("The Authorization header must be `Bearer <token>`.")
-    digest = hash_token(token)
+    return hash_token(token)
+
+
+def cached_principal(authorization: str | None, cache: TokenCache) -> Principal | None:
+    """The principal of the header if ``cache`` remembers its token (no database access);
+    None when the database must be asked; Unauthenticated for a malformed header."""
+    return cache.get(_bearer_digest(authorization))
+
+
+def authenticate(
+    db: Database, authorization: str | None, cache: TokenCache | None = None
+) -> Principal:
+    """The principal of an ``Authorization: Bearer …`` header; raises Unauthenticated."""
+    digest = _bearer_digest(authorization)
+    cached = cache.get(digest) if cache is not None else None
+    if cached is not None:
+        return cached
     rows = db.cursor_fetchall(query("token_lookup"), {"token_sha256": digest})
     if not rows or not hmac.compare_digest(rows[0][5], digest):
         raise Unauthenticated(
             "The token is not valid (unknown or revoked).", hint="Ask an admin for a new token."
         )
     token_id, name, role, scope, department, _ = rows[0]
-    return Principal(int(token_id), name, role, scope, department)
+    principal = Principal(int(token_id), name, role, scope, department)
+    if cache is not None:
+        cache.put(digest, principal)
+    return principal
 
 
 def require_role(principal: Principal, *roles: str, action: str) -> None:

@@ -9,22 +9,26 @@ The API, the CLI and notebooks all do their work through :class:`Gridsvc`::
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from gridsvc import crs as crs_mod
+from gridsvc.access import TokenCache
 from gridsvc.db.pool import Database
-from gridsvc.errors import InvalidCoordinate, OutsideAllGrids
+from gridsvc.errors import GridsvcError, InvalidCoordinate, OutsideAllGrids
 from gridsvc.events.taxonomy import Taxonomy
 from gridsvc.grids import store
 from gridsvc.grids.locate import Location, Locator
 from gridsvc.settings import Settings, load_settings
+
+T = TypeVar("T")
 
 
 def _check_range(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -62,8 +66,13 @@ class Gridsvc:
         self.db = db
         self._locator: Locator | None = None
         self._checked_at = 0.0
+        self._refreshing = False
         self._lock = threading.Lock()
         self._taxonomies: dict[bool, tuple[float, Taxonomy]] = {}
+        self._memo: dict[Hashable, Any] = {}
+        self._memo_lock = threading.Lock()
+        self.tokens = TokenCache(settings.server.token_cache_s)
+        """Principals of recently used API tokens (see :class:`gridsvc.access.TokenCache`)."""
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         """The time deadlines and "now" defaults use; tests set a fixed one."""
 
@@ -93,29 +102,91 @@ class Gridsvc:
     def close(self) -> None:
         self.db.close()
 
+    def memo(self, key: Hashable, load: Callable[[], T]) -> T:
+        """A value that never changes once made, kept in this process (at most 64; the
+        oldest goes first). For data keyed by what makes it immutable, such as the units of
+        a grid version (a version is never edited; a change is a new version)."""
+        with self._memo_lock:
+            if key in self._memo:
+                return self._memo[key]  # type: ignore[no-any-return]
+        value = load()
+        with self._memo_lock:
+            if len(self._memo) >= 64:
+                self._memo.pop(next(iter(self._memo)))
+            self._memo[key] = value
+        return value
+
+    def warm_up(self) -> None:
+        """Build the locator and read the taxonomy now, so that the first requests of a
+        server process do not all wait for them. Does nothing if the database is away or
+        holds no grids yet (the requests will say so)."""
+        with contextlib.suppress(GridsvcError):
+            self.locator()
+            self.taxonomy()
+
     # --- grids -----------------------------------------------------------------------------
 
     def locator(self, *, refresh: bool = False) -> Locator:
         """The locator of the active version, rebuilt when another version was activated
-        (checked at most every ``locator_refresh_s`` seconds)."""
-        now = time.monotonic()
-        with self._lock:
+        (checked at most every ``locator_refresh_s`` seconds).
+
+        One thread checks while the others go on with the current locator: a request never
+        waits for another's database round trip (only the very first build is waited for).
+        """
+        current = self._locator
+        stale = refresh or time.monotonic() - self._checked_at >= (
+            self.settings.grids.locator_refresh_s
+        )
+        if current is not None and not stale:
+            return current
+        if current is not None and not refresh:
+            if not self._lock.acquire(blocking=False):
+                return current  # another thread is checking
+        else:
+            self._lock.acquire()
+        try:
             current = self._locator
-            stale = refresh or now - self._checked_at >= self.settings.grids.locator_refresh_s
-            if current is not None and not stale:
-                return current
+            if (
+                current is not None
+                and not refresh
+                and (time.monotonic() - self._checked_at < self.settings.grids.locator_refresh_s)
+            ):
+                return current  # checked by another thread meanwhile
             version = store.active_version(self.db)
-            self._checked_at = now
-            if current is not None and current.version.id == version.id:
-                return current
-            units = store.read_units(self.db, version.id)
-            self._locator = Locator(
-                version,
-                units,
-                snap_tolerance_m=self.settings.grids.snap_tolerance_m,
-                near_boundary_m=self.settings.grids.near_boundary_m,
-            )
-            return self._locator
+            if current is None or current.version.id != version.id:
+                units = store.read_units(self.db, version.id)
+                current = self._locator = Locator(
+                    version,
+                    units,
+                    snap_tolerance_m=self.settings.grids.snap_tolerance_m,
+                    near_boundary_m=self.settings.grids.near_boundary_m,
+                )
+            self._checked_at = time.monotonic()
+            return current
+        finally:
+            self._lock.release()
+
+    def ready_locator(self) -> Locator | None:
+        """The current locator without touching the database, for callers that must not
+        block (an event loop); None when they must call :meth:`locator` in a thread (none
+        built yet, or ``locator_refresh_s`` 0: a check on every call). A check that is due
+        runs in a background thread meanwhile."""
+        current = self._locator
+        interval = self.settings.grids.locator_refresh_s
+        if current is None or interval <= 0:
+            return None
+        if time.monotonic() - self._checked_at >= interval and not self._refreshing:
+            self._refreshing = True
+            threading.Thread(target=self._refresh_in_background, daemon=True).start()
+        return current
+
+    def _refresh_in_background(self) -> None:
+        try:
+            self.locator()
+        except GridsvcError:
+            pass  # database away: keep the current locator; the next check tries again
+        finally:
+            self._refreshing = False
 
     def locate_many(
         self,
@@ -123,18 +194,22 @@ class Gridsvc:
         lat: Sequence[float] | np.ndarray,
         *,
         crs: str | crs_mod.Crs = crs_mod.Crs.WGS84,
+        locator: Locator | None = None,
     ) -> list[Location]:
-        """Locate points given in ``crs``; answers in input order, unfound ones included."""
+        """Locate points given in ``crs``; answers in input order, unfound ones included.
+        ``locator``: one from :meth:`ready_locator` (else :meth:`locator` is asked)."""
         system = crs if isinstance(crs, crs_mod.Crs) else crs_mod.Crs.parse(crs)
         lon_a, lat_a = _check_range(lon, lat)
         lon_w, lat_w = crs_mod.to_wgs84(lon_a, lat_a, system)
-        return self.locator().locate_many(lon_w, lat_w)
+        return (locator or self.locator()).locate_many(lon_w, lat_w)
 
-    def _swap_hint(self, lon: float, lat: float, system: crs_mod.Crs) -> str | None:
+    def _swap_hint(
+        self, lon: float, lat: float, system: crs_mod.Crs, locator: Locator | None
+    ) -> str | None:
         """A hint when (lat, lon) would fall in a grid: the caller swapped the two."""
         if not (abs(lon) <= 90 and abs(lat) <= 180):
             return None
-        swapped = self.locate_many([lat], [lon], crs=system)[0]
+        swapped = self.locate_many([lat], [lon], crs=system, locator=locator)[0]
         if not swapped.found:
             return None
         unit = swapped.units[0]
@@ -143,19 +218,27 @@ class Gridsvc:
             "Send lon first."
         )
 
-    def locate(self, lon: float, lat: float, *, crs: str | crs_mod.Crs = "wgs84") -> Location:
-        """Locate one point; raises :class:`OutsideAllGrids` naming the nearest grid."""
+    def locate(
+        self,
+        lon: float,
+        lat: float,
+        *,
+        crs: str | crs_mod.Crs = "wgs84",
+        locator: Locator | None = None,
+    ) -> Location:
+        """Locate one point; raises :class:`OutsideAllGrids` naming the nearest grid.
+        ``locator``: as for :meth:`locate_many`."""
         system = crs if isinstance(crs, crs_mod.Crs) else crs_mod.Crs.parse(crs)
         try:
-            found = self.locate_many([lon], [lat], crs=system)[0]
+            found = self.locate_many([lon], [lat], crs=system, locator=locator)[0]
         except InvalidCoordinate as exc:
-            hint = self._swap_hint(lon, lat, system) if math.isfinite(lon + lat) else None
+            hint = self._swap_hint(lon, lat, system, locator) if math.isfinite(lon + lat) else None
             if hint:
                 exc.hint = hint
             raise
         if found.found:
             return found
-        hint = self._swap_hint(lon, lat, system) or (
+        hint = self._swap_hint(lon, lat, system, locator) or (
             "Check the coordinate system (crs=wgs84|cgcs2000|gcj02|bd09) and the position."
         )
         nearest = found.nearest

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -7,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import Caller, Reporter, Service
-from api.schemas import EventCreatedOut, EventIn
+from api.schemas import ErrorOut, EventCreatedOut, EventIn
 from gridsvc.errors import Forbidden, InvalidInput
 from gridsvc.events import store
 from gridsvc.events.rows import SOURCES, URGENCIES
@@ -25,8 +26,8 @@ router = APIRouter(tags=["events"])
             "model": EventCreatedOut,
             "description": "a replay: the report was stored before; nothing new was stored",
         },
-        409: {"description": "the client_event_id was used for other content"},
-        400: {"description": "a field is wrong; the body names it"},
+        409: {"model": ErrorOut, "description": "the client_event_id was used for other content"},
+        400: {"model": ErrorOut, "description": "a field is wrong; the body names it"},
     },
 )
 def create_event(svc: Service, caller: Reporter, body: EventIn) -> JSONResponse:
@@ -53,6 +54,10 @@ def _csv_list(value: str | None) -> tuple[str, ...] | None:
     return tuple(v.strip() for v in value.split(",") if v.strip())
 
 
+def _short(value: str, limit: int = 80) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def _time(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None
@@ -60,13 +65,13 @@ def _time(value: str | None, name: str) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
-            f"{name} '{value}' is not an ISO 8601 time.",
+            f"{name} '{_short(value)}' is not an ISO 8601 time.",
             field=name,
             hint="e.g. 2026-11-01T00:00:00+08:00",
         ) from None
     if parsed.tzinfo is None:
         raise InvalidInput(
-            f"{name} '{value}' has no time zone.",
+            f"{name} '{_short(value)}' has no time zone.",
             field=name,
             hint="Add an offset, e.g. +08:00 for Beijing time.",
         )
@@ -81,7 +86,18 @@ def _check_choice(values: tuple[str, ...] | None, allowed: tuple[str, ...], name
             )
 
 
-@router.get("/events", responses={200: {"content": {"application/geo+json": {}, "text/csv": {}}}})
+@router.get(
+    "/events",
+    responses={
+        200: {
+            "content": {
+                "application/geo+json": {},
+                "text/csv": {},
+                "application/geopackage+sqlite3": {},
+            }
+        }
+    },
+)
 def list_events(
     svc: Service,
     caller: Caller,
@@ -114,11 +130,17 @@ def list_events(
             parts = tuple(float(p) for p in bbox.split(","))
         except ValueError:
             parts = ()
-        if len(parts) != 4:
+        if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
             raise InvalidInput(
-                f"bbox '{bbox}' must be four numbers.",
+                f"bbox '{_short(bbox)}' must be four finite numbers.",
                 field="bbox",
                 hint="minlon,minlat,maxlon,maxlat, e.g. 118.7,32.0,118.9,32.1",
+            )
+        if parts[0] > parts[2] or parts[1] > parts[3]:
+            raise InvalidInput(
+                f"bbox '{_short(bbox)}' has its minimum above its maximum.",
+                field="bbox",
+                hint="Give the south-west corner first: minlon,minlat,maxlon,maxlat.",
             )
         box = (parts[0], parts[1], parts[2], parts[3])
     categories = _csv_list(category)

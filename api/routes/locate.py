@@ -3,10 +3,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, Service
-from api.schemas import LocateBatchIn, LocateBatchOut, LocateOut
+from api.schemas import ErrorOut, LocateBatchIn, LocateBatchOut, LocateOut
 from gridsvc.errors import InvalidInput
+from gridsvc.grids.locate import Locator
+from gridsvc.service import Gridsvc
 
 router = APIRouter(tags=["locate"])
 
@@ -18,9 +21,9 @@ CRS_DOC = (
 @router.get(
     "/locate",
     response_model=LocateOut,
-    responses={404: {"description": "outside every grid; names the nearest"}},
+    responses={404: {"model": ErrorOut, "description": "outside every grid; names the nearest"}},
 )
-def locate(
+async def locate(
     svc: Service,
     caller: Caller,
     lon: Annotated[float, Query(description="longitude in `crs`, decimal degrees")],
@@ -28,10 +31,21 @@ def locate(
     crs: Annotated[str, Query(description=CRS_DOC)] = "wgs84",
 ) -> dict[str, Any]:
     """The grid chain (grid?, community, street, sector, district, city) of one point."""
-    found = svc.locate(lon, lat, crs=crs)
+    # ~0.1 ms of CPU: answered on the event loop, without a hop to the thread pool, unless
+    # the locator is still to be built (that reads the database)
+    locator = svc.ready_locator()
+    if locator is None:
+        return await run_in_threadpool(_answer, svc, lon, lat, crs, None)
+    return _answer(svc, lon, lat, crs, locator)
+
+
+def _answer(
+    svc: Gridsvc, lon: float, lat: float, crs: str, locator: Locator | None
+) -> dict[str, Any]:
+    found = svc.locate(lon, lat, crs=crs, locator=locator)
     body = found.to_dict()
     body["input"] = {"lon": lon, "lat": lat, "crs": crs}
-    body["grid_version"] = svc.locator().version.to_dict()
+    body["grid_version"] = (locator or svc.locator()).version.to_dict()
     return body
 
 

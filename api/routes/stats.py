@@ -26,9 +26,15 @@ from gridsvc.stats import StatsFilter, compare, counts_by_unit, hotspots, timese
 router = APIRouter(prefix="/stats", tags=["statistics"])
 
 Format = Literal["json", "csv", "geojson"]
+# the media types of format=csv and format=geojson, documented for clients
+_CSV: dict[str, Any] = {"text/csv": {}}
+_GEOJSON: dict[str, Any] = {"application/geo+json": {}}
+CSV_GEOJSON: dict[int | str, dict[str, Any]] = {200: {"content": {**_CSV, **_GEOJSON}}}
+CSV_ONLY: dict[int | str, dict[str, Any]] = {200: {"content": _CSV}}
+GEOJSON_ONLY: dict[int | str, dict[str, Any]] = {200: {"content": _GEOJSON}}
 
 
-def citywide(principal: Caller) -> Principal:
+async def citywide(principal: Caller) -> Principal:
     if not principal.citywide:
         raise Forbidden(
             f"{principal.describe()} may not read citywide statistics.",
@@ -117,7 +123,7 @@ def _meta(svc: Any, flt: StatsFilter, **extra: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/grids")
+@router.get("/grids", responses=CSV_GEOJSON)
 def stats_grids(
     svc: Service,
     caller: Analyst,
@@ -140,7 +146,7 @@ def stats_grids(
     return _respond(frame, format, _meta(svc, flt, **{"level": level, **extra}), f"stats-{level}")
 
 
-@router.get("/timeseries")
+@router.get("/timeseries", responses=CSV_ONLY)
 def stats_timeseries(
     svc: Service,
     caller: Analyst,
@@ -158,7 +164,7 @@ def stats_timeseries(
     return _respond(frame, format, meta, f"timeseries-{grid}")
 
 
-@router.get("/compare")
+@router.get("/compare", responses=CSV_GEOJSON)
 def stats_compare(
     svc: Service,
     caller: Analyst,
@@ -187,7 +193,7 @@ def stats_compare(
     return _respond(frame, format, meta, f"compare-{level}")
 
 
-@router.get("/hotspots")
+@router.get("/hotspots", responses=GEOJSON_ONLY)
 def stats_hotspots(
     svc: Service,
     caller: Analyst,
@@ -196,7 +202,9 @@ def stats_hotspots(
     method: Annotated[Literal["gi_star", "local_moran"], Query()] = "gi_star",
     value: Annotated[Literal["density", "count"], Query()] = "density",
     permutations: Annotated[int, Query(ge=99, le=99_999)] = 9_999,
-    seed: Annotated[int, Query()] = 12345,
+    seed: Annotated[
+        int, Query(ge=0, le=2**32 - 1, description="random seed of the permutations")
+    ] = 12345,
     fdr: Annotated[bool, Query()] = True,
     format: Annotated[Literal["json", "geojson"], Query()] = "json",
 ) -> Response:

@@ -20,16 +20,25 @@ import io
 import json
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 import psycopg2.extras
 
 from gridsvc import crs as crs_mod
 from gridsvc.errors import InvalidInput, NotFound
-from gridsvc.events.rows import INPUT_COLUMNS, Defaults, Prepared, Rejection, prepare
+from gridsvc.events.rows import (
+    INPUT_COLUMNS,
+    Defaults,
+    Prepared,
+    Rejection,
+    iso_utc,
+    prepare,
+)
 from gridsvc.events.store import taxonomy_of
 from gridsvc.export import excel_csv
 from gridsvc.service import Gridsvc
@@ -145,7 +154,8 @@ def _text_stream(stream: IO[bytes], encoding: str) -> io.TextIOWrapper:
 
 
 _ENCODING_HINT = (
-    "Save the file as UTF-8 (Excel: CSV UTF-8), or give its encoding, e.g. --encoding gbk."
+    "Save the file as UTF-8 (Excel: CSV UTF-8), or give its encoding: `--encoding gbk` on "
+    "the command line, the form field encoding=gbk in POST /v1/imports."
 )
 
 
@@ -285,16 +295,40 @@ def _dict_frame(rows: list[dict[str, Any]], numbers: list[int]) -> pd.DataFrame:
     return frame
 
 
-def _copy_rows(cur: Any, prepared: Prepared) -> None:
+def _stage_csv(prepared: Prepared) -> io.StringIO:
+    """The prepared rows as the CSV that ``event_stage`` is COPYed from (empty = NULL)."""
+    columns: list[list[Any]] = []
+    for name in _STAGE_COLUMNS:
+        values = prepared.columns[name]
+        if name in ("occurred_at", "reported_at"):
+            columns.append([t and t.replace("+00:00", "+00") for t in iso_utc(values)])
+        elif name in ("snapped", "near_boundary"):
+            columns.append(np.where(values, "t", "f").tolist())
+        elif name == "accuracy_m":
+            columns.append([None if x != x else x for x in values.tolist()])
+        else:
+            columns.append(np.asarray(values).tolist())
     buffer = io.StringIO()
-    frame = prepared.rows[list(_STAGE_COLUMNS)].copy()
-    for column in ("snapped", "near_boundary"):
-        frame[column] = frame[column].map({True: "t", False: "f"})
-    frame.to_csv(buffer, index=False, header=False, na_rep="")
+    csv.writer(buffer, lineterminator="\n").writerows(zip(*columns, strict=True))
     buffer.seek(0)
+    return buffer
+
+
+def _copy_rows(cur: Any, stage: io.StringIO) -> None:
     cur.copy_expert(
-        f"COPY event_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv)", buffer
+        f"COPY event_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv)", stage
     )
+
+
+@dataclass
+class _Checked:
+    """One batch ready to store: its rows, the rows refused before it (malformed CSV…), the
+    CSV to COPY, and the last row number read."""
+
+    prepared: Prepared
+    pre_rejected: list[Rejection]
+    stage: io.StringIO | None
+    last_row: int
 
 
 def _store_batch(
@@ -303,13 +337,14 @@ def _store_batch(
     prepared: Prepared,
     report: ImportReport,
     pre_rejected: list[Rejection],
+    stage: io.StringIO | None = None,
 ) -> None:
     rejections = list(pre_rejected) + list(prepared.rejections)
     skip: list[int] = []
     with svc.db.connection() as conn, conn.cursor() as cur:
         if len(prepared):
             cur.execute(query("event_stage_create"))
-            _copy_rows(cur, prepared)
+            _copy_rows(cur, stage or _stage_csv(prepared))
             cur.execute(query("event_stage_existing"), {"import_id": import_id})
             for row_number, client_id, event_id, same, same_import in cur.fetchall():
                 skip.append(int(row_number))
@@ -420,14 +455,31 @@ def import_events(
         if fmt == "csv"
         else _json_batches(text, fmt, size, report, bad_rows)
     )
+
+    def check_next() -> _Checked | None:
+        # runs in the helper thread: reads and checks batch k+1 while batch k is written
+        batch = next(batches, None)
+        if batch is None:
+            return None
+        pre = list(bad_rows)  # the rows refused while reading this batch
+        bad_rows.clear()
+        prepared = prepare(batch, taxonomy=taxonomy, locator=locator, defaults=defaults)
+        stage = _stage_csv(prepared) if len(prepared) else None
+        return _Checked(prepared, pre, stage, int(batch["row_number"].iloc[-1]))
+
     try:
-        for batch in batches:
-            prepared = prepare(batch, taxonomy=taxonomy, locator=locator, defaults=defaults)
-            report.rows_read = max(report.rows_read, int(batch["row_number"].iloc[-1]))
-            pre, bad_rows[:] = list(bad_rows), []
-            _store_batch(svc, import_id, prepared, report, pre)
-            if progress:
-                progress(report.rows_read)
+        # Python checks the next batch on one core while PostgreSQL writes this one on the
+        # other (psycopg2 releases the GIL while it waits); one batch ahead at most
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-check") as ahead:
+            pending = ahead.submit(check_next)
+            while (checked := pending.result()) is not None:
+                pending = ahead.submit(check_next)
+                report.rows_read = max(report.rows_read, checked.last_row)
+                _store_batch(
+                    svc, import_id, checked.prepared, report, checked.pre_rejected, checked.stage
+                )
+                if progress:
+                    progress(report.rows_read)
         if bad_rows:
             _store_batch(svc, import_id, Prepared(), report, bad_rows)
     except UnicodeDecodeError as exc:

@@ -59,6 +59,7 @@ MAX_TEXT = {
     "reporter_id": 100,
 }
 SHANGHAI = "Asia/Shanghai"
+NUL = "\x00"
 
 
 @dataclass(frozen=True)
@@ -131,10 +132,7 @@ def _missing(value: Any) -> bool:
 
 def _objects(values: Sequence[Any]) -> Values:
     """A 1-D object array of ``values`` as they are (lists and dicts stay single cells)."""
-    out = np.empty(len(values), dtype=object)
-    for i, value in enumerate(values):
-        out[i] = value
-    return out
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _text(values: Values) -> Values:
@@ -180,6 +178,7 @@ class Batch:
             for c in INPUT_COLUMNS
         }
         self._text: dict[str, Values] = {}
+        self._times: dict[str, tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]] = {}
 
     @classmethod
     def of(cls, frame: pd.DataFrame | Sequence[Mapping[str, Any]]) -> Batch:
@@ -205,6 +204,12 @@ class Batch:
         if column not in self._text:
             self._text[column] = _text(self.raw[column])
         return self._text[column]
+
+    def times(self, column: str) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
+        """:func:`_parse_times` of a column, once per batch (the checks and the digest)."""
+        if column not in self._times:
+            self._times[column] = _parse_times(self.text(column))
+        return self._times[column]
 
 
 class _Checks:
@@ -259,12 +264,17 @@ def _parse_times(text: Values) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray
     not guessed)."""
     present = text != ""
     given: list[str | None] = [s if s else None for s in text]
-    parsed = pd.DatetimeIndex(
-        pd.to_datetime(given, errors="coerce", utc=True, format="ISO8601")  # type: ignore[call-overload]
+    parsed: pd.DatetimeIndex = pd.to_datetime(
+        given,  # type: ignore[call-overload]
+        errors="coerce",
+        utc=True,
+        format="ISO8601",
     )
     bad = np.asarray(parsed.isna()) & present
     naive = present & ~bad & ~_isin_pattern(text)
-    return parsed.where(~naive, pd.NaT), bad, naive  # type: ignore[call-overload]
+    if naive.any():
+        parsed = parsed.where(~naive, pd.NaT)  # type: ignore[call-overload]
+    return parsed, bad, naive
 
 
 def _isin_pattern(text: Values) -> np.ndarray:
@@ -296,6 +306,15 @@ def prepare(
             text(column) == "",
             column,
             f"{column} is missing; every report needs category, occurred_at, lon and lat.",
+        )
+
+    # NUL characters: PostgreSQL text cannot hold them (a binary file, or UTF-16 read as UTF-8)
+    for column in INPUT_COLUMNS:
+        checks.reject(
+            np.fromiter((NUL in v for v in text(column)), dtype=bool, count=n),
+            column,
+            f"{column} contains a NUL character (\\0), which text cannot hold.",
+            hint="Remove it; a file with NUL bytes is often UTF-16: save it as UTF-8.",
         )
 
     # text lengths
@@ -369,7 +388,7 @@ def prepare(
 
     # times
     latest = pd.Timestamp(now + defaults.future_tolerance)
-    occurred, bad_occ, naive_occ = _parse_times(text("occurred_at"))
+    occurred, bad_occ, naive_occ = batch.times("occurred_at")
     checks.reject(
         bad_occ,
         "occurred_at",
@@ -393,7 +412,7 @@ def prepare(
         ),
         raw["occurred_at"],
     )
-    reported, bad_rep, naive_rep = _parse_times(text("reported_at"))
+    reported, bad_rep, naive_rep = batch.times("reported_at")
     checks.reject(
         bad_rep, "reported_at", "reported_at is not an ISO 8601 time.", raw["reported_at"]
     )
@@ -527,6 +546,7 @@ def prepare(
             )
 
     keep = np.flatnonzero(~checks.bad)
+    kept = keep.tolist()
     pos = np.searchsorted(idx, keep)  # where each kept row sits among the assigned ones
     title = text("title")
     fallback = {c: k.name_zh for c, k in known.items()}  # hotline rows often have no title
@@ -537,8 +557,8 @@ def prepare(
         "category": category[keep],
         "title": _objects([title[i] or fallback.get(category[i], "") for i in keep]),
         "description": text("description")[keep],
-        "occurred_at": occurred.to_numpy()[keep],
-        "reported_at": reported.to_numpy()[keep],
+        "occurred_at": occurred[keep],
+        "reported_at": reported[keep],
         "source": source[keep],
         "urgency": urgency[keep],
         "lon_wgs84": lon_w[keep],
@@ -548,11 +568,15 @@ def prepare(
         "crs_sent": systems[keep],
         "accuracy_m": accuracy[keep],
         "address": text("address")[keep],
-        "media": _objects([json.dumps(media.get(int(i), []), ensure_ascii=False) for i in keep]),
+        "media": _objects(
+            [json.dumps(media[i], ensure_ascii=False) if media.get(i) else "[]" for i in kept]
+        ),
         "attributes": _objects(
             [
-                json.dumps(attributes.get(int(i), {}), ensure_ascii=False, sort_keys=True)
-                for i in keep
+                json.dumps(attributes[i], ensure_ascii=False, sort_keys=True)
+                if attributes.get(i)
+                else "{}"
+                for i in kept
             ]
         ),
         "grid_version_id": np.full(len(keep), locator.version.id),
@@ -620,9 +644,9 @@ def content_hash(
                 [s if x != x else repr(float(x)) for x, s in zip(number, text, strict=True)]
             )
         elif column == "occurred_at":
-            parsed, _, _ = _parse_times(text)
+            parsed, _, _ = batch.times(column)
             text = _objects(
-                [t.isoformat() if pd.notna(t) else s for t, s in zip(parsed, text, strict=True)]
+                [s if t is None else t for t, s in zip(iso_utc(parsed), text, strict=True)]
             )
         elif column in ("crs", "source", "urgency"):
             text = _lower(text)
@@ -635,6 +659,20 @@ def content_hash(
     return _objects(
         [hashlib.sha256("\x1f".join(row).encode()).hexdigest() for row in zip(*parts, strict=True)]
     )
+
+
+def iso_utc(times: pd.DatetimeIndex) -> list[str | None]:
+    """``Timestamp.isoformat()`` of UTC times (None for NaT), vectorised for whole seconds:
+    '2026-11-27T01:30:00+00:00'; fractions as pandas writes them."""
+    values = times.tz_convert(None).to_numpy() if times.tz is not None else times.to_numpy()
+    seconds = values.astype("datetime64[s]")
+    whole = (values == seconds) & ~np.isnat(values)
+    text = np.datetime_as_string(seconds, unit="s").astype(object) + "+00:00"
+    out: list[str | None] = text.tolist()
+    for i in np.flatnonzero(~whole).tolist():
+        t = times[i]
+        out[i] = None if pd.isna(t) else t.isoformat()
+    return out
 
 
 def _canonical_json(value: Any) -> str:

@@ -5,6 +5,7 @@ Every write keeps ``event_daily`` exact in the same transaction.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -141,6 +142,9 @@ def create_event(
     returns the stored event (``created`` False) and stores nothing; different content under
     that id raises :class:`DuplicateConflict`. A rejected report raises
     :class:`InvalidInput` naming the field, and stores nothing.
+
+    A new report costs one pooled connection and one transaction: the insert and its rollup
+    count in one statement, then the stored row and its possible duplicates.
     """
     batch = Batch.of([report])
     defaults = Defaults(future_tolerance=svc.settings.events.future_tolerance, now=svc.now())
@@ -148,33 +152,32 @@ def create_event(
         "reporter_id": report.get("reporter_id"),
         "client_event_id": report.get("client_event_id"),
     }
-    # a replay is answered before any check: it must get its event back even if the
-    # taxonomy or the grids changed since it was first accepted
     hashes = content_hash(batch, defaults)
     digest = str(hashes[0])
-    existing = svc.db.cursor_fetchall(query("event_by_key"), key) if all(key.values()) else []
-    if existing:
-        return _replay(svc, key, digest, existing[0])
     taxonomy = taxonomy or taxonomy_of(svc)
     prepared = prepare(
         batch, taxonomy=taxonomy, locator=svc.locator(), defaults=defaults, hashes=hashes
     )
     if prepared.rejections:
+        # a replay is answered even if the report would not pass now: it must get its event
+        # back after the taxonomy or the grids changed since it was first accepted
+        existing = svc.db.cursor_fetchall(query("event_by_key"), key) if all(key.values()) else []
+        if existing:
+            return _replay(svc, key, digest, existing[0])
         _raise_rejection(svc, report, prepared.rejections[0])
     params = {k: to_param(v) for k, v in prepared.records()[0].items()}
     with svc.db.connection() as conn, conn.cursor() as cur:
-        cur.execute(query("event_insert_one"), params)
+        cur.execute(query("event_create"), params)
         inserted = cur.fetchone()
         if inserted is not None:
-            cur.execute(query("event_daily_add"), {**params, "status": "reported"})
-    if inserted is None:  # the same report arrived twice at once: the other one won
+            event = _select_event(cur, int(inserted[0]), svc.now())
+            category = taxonomy.get(event["category"])
+            nearby = _nearby(
+                cur, event, radius_m=category.dedupe_radius_m, window_h=category.dedupe_window_h
+            )
+    if inserted is None:  # stored before (a retry), or the same report arrived twice at once
         again = svc.db.cursor_fetchall(query("event_by_key"), key)
         return _replay(svc, key, digest, again[0])
-    event = get_event(svc, int(inserted[0]))
-    category = taxonomy.get(event["category"])
-    nearby = possible_duplicates(
-        svc, event, radius_m=category.dedupe_radius_m, window_h=category.dedupe_window_h
-    )
     return CreateResult(event=event, created=True, possible_duplicates=nearby)
 
 
@@ -217,11 +220,16 @@ def _raise_rejection(svc: Gridsvc, report: Mapping[str, Any], rejection: Any) ->
 
 
 def get_event(svc: Gridsvc, event_id: int) -> dict[str, Any]:
-    stmt = query("event_select") + " WHERE e.id = %(id)s"
-    rows = svc.db.cursor_fetchall(stmt, {"id": event_id, "now": svc.now()})
-    if not rows:
+    with svc.db.connection() as conn, conn.cursor() as cur:
+        return _select_event(cur, event_id, svc.now())
+
+
+def _select_event(cur: Any, event_id: int, now: datetime) -> dict[str, Any]:
+    cur.execute(query("event_select") + " WHERE e.id = %(id)s", {"id": event_id, "now": now})
+    row = cur.fetchone()
+    if row is None:
         raise NotFound(f"No event {event_id}.", field="id")
-    return event_dict(rows[0])
+    return event_dict(row)
 
 
 def read_event(svc: Gridsvc, event_id: int, principal: Principal) -> dict[str, Any]:
@@ -240,16 +248,28 @@ def possible_duplicates(
     svc: Gridsvc, event: Mapping[str, Any], *, radius_m: float, window_h: float
 ) -> list[dict[str, Any]]:
     """Open events of the same category within ``radius_m`` metres and ``window_h`` hours."""
-    rows = svc.db.cursor_fetchall(
+    with svc.db.connection() as conn, conn.cursor() as cur:
+        return _nearby(cur, event, radius_m=radius_m, window_h=window_h)
+
+
+def _nearby(
+    cur: Any, event: Mapping[str, Any], *, radius_m: float, window_h: float
+) -> list[dict[str, Any]]:
+    lat = float(event["location"]["lat_wgs84"])
+    # a box in degrees that holds the circle, for the GiST index (a degree of longitude
+    # shrinks with cos(lat)); the exact distance is then measured on the sphere
+    box_deg = radius_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.01)) * 1.01
+    cur.execute(
         query("event_nearby"),
         {
             "lon_wgs84": event["location"]["lon_wgs84"],
-            "lat_wgs84": event["location"]["lat_wgs84"],
+            "lat_wgs84": lat,
             "category": event["category"],
             "exclude_id": event["id"],
             "occurred_at": event["occurred_at"],
             "window_h": window_h,
             "radius_m": radius_m,
+            "box_deg": box_deg,
         },
     )
     return [
@@ -260,7 +280,7 @@ def possible_duplicates(
             "occurred_at": _local(r[3]),
             "distance_m": round(float(r[4]), 1),
         }
-        for r in rows
+        for r in cur.fetchall()
     ]
 
 

@@ -115,9 +115,16 @@ def list_versions(db: Database) -> list[GridVersion]:
 
 
 def active_version(db: Database) -> GridVersion:
-    rows = db.cursor_fetchall(query("grid_version_active"))
-    if rows:
-        return GridVersion(*rows[0])
+    with db.connection() as conn, conn.cursor() as cur:
+        return active_version_in(cur)
+
+
+def active_version_in(cur: Any) -> GridVersion:
+    """The active version, read with an open cursor (inside the caller's transaction)."""
+    cur.execute(query("grid_version_active"))
+    row = cur.fetchone()
+    if row is not None:
+        return GridVersion(*row)
     raise NoActiveGridVersion(
         "No grid version is active.",
         hint="Load the Nanjing default with `gridsvc grids load-default` or import a city's "

@@ -89,21 +89,23 @@ def counts_by_unit(
     """
     flt = flt or StatsFilter()
     level = parse_stats_level(level)
-    version = store.active_version(svc.db)
     taxonomy = svc.taxonomy(include_inactive=True)
     params: dict[str, Any] = {
         **sql_params(flt, taxonomy),
-        "version_id": version.id,
         "level": level,
         "by_category": by_category,
         "with_geometry": with_geometry,
     }
     with snapshot(svc.db) as cur:
-        unit_rows = fetch(cur, query("stats_units"), params)
+        version = store.active_version_in(cur)
+        params["version_id"] = version.id
+        units, wkb = svc.memo(
+            ("stats_units", version.id, level, with_geometry),
+            lambda: _units(cur, params),
+        )
         count_rows = fetch(cur, stats_query("stats_counts_by_unit"), params)
         unassigned = fetch(cur, stats_query("stats_unassigned"), params)[0]
 
-    units = pd.DataFrame([r[:-1] for r in unit_rows], columns=list(UNIT_COLUMNS))
     counts = pd.DataFrame(count_rows, columns=["code", "category", "n"])
     frame = units[["code", "name", "level", "parent_code", "sector_code"]].copy()
     total = counts.groupby("code")["n"].sum()
@@ -137,9 +139,18 @@ def counts_by_unit(
         "category_columns": category_columns,
     }
     if with_geometry:
-        geometry = shapely.from_wkb([bytes(r[-1]) for r in unit_rows])
+        geometry = shapely.from_wkb(wkb)
         result: pd.DataFrame = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
     else:
         result = frame
     result.attrs.update(attrs)
     return result
+
+
+def _units(cur: Any, params: dict[str, Any]) -> tuple[pd.DataFrame, list[bytes] | None]:
+    """The units of a level of a version (immutable: cached by the caller), with their WKB
+    when ``params["with_geometry"]``. Callers must not modify the frame."""
+    rows = fetch(cur, query("stats_units"), params)
+    units = pd.DataFrame([r[:-1] for r in rows], columns=list(UNIT_COLUMNS))
+    wkb = [bytes(r[-1]) for r in rows] if params["with_geometry"] else None
+    return units, wkb

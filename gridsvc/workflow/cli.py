@@ -54,7 +54,7 @@ def register_workflow_commands(app: typer.Typer) -> None:
 
     @token_app.command("revoke")
     def token_revoke(token_id: int) -> None:
-        """Revoke a token: it stops working at once."""
+        """Revoke a token: it stops working within GRIDSVC_TOKEN_CACHE_S seconds (5)."""
         from gridsvc.access import revoke_token
 
         svc = _service()
@@ -62,7 +62,10 @@ def register_workflow_commands(app: typer.Typer) -> None:
             revoke_token(svc.db, token_id)
         finally:
             svc.close()
-        err.print(f"token {token_id} revoked")
+        err.print(
+            f"token {token_id} revoked; running servers stop accepting it within "
+            f"{svc.settings.server.token_cache_s:g} s"
+        )
 
     @token_app.command("list")
     def token_list() -> None:

@@ -241,9 +241,30 @@ def test_a_revoked_token_stops_working(module_svc: Gridsvc, matrix: dict[str, An
     token_id, token = create_token(module_svc.db, role="analyst", name="temp")
     client = matrix["client"]
     assert client.get("/v1/categories", headers=bearer(token)).status_code == 200
-    revoke_token(module_svc.db, token_id)
+    revoke_token(module_svc.db, token_id, module_svc.tokens)
     assert client.get("/v1/categories", headers=bearer(token)).status_code == 401
     stored = module_svc.db.cursor_fetchall(
         "SELECT token_sha256 FROM api_token WHERE id = %s", (token_id,)
     )[0][0]
     assert token not in stored and len(stored) == 64  # only the hash is kept
+
+
+def test_a_token_revoked_by_another_process_stops_within_the_cache_time(
+    module_svc: Gridsvc,
+) -> None:
+    import time
+
+    from gridsvc.access import TokenCache, authenticate, revoke_token
+    from gridsvc.errors import Unauthenticated
+
+    token_id, token = create_token(module_svc.db, role="analyst", name="temp-cached")
+    cache = TokenCache(ttl_s=0.3)  # this server process's memory of working tokens
+    header = f"Bearer {token}"
+    assert authenticate(module_svc.db, header, cache).role == "analyst"
+    revoke_token(module_svc.db, token_id)  # as the CLI does, in another process
+    assert authenticate(module_svc.db, header, cache).role == "analyst"  # still remembered
+    time.sleep(0.35)
+    with pytest.raises(Unauthenticated):
+        authenticate(module_svc.db, header, cache)
+    with pytest.raises(Unauthenticated):  # an unknown token is never remembered
+        authenticate(module_svc.db, header, TokenCache(ttl_s=60))

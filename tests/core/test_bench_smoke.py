@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-ROW_IDS = {"1", "1m", "2", "2q", "3", "3p", "4", "4p", "4e", "7", "D"}
-WITH_BASELINE = {"1", "2", "2q", "D"}
+ROW_IDS = {"1", "1m", "2", "2q", "3", "3p", "4", "4p", "4e", "5", "5t", "5c", "6", "7", "D"}
+WITH_BASELINE = {"1", "2", "2q", "5", "D"}
 
 
 def _number(value: Any) -> bool:
@@ -59,6 +59,11 @@ def test_bench_harness_measures_every_goal(tmp_path: Path) -> None:
         runs = rows[rid]["details"]["runs"]
         assert all(run["ok"] > 0 for run in runs), [run["error_examples"] for run in runs]
     assert doc["goals_not_met"] == [r["id"] for r in doc["rows"] if r["met"] is False]
+    # the maps: real pages, a raw-point baseline larger than the binned page, a drawn heat map
+    assert rows["5"]["baseline"]["figure"]["median"] > 0
+    assert rows["5c"]["figure"]["median"] > 100_000  # 1,255 community polygons
+    paints = rows["6"]["details"]["runs"]
+    assert paints and all(run["failed_requests"] == [] for run in paints)
 
     machine = doc["machine"]
     assert machine["nproc"] >= 1 and machine["memory_bytes"] > 0

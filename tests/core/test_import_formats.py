@@ -137,3 +137,21 @@ def test_exports_for_excel_defuse_formulas() -> None:
     assert lines[1] == '"\'=HYPERLINK(""x"")",3'
     assert lines[2] == "'-1+1,"
     assert lines[3] == "普通,'@x"
+
+
+def test_a_nul_character_rejects_its_row_not_the_file(svc: Gridsvc) -> None:
+    # PostgreSQL text cannot hold NUL: COPY used to fail the whole import with a 500
+    from gridsvc.events.importer import import_events
+
+    data = (
+        b"category,occurred_at,lon,lat,title\n"
+        b"hazard.fire,2026-11-20T09:30:00+08:00,118.78,32.04,a\0b\n"
+        b"hazard.fire,2026-11-20T09:31:00+08:00,118.78,32.04,ok\n"
+    )
+    report = import_events(svc, io.BytesIO(data), filename="nul.csv")
+    assert (report.stored, report.rejected) == (1, 1)
+    (rejection,) = report.rejections
+    assert rejection.row_number == 1 and rejection.field == "title"
+    assert "NUL" in rejection.reason
+    stored = svc.db.cursor_fetchall("SELECT title FROM event")
+    assert stored == [("ok",)]

@@ -155,3 +155,35 @@ def test_bad_coordinates_say_what_to_fix(shared_svc: Gridsvc) -> None:
         shared_svc.locate(200.0, 32.0)
     with pytest.raises(UnknownCrs):
         shared_svc.locate(118.78, 32.04, crs="mercator")
+
+
+def test_a_non_blocking_caller_gets_a_new_version_from_a_background_check(
+    db_url: str,
+) -> None:
+    # the API's event loop asks ready_locator(): never the database, yet a version activated
+    # elsewhere arrives within the refresh interval
+    import time
+
+    from gridsvc.grids import store
+    from gridsvc.grids.default import load_default
+    from tests.conftest import make_settings
+
+    settings = make_settings(db_url)
+    settings.grids.locator_refresh_s = 0.05
+    svc = Gridsvc.open(settings)
+    try:
+        assert svc.ready_locator() is None  # nothing built yet: the caller must use a thread
+        first = svc.locator().version.id
+        assert svc.ready_locator() is not None
+        second = load_default(svc.db, settings.grids, if_empty=False)
+        assert second is not None and second != first
+        store.activate(svc.db, second)
+        time.sleep(0.06)
+        locator = svc.ready_locator()  # the check is due: the old one now, the new one soon
+        assert locator is not None and locator.version.id == first
+        deadline = time.monotonic() + 10
+        while (svc.ready_locator() or locator).version.id != second:
+            assert time.monotonic() < deadline, "the background check never finished"
+            time.sleep(0.02)
+    finally:
+        svc.close()

@@ -8,6 +8,7 @@ WHERE e.category = %(category)s
   AND e.id <> %(exclude_id)s
   AND e.occurred_at BETWEEN %(occurred_at)s::timestamptz - %(window_h)s * interval '1 hour'
                         AND %(occurred_at)s::timestamptz + %(window_h)s * interval '1 hour'
+  AND e.geom && ST_Expand(p.g, %(box_deg)s)  -- the GiST index first
   AND ST_DWithin(e.geom::geography, p.g::geography, %(radius_m)s)
 ORDER BY distance_m, e.id
 LIMIT 10
