@@ -154,11 +154,13 @@ async def _data_error(request: Request, exc: Exception) -> JSONResponse:
     """PostgreSQL's class 22 (data exception: a value out of range, a NUL byte, bad
     encoding) is always caused by a value that was sent: a 400, not a 500. Validation should
     catch these first; this is the guard for what it misses."""
-    first = (str(exc).strip().splitlines() or ["invalid value"])[0]
+    # PostgreSQL's text quotes the value, which may be personal: it goes to the log only
+    log.warning("data error on %s: %s", request.url.path, str(exc).strip().splitlines()[:1])
     return JSONResponse(
         {
             "error": "InvalidInput",
-            "message": f"A value in the request cannot be stored: {first[:200]}.",
+            "message": "A value in the request cannot be stored (out of range, or a control "
+            "character or byte sequence text cannot hold).",
             "hint": "Check the values for control characters and out-of-range numbers.",
         },
         status_code=400,

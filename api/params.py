@@ -8,13 +8,16 @@ say so instead.
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from gridsvc.errors import InvalidInput
 
-_KNOWN: dict[int, frozenset[str]] = {}
+# by route object, not id(): ids are reused once an app (a test's) is collected
+_KNOWN: WeakKeyDictionary[APIRoute, frozenset[str]] = WeakKeyDictionary()
 
 
 def _query_names(dependant: Dependant) -> set[str]:
@@ -26,13 +29,13 @@ def _query_names(dependant: Dependant) -> set[str]:
 
 
 def _known(route: APIRoute) -> frozenset[str]:
-    names = _KNOWN.get(id(route))
+    names = _KNOWN.get(route)
     if names is None:
-        names = _KNOWN[id(route)] = frozenset(_query_names(route.dependant))
+        names = _KNOWN[route] = frozenset(_query_names(route.dependant))
     return names
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     """A router dependency: 400 for a query parameter the endpoint does not take."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):

@@ -1,7 +1,8 @@
 """What every response carries and who may send how much: security headers, CORS, rates.
 
-- **Headers** (:class:`SecurityHeaders`): ``X-Content-Type-Options: nosniff`` and
-  ``Referrer-Policy: no-referrer`` everywhere; a ``Content-Security-Policy`` on HTML pages
+- **Headers** (:class:`SecurityHeaders`): ``X-Content-Type-Options: nosniff`` everywhere;
+  ``Referrer-Policy: no-referrer``, or ``strict-origin-when-cross-origin`` on HTML pages
+  (tile servers need the origin); a ``Content-Security-Policy`` on HTML pages
   that lets the offline map pages run (their scripts and styles are inline or from this
   origin) and loads nothing from elsewhere; framing denied (``frame-ancestors 'none'`` and
   ``X-Frame-Options: DENY``). A header a route set itself is never overwritten, and a route
@@ -41,10 +42,10 @@ HTML_POLICY = (
 # JSON, CSV, files: nothing in them may run or be framed.
 DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
-ALWAYS = (
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-)
+ALWAYS = ((b"x-content-type-options", b"nosniff"),)
+# Pages send only their origin, and only to other sites: tile servers (OSM's usage policy,
+# Tianditu's domain-bound keys) need it; nothing else, the query string above all, leaves.
+HTML_REFERRER = "strict-origin-when-cross-origin"
 
 
 class SecurityHeaders:
@@ -71,9 +72,11 @@ def add_security_headers(headers: MutableHeaders) -> None:
     for name, value in ALWAYS:
         if name.decode() not in headers:
             headers.append(name.decode(), value.decode())
+    html = headers.get("content-type", "").startswith("text/html")
+    if "referrer-policy" not in headers:
+        headers.append("Referrer-Policy", HTML_REFERRER if html else "no-referrer")
     own_policy = headers.get("content-security-policy")
     if own_policy is None:
-        html = headers.get("content-type", "").startswith("text/html")
         headers.append("Content-Security-Policy", HTML_POLICY if html else DATA_POLICY)
     elif "frame-ancestors" in own_policy:
         return  # the route decided who may frame it (public embeds)
@@ -175,7 +178,10 @@ class RateLimit:
             return
         ip = "ip:" + _client_ip(scope)
         caller = _caller_key(scope)
-        if self.failures is not None and caller not in self._good:
+        known = caller in self._good
+        if not known:
+            caller = ip  # a token not seen working yet counts against its address
+        if self.failures is not None and not known:
             wait = self.failures.wait_s(ip)
             if wait > 0:
                 await _too_many(

@@ -38,6 +38,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+PAGE_TIMEOUT_MS = 180_000
+"""How long a page load may take before it counts as never drawn."""
 RAW_SAMPLE = 200_000
 """Points of the raw-point baseline page actually built; the size is extrapolated."""
 
@@ -95,12 +97,20 @@ _FCP = """() => {
 }"""
 
 
+def _body_text(page: Any) -> str:
+    try:
+        return str(page.inner_text("body"))[:300]
+    except Exception:  # the page is gone or still loading: the error above says enough
+        return ""
+
+
 def _note_failure(failed: list[str], request: Request) -> None:
     failed.append(request.url)
 
 
 def first_paint_runs(base_url: str, token: str, runs: int) -> list[dict[str, Any]]:
     """Open ``/v1/maps/heatmap`` ``runs`` times in a fresh page (empty cache each time)."""
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     out = []
@@ -122,17 +132,38 @@ def first_paint_runs(base_url: str, token: str, runs: int) -> list[dict[str, Any
                 )
                 page = context.new_page()
                 page.on("requestfailed", functools.partial(_note_failure, failed))
-                page.goto(base_url + "/v1/maps/heatmap", wait_until="commit")
-                drawn = page.wait_for_function(_CANVAS_DRAWN, timeout=60_000).json_value()
-                fcp = page.evaluate(_FCP)
-                out.append(
-                    {
-                        "first_contentful_paint_ms": float(fcp) if fcp is not None else math.nan,
-                        "heat_drawn_ms": float(drawn),
-                        "failed_requests": failed,
-                    }
-                )
-                context.close()
+                status = None
+                try:
+                    response = page.goto(
+                        base_url + "/v1/maps/heatmap", wait_until="commit", timeout=PAGE_TIMEOUT_MS
+                    )
+                    status = response.status if response is not None else None
+                    drawn = page.wait_for_function(
+                        _CANVAS_DRAWN, timeout=PAGE_TIMEOUT_MS
+                    ).json_value()
+                    fcp = page.evaluate(_FCP)
+                    out.append(
+                        {
+                            "first_contentful_paint_ms": float(fcp) if fcp else math.nan,
+                            "heat_drawn_ms": float(drawn),
+                            "failed_requests": failed,
+                            "status": status,
+                        }
+                    )
+                except PlaywrightError as exc:
+                    # a page that never draws is a figure (NOT MET), not the end of the run
+                    out.append(
+                        {
+                            "first_contentful_paint_ms": math.nan,
+                            "heat_drawn_ms": math.nan,
+                            "failed_requests": failed,
+                            "status": status,
+                            "error": str(exc).splitlines()[0][:300],
+                            "page_text": _body_text(page) if status else "",
+                        }
+                    )
+                finally:
+                    context.close()
         finally:
             browser.close()
     return out

@@ -178,14 +178,15 @@ def _http_phase(
             ),
         )
         threads = load.server_threads(server.pid)
-        paint = (
-            _step(
-                "goal 6: first paint in Chromium",
-                lambda: maps.first_paint_runs(server.base_url, token, plan.runs),
-            )
-            if maps.available()
-            else []
-        )
+        paint: list[dict[str, Any]] = []
+        if maps.available():
+            try:
+                paint = _step(
+                    "goal 6: first paint in Chromium",
+                    lambda: maps.first_paint_runs(server.base_url, token, plan.runs),
+                )
+            except Exception as exc:  # the browser itself failed: the row says n/a
+                err.print(f"  goal 6 not measured: {exc!r}"[:300], highlight=False)
     return {
         "locate_runs": [r.to_dict() for r in locate_runs],
         "post_runs": [r.to_dict() for r in post_runs],

@@ -95,6 +95,10 @@ class SetupError(GridsvcError):
     """The machine lacks something gridsvc needs (PostgreSQL, PostGIS, a writable folder)."""
 
 
+class BackupFailed(GridsvcError):
+    """pg_dump or pg_restore ran and failed; the message carries their last words."""
+
+
 class NoActiveGridVersion(GridsvcError):
     """No grid version is loaded and active yet (run `gridsvc grids load-default`)."""
 

@@ -184,7 +184,8 @@ class Gridsvc:
         try:
             self.locator()
         except GridsvcError:
-            pass  # database away: keep the current locator; the next check tries again
+            # database away: keep the current locator; try again after the interval
+            self._checked_at = time.monotonic()
         finally:
             self._refreshing = False
 
@@ -249,7 +250,7 @@ class Gridsvc:
         )
         raise OutsideAllGrids(
             f"Point ({lon}, {lat}) in {system.value} lies outside every grid of "
-            f"'{self.locator().version.name}'. {where}; points within "
+            f"'{(locator or self.locator()).version.name}'. {where}; points within "
             f"{self.settings.grids.snap_tolerance_m:g} m of a grid are snapped to it.",
             hint=hint,
             nearest=nearest.to_dict() if nearest else None,

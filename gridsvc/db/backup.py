@@ -28,14 +28,10 @@ import psycopg2
 from psycopg2 import sql
 
 from gridsvc.db.local import INSTALL_HINT, find_binaries
-from gridsvc.errors import Conflict, GridsvcError, InvalidInput, SetupError
+from gridsvc.errors import BackupFailed, Conflict, InvalidInput, SetupError
 from gridsvc.sql import query
 
 _TIMEOUT_S = 24 * 3600
-
-
-class BackupFailed(GridsvcError):
-    """pg_dump or pg_restore ran and failed; the message carries their last words."""
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def _option(name: str, value: Any, default: Option) -> Option:
             raise wrong
         return value
     if isinstance(default, int):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if isinstance(value, str) and value.strip().lstrip("-").isdecimal():
             return int(value)
         if not isinstance(value, int):
             raise wrong

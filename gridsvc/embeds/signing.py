@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from gridsvc.errors import NotFound
+from gridsvc.errors import DatabaseUnavailable, NotFound
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
 
@@ -96,6 +96,11 @@ def embed_secret(svc: Gridsvc) -> bytes:
     configured = svc.settings.embeds.embed_secret
     if configured is not None:
         return configured.get_secret_value().encode("utf-8")
+    # it never changes once stored: one read per process, not one per view
+    return svc.memo(("embed_secret",), lambda: _stored_secret(svc))
+
+
+def _stored_secret(svc: Gridsvc) -> bytes:
     for _attempt in range(2):  # a lost race with another process returns no row once
         rows = svc.db.cursor_fetchall(
             query("service_secret_get_or_create"),
@@ -103,4 +108,6 @@ def embed_secret(svc: Gridsvc) -> bytes:
         )
         if rows:
             return str(rows[0][0]).encode("ascii")
-    raise RuntimeError("the embed secret could neither be read nor stored")
+    raise DatabaseUnavailable(
+        "The embed signing key could neither be read nor stored.", hint="Retry in a moment."
+    )

@@ -473,8 +473,9 @@ def import_events(
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-check") as ahead:
             pending = ahead.submit(check_next)
             while (checked := pending.result()) is not None:
-                pending = ahead.submit(check_next)
+                # before the helper runs again: at the file's end it sets the final count
                 report.rows_read = max(report.rows_read, checked.last_row)
+                pending = ahead.submit(check_next)
                 _store_batch(
                     svc, import_id, checked.prepared, report, checked.pre_rejected, checked.stage
                 )

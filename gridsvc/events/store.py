@@ -143,8 +143,9 @@ def create_event(
     that id raises :class:`DuplicateConflict`. A rejected report raises
     :class:`InvalidInput` naming the field, and stores nothing.
 
-    A new report costs one pooled connection and one transaction: the insert and its rollup
-    count in one statement, then the stored row and its possible duplicates.
+    A new report costs one pooled connection and one transaction: the insert, the stored row
+    and its possible duplicates, then its rollup count (last, so that reports under the same
+    rollup key wait for each other only as long as a commit).
     """
     batch = Batch.of([report])
     defaults = Defaults(future_tolerance=svc.settings.events.future_tolerance, now=svc.now())
@@ -175,6 +176,8 @@ def create_event(
             nearby = _nearby(
                 cur, event, radius_m=category.dedupe_radius_m, window_h=category.dedupe_window_h
             )
+            # last: the rollup row stays locked only until the commit
+            cur.execute(query("event_daily_add"), params)
     if inserted is None:  # stored before (a retry), or the same report arrived twice at once
         again = svc.db.cursor_fetchall(query("event_by_key"), key)
         return _replay(svc, key, digest, again[0])

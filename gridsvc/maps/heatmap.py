@@ -29,9 +29,9 @@ from gridsvc.stats.filters import StatsFilter, sql_params, statistics_taxonomy
 
 MAX_BINS: Final = 30_000
 AUTO_CELL_M: Final = 200.0
-AUTO_FETCH_MAX: Final = 2_000_000
-"""Cells read when the size is chosen automatically (the whole Nanjing area is ~170,000
-cells of 200 m)."""
+AUTO_FETCH_MAX: Final = 500_000
+"""Cells read at most when the size is chosen automatically (the whole Nanjing area is
+~170,000 cells of 200 m); beyond, the request is refused rather than cut."""
 METRES_PER_DEGREE: Final = 111_320.0
 CELL_M_RANGE: Final = (25.0, 5_000.0)
 
@@ -86,6 +86,12 @@ def heat_bins(
         "max_bins": AUTO_FETCH_MAX if auto else MAX_BINS,
     }
     rows = svc.db.cursor_fetchall(query("maps_heat_bins"), params)
+    if auto and len(rows) > AUTO_FETCH_MAX:
+        raise InvalidInput(
+            f"Events fill more than {AUTO_FETCH_MAX:,} cells of {size:g} m.",
+            hint="Give a larger cell_m, or narrow the filter (category, dates, area).",
+            field="cell_m",
+        )
     frame = pd.DataFrame(rows, columns=["lon_wgs84", "lat_wgs84", "n"])
     frame["n"] = frame["n"].astype(np.int64)
     while auto and len(frame) > MAX_BINS and size * 3 <= high:
@@ -125,7 +131,7 @@ def _coarsen(frame: pd.DataFrame, cell_m: float) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def _zoom_for(bounds_deg: float) -> int:
+def zoom_for(bounds_deg: float) -> int:
     # Web-Mercator zoom at which ~bounds_deg of longitude fills ~600 px (an iframe)
     return max(1, min(18, round(math.log2(360.0 * 600 / 256 / max(bounds_deg, 1e-6)))))
 
@@ -162,7 +168,7 @@ def heatmap_html(
         [round(float(lat), 6), round(float(lon), 6), round(min(1.0, n / max(scale, 1.0)), 4)]
         for lon, lat, n in zip(lon_map, lat_map, frame["n"], strict=True)
     ]
-    zoom = _zoom_for(1.3)  # Nanjing spans ~1.3° of longitude
+    zoom = zoom_for(1.3)  # Nanjing spans ~1.3° of longitude
     radius = heat_radius_px(bins.cell_m, zoom)
     # Leaflet.heat dims points by 2^(max_zoom - zoom): full strength from the city view on
     heat = HeatMap(  # type: ignore[no-untyped-call]
@@ -179,11 +185,11 @@ def heatmap_html(
             f"网格单元：{bins.cell_m:g} 米 × {bins.cell_m:g} 米",
         ],
     )
-    _rescale_on_zoom(fmap, heat, bins.cell_m)
+    rescale_on_zoom(fmap, heat, bins.cell_m)
     return finish(fmap, standalone=standalone, tile_urls=ctx.tiles.templates)
 
 
-def _rescale_on_zoom(fmap: folium.Map, heat: HeatMap, cell_m: float) -> None:
+def rescale_on_zoom(fmap: folium.Map, heat: HeatMap, cell_m: float) -> None:
     """Leaflet.heat keeps its radius in pixels; recompute it (same rule as
     :func:`heat_radius_px`) whenever the zoom changes."""
     on_load(

@@ -34,9 +34,9 @@ from gridsvc.maps.assets import finish
 from gridsvc.maps.heatmap import (
     CELL_M_RANGE,
     METRES_PER_DEGREE,
-    _rescale_on_zoom,
-    _zoom_for,
     heat_radius_px,
+    rescale_on_zoom,
+    zoom_for,
 )
 from gridsvc.maps.page import add_info_box, base_map, context, json_for_script, on_load
 from gridsvc.service import Gridsvc
@@ -95,6 +95,18 @@ class Period:
             text = f"{s.year}年{s.month}月{s.day}日–{tail}{last.month}月{last.day}日"
         full = (self.end - self.start).days
         return text if self.days == full else f"{text}（范围内 {self.days} 天）"
+
+
+def period_count(lo: date, hi: date, step: str) -> int:
+    """How many periods of ``step`` meet ``[lo, hi)``, without building them (a request may
+    name any dates)."""
+    if hi <= lo:
+        return 0
+    if step == "month":
+        return (hi.year - lo.year) * 12 + hi.month - lo.month + (1 if hi.day > 1 else 0)
+    days = {"day": 1, "week": 7}[step]
+    start = period_start(lo, step)
+    return -(-(hi - start).days // days)
 
 
 def periods_between(lo: date, hi: date, step: str) -> list[Period]:
@@ -164,7 +176,7 @@ def timeline_bins(
             field="cell_m",
         )
     if flt.date_from is not None and flt.date_to is not None:
-        count = len(periods_between(flt.date_from, flt.date_to, step))
+        count = period_count(flt.date_from, flt.date_to, step)
         if count > MAX_PERIODS:
             raise _too_many_periods(count, step)
     taxonomy = statistics_taxonomy(svc.db)
@@ -189,6 +201,8 @@ def timeline_bins(
         first, last = frame["period_start"].min(), frame["period_start"].max()
         lo = flt.date_from or first
         hi = flt.date_to or next_period(last, step)
+        if period_count(lo, hi, step) > MAX_PERIODS:
+            raise _too_many_periods(period_count(lo, hi, step), step)
         periods = periods_between(lo, hi, step)
     elif flt.date_from is not None and flt.date_to is not None:
         periods = periods_between(flt.date_from, flt.date_to, step)
@@ -287,7 +301,7 @@ def timeline_html(
     bins = timeline_bins(svc, flt, step=step, cell_m=cell_m)
     fmap = base_map(svc, ctx)
     data = timeline_data(bins, ctx.tiles.shift_xy)
-    zoom = _zoom_for(1.3)
+    zoom = zoom_for(1.3)
     radius = heat_radius_px(cell_m, zoom)
     heat = HeatMap(  # type: ignore[no-untyped-call]
         [],
@@ -310,6 +324,6 @@ def timeline_html(
             f"网格单元：{cell_m:g} 米 × {cell_m:g} 米",
         ],
     )
-    _rescale_on_zoom(fmap, heat, cell_m)
+    rescale_on_zoom(fmap, heat, cell_m)
     on_load(fmap, _PLAYER_JS % {"heat": heat.get_name(), "data": json_for_script(data)})
     return finish(fmap, standalone=standalone, tile_urls=ctx.tiles.templates)

@@ -106,7 +106,7 @@ def fuzz(module_svc: Gridsvc) -> Iterator[Fuzz]:
 def _send(case: Any, fuzz: Fuzz, role: str) -> None:
     names = {p.name for p in case.operation.query}
     if "permutations" in names:
-        # up to 99,999 permutations are valid but take seconds each (the default 9,999 too);
+        # up to 99,999 permutations are valid but take seconds each (the maps' default of 999 too);
         # the count itself is tested in tests/core/test_hotspots.py
         query = case.query if isinstance(case.query, dict) else {}
         perms = query.get("permutations")

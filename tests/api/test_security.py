@@ -193,7 +193,11 @@ def test_cors_origins_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
 
 def _assert_base_headers(r: Any) -> None:
     assert r.headers["x-content-type-options"] == "nosniff"
-    assert r.headers["referrer-policy"] == "no-referrer"
+    # pages tell tile servers their origin (OSM's policy, Tianditu's domain-bound keys), and
+    # only that; nothing else sends a referrer at all
+    html = r.headers.get("content-type", "").startswith("text/html")
+    want = "strict-origin-when-cross-origin" if html else "no-referrer"
+    assert r.headers["referrer-policy"] == want
 
 
 def test_security_headers_on_json_and_errors(client: TestClient) -> None:
