@@ -8,16 +8,15 @@ say so instead.
 
 from __future__ import annotations
 
-from weakref import WeakKeyDictionary
-
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from gridsvc.errors import InvalidInput
 
-# by route object, not id(): ids are reused once an app (a test's) is collected
-_KNOWN: WeakKeyDictionary[APIRoute, frozenset[str]] = WeakKeyDictionary()
+# kept on the route object itself (not by id(): ids are reused once an app is collected,
+# and routes are not hashable)
+_ATTRIBUTE = "gridsvc_query_names"
 
 
 def _query_names(dependant: Dependant) -> set[str]:
@@ -29,9 +28,10 @@ def _query_names(dependant: Dependant) -> set[str]:
 
 
 def _known(route: APIRoute) -> frozenset[str]:
-    names = _KNOWN.get(route)
+    names: frozenset[str] | None = getattr(route, _ATTRIBUTE, None)
     if names is None:
-        names = _KNOWN[route] = frozenset(_query_names(route.dependant))
+        names = frozenset(_query_names(route.dependant))
+        setattr(route, _ATTRIBUTE, names)
     return names
 
 

@@ -179,8 +179,6 @@ class RateLimit:
         ip = "ip:" + _client_ip(scope)
         caller = _caller_key(scope)
         known = caller in self._good
-        if not known:
-            caller = ip  # a token not seen working yet counts against its address
         if self.failures is not None and not known:
             wait = self.failures.wait_s(ip)
             if wait > 0:
@@ -193,6 +191,10 @@ class RateLimit:
                 return
         if self.requests is not None:
             wait = self.requests.take(caller)
+            if not known and caller != ip:
+                # a token not seen working yet also counts against its address: random
+                # tokens must not each get a fresh allowance
+                wait = max(wait, self.requests.take(ip))
             if wait > 0:
                 await _too_many(
                     send,
@@ -201,7 +203,7 @@ class RateLimit:
                     "Slow down: wait the seconds in Retry-After, then send again.",
                 )
                 return
-        if self.failures is None:
+        if self.failures is None and self.requests is None:
             await self.app(scope, receive, send)
             return
         failures = self.failures
@@ -209,7 +211,8 @@ class RateLimit:
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start":
                 if message["status"] == 401:
-                    failures.charge(ip)
+                    if failures is not None:
+                        failures.charge(ip)
                 elif scope.get("state", {}).get("authenticated"):
                     self._remember(caller)  # set by api.deps.get_principal
             await send(message)

@@ -283,6 +283,16 @@ def test_rate_limit_per_token_answers_429_with_retry_after(module_svc: Gridsvc) 
         assert c.get("/health").status_code == 200  # probes are never throttled
 
 
+def test_random_tokens_do_not_each_get_a_fresh_allowance(module_svc: Gridsvc) -> None:
+    # a token not seen working yet also spends its address's allowance
+    app = _app(module_svc, security=SecuritySettings(rate_limit_per_s=0.5, rate_limit_burst=3))
+    with TestClient(app) as c:
+        statuses = [
+            c.get("/v1/categories", headers=bearer(f"gsk_random{i}")).status_code for i in range(4)
+        ]
+    assert statuses == [401, 401, 401, 429]
+
+
 def test_repeated_bad_tokens_are_throttled_but_working_tokens_pass(module_svc: Gridsvc) -> None:
     app = _app(module_svc, security=SecuritySettings(auth_failures_per_min=3))
     _, good = create_token(module_svc.db, role="analyst", name="sec-guess")
