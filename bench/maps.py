@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,12 +50,14 @@ def pages_run(svc: Gridsvc) -> dict[str, Any]:
     started = time.perf_counter()
     heat = heatmap_html(svc)
     heat_s = time.perf_counter() - started
+    cell = re.search(r"网格单元：([0-9.]+) 米", heat)
     started = time.perf_counter()
     choro = choropleth_html(svc, "community")
     choro_s = time.perf_counter() - started
     return {
         "heatmap_bytes": len(heat.encode()),
         "heatmap_build_s": heat_s,
+        "heatmap_cell_m": float(cell.group(1)) if cell else None,
         "choropleth_bytes": len(choro.encode()),
         "choropleth_build_s": choro_s,
     }

@@ -428,7 +428,8 @@ def build_rows(
             ),
             notes=[
                 f"{runs}; gridsvc.maps.heatmap_html(svc): every event, binned in PostGIS on "
-                "200 m cells; the baseline is the size the raw-point page would reach"
+                "200 m cells, or 600 m, 1,800 m… past 30,000 cells (cell size in the JSON); "
+                "the baseline is the size the raw-point page would reach"
             ],
             details={"runs": pages, "raw_points": raw_points},
         ),
