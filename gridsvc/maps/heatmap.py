@@ -24,8 +24,8 @@ from gridsvc.errors import InvalidInput
 from gridsvc.maps.assets import finish
 from gridsvc.maps.page import add_info_box, base_map, context, json_for_script, on_load
 from gridsvc.service import Gridsvc
-from gridsvc.sql import query
 from gridsvc.stats.filters import StatsFilter, sql_params, statistics_taxonomy
+from gridsvc.stats.units import stats_query
 
 MAX_BINS: Final = 30_000
 AUTO_CELL_M: Final = 200.0
@@ -85,7 +85,7 @@ def heat_bins(
         "cell_deg": size / METRES_PER_DEGREE,
         "max_bins": AUTO_FETCH_MAX if auto else MAX_BINS,
     }
-    rows = svc.db.cursor_fetchall(query("maps_heat_bins"), params)
+    rows = svc.db.cursor_fetchall(stats_query("maps_heat_bins"), params)
     if auto and len(rows) > AUTO_FETCH_MAX:
         raise InvalidInput(
             f"Events fill more than {AUTO_FETCH_MAX:,} cells of {size:g} m.",

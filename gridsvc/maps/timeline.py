@@ -40,8 +40,8 @@ from gridsvc.maps.heatmap import (
 )
 from gridsvc.maps.page import add_info_box, base_map, context, json_for_script, on_load
 from gridsvc.service import Gridsvc
-from gridsvc.sql import query
 from gridsvc.stats.filters import StatsFilter, sql_params, statistics_taxonomy
+from gridsvc.stats.units import stats_query
 
 Step = Literal["day", "week", "month"]
 STEPS: Final[tuple[Step, ...]] = get_args(Step)
@@ -187,7 +187,7 @@ def timeline_bins(
         "interval": step,
         "max_rows": MAX_CELLS,
     }
-    rows = svc.db.cursor_fetchall(query("maps_timeline_bins"), params)
+    rows = svc.db.cursor_fetchall(stats_query("maps_timeline_bins"), params)
     if len(rows) > MAX_CELLS:
         raise InvalidInput(
             f"More than {MAX_CELLS:,} period-cells of {cell_m:g} m have events: the page would "

@@ -2,9 +2,11 @@
 
 Statistics read the ``event_daily`` rollup, which is kept per community; so they reach from
 the city down to communities, not to grids (网格). A query names the fragments it uses as
-``{member}`` (community → unit of a level, ``stats_member.sql``) and ``{daily}`` (the rollup
-rows a filter selects, ``stats_daily.sql``); :func:`stats_query` fills them in with
-``psycopg2.sql``, so every statistic filters and rolls up in exactly the same way.
+``{member}`` (community → unit of a level, ``stats_member.sql``), ``{daily}`` (the rollup
+rows a filter selects, ``stats_daily.sql``) and ``{event_filter}`` (the same filter on the
+events themselves, ``stats_event_filter.sql``, also used by the map binning);
+:func:`stats_query` fills them in with ``psycopg2.sql`` (so no ``{`` may stand in their SQL
+comments), so every statistic filters and rolls up in exactly the same way.
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ def parse_stats_level(level: str) -> str:
 
 def stats_query(name: str) -> sql.Composed:
     """``gridsvc/sql/queries/<name>.sql`` with its ``{member}``/``{daily}`` fragments filled."""
+    event_filter = sql.SQL(query("stats_event_filter"))
+    daily = sql.SQL(query("stats_daily")).format(event_filter=event_filter)
     return sql.SQL(query(name)).format(
-        member=sql.SQL(query("stats_member")), daily=sql.SQL(query("stats_daily"))
+        member=sql.SQL(query("stats_member")), daily=daily, event_filter=event_filter
     )
 
 

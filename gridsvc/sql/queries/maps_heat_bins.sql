@@ -1,7 +1,8 @@
 -- Events a StatsFilter selects, binned on a square lattice of %(cell_deg)s degrees
 -- (EPSG:4326): ST_SnapToGrid moves each point to its nearest lattice node, so every row is
--- the centre of one cell and its weight n the events in it. Same filter semantics as the
--- event branch of stats_daily.sql (Beijing days, half-open range, overdue against now()).
+-- the centre of one cell and its weight n the events in it. The filter is
+-- stats_event_filter.sql, as in stats_daily.sql (Beijing days, half-open range, overdue
+-- against now()).
 -- Events of the %(sensitive)s categories are first rounded to 0.01° (~1 km), as analysts see
 -- them in event lists, so a fine lattice cannot reveal where they happened.
 -- At most %(max_bins)s + 1 rows come back, so the caller can refuse a too fine lattice.
@@ -13,19 +14,7 @@ FROM (
                %(cell_deg)s) AS cell,
            count(*)::bigint AS n
     FROM event AS e
-    WHERE (%(categories)s::text[] IS NULL OR e.category = ANY (%(categories)s::text[]))
-      AND (%(status)s::text[] IS NULL OR e.status = ANY (%(status)s::text[]))
-      AND (%(urgency)s::text[] IS NULL OR e.urgency = ANY (%(urgency)s::text[]))
-      AND (%(source)s::text[] IS NULL OR e.source = ANY (%(source)s::text[]))
-      AND (%(date_from)s::date IS NULL
-           OR e.occurred_at >= (%(date_from)s::date)::timestamp AT TIME ZONE 'Asia/Shanghai')
-      AND (%(date_to)s::date IS NULL
-           OR e.occurred_at < (%(date_to)s::date)::timestamp AT TIME ZONE 'Asia/Shanghai')
-      AND (%(overdue)s::boolean IS NULL
-           OR coalesce((e.status = 'reported' AND e.accept_due_at < now())
-                       OR (e.status IN ('dispatched', 'in_progress')
-                           AND e.resolve_due_at < now()),
-                       false) = %(overdue)s::boolean)
+    WHERE {event_filter}
     GROUP BY 1
 ) AS b
 ORDER BY b.n DESC, 1, 2

@@ -1,4 +1,4 @@
--- Fragment {daily} of the stats_* queries: per community, category and Beijing day, the
+-- Fragment "daily" of the stats_* queries: per community, category and Beijing day, the
 -- events a StatsFilter selects. A NULL parameter means no restriction; the range is
 -- half-open, [date_from, date_to). Without an overdue filter the counts come from the exact
 -- event_daily rollup; with one from the events themselves, since being overdue depends on
@@ -17,15 +17,5 @@ SELECT coalesce(e.community_code, ''), e.category,
        (e.occurred_at AT TIME ZONE 'Asia/Shanghai')::date, count(*)::bigint
 FROM event AS e
 WHERE %(overdue)s::boolean IS NOT NULL
-  AND (%(categories)s::text[] IS NULL OR e.category = ANY (%(categories)s::text[]))
-  AND (%(status)s::text[] IS NULL OR e.status = ANY (%(status)s::text[]))
-  AND (%(urgency)s::text[] IS NULL OR e.urgency = ANY (%(urgency)s::text[]))
-  AND (%(source)s::text[] IS NULL OR e.source = ANY (%(source)s::text[]))
-  AND (%(date_from)s::date IS NULL
-       OR e.occurred_at >= (%(date_from)s::date)::timestamp AT TIME ZONE 'Asia/Shanghai')
-  AND (%(date_to)s::date IS NULL
-       OR e.occurred_at < (%(date_to)s::date)::timestamp AT TIME ZONE 'Asia/Shanghai')
-  AND coalesce((e.status = 'reported' AND e.accept_due_at < now())
-               OR (e.status IN ('dispatched', 'in_progress') AND e.resolve_due_at < now()),
-               false) = %(overdue)s::boolean
+  AND {event_filter}
 GROUP BY 1, 2, 3
