@@ -3,6 +3,7 @@ self-contained page or one image for a briefing; the format follows the file's s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -48,6 +49,18 @@ def _write(out: Path, body: str | bytes) -> None:
         err.print(f"wrote {out} ({len(body.encode()):,} bytes, works offline)")
 
 
+def _render(out: Path, tiles: str | None, build: Callable[[Any, bool], str | bytes]) -> None:
+    """Check the suffix, build the page (``image`` False) or the PNG (True) with a service
+    that is closed afterwards, and write it to ``out``."""
+    image = _is_png(out, tiles)
+    svc = _service()
+    try:
+        body = build(svc, image)
+    finally:
+        svc.close()
+    _write(out, body)
+
+
 def _service() -> Any:
     from gridsvc.service import Gridsvc
 
@@ -73,18 +86,16 @@ def register_map_commands(app: typer.Typer) -> None:
         from gridsvc.maps import heatmap_html, png
         from gridsvc.stats.cli import cli_filter
 
-        image = _is_png(out, tiles)
-        svc = _service()
-        try:
-            flt = cli_filter(category, date_from, date_to)
-            body: str | bytes = (
+        flt = cli_filter(category, date_from, date_to)
+        _render(
+            out,
+            tiles,
+            lambda svc, image: (
                 png.heatmap_png(svc, flt, cell_m=cell_m)
                 if image
                 else heatmap_html(svc, flt, cell_m=cell_m, standalone=True, tiles=tiles)
-            )
-        finally:
-            svc.close()
-        _write(out, body)
+            ),
+        )
 
     @map_app.command("choropleth")
     def choropleth_cmd(
@@ -108,25 +119,23 @@ def register_map_commands(app: typer.Typer) -> None:
         from gridsvc.maps import choropleth_html, png
         from gridsvc.stats.cli import cli_filter
 
-        image = _is_png(out, tiles)
-        svc = _service()
-        try:
-            flt = cli_filter(category, date_from, date_to)
-            options: dict[str, Any] = {
-                "value": value,
-                "scheme": scheme,
-                "k": k,
-                "hotspots": hotspots,
-                "permutations": permutations,
-            }
-            body: str | bytes = (
+        flt = cli_filter(category, date_from, date_to)
+        options: dict[str, Any] = {
+            "value": value,
+            "scheme": scheme,
+            "k": k,
+            "hotspots": hotspots,
+            "permutations": permutations,
+        }
+        _render(
+            out,
+            tiles,
+            lambda svc, image: (
                 png.choropleth_png(svc, level, flt, **options)
                 if image
                 else choropleth_html(svc, level, flt, standalone=True, tiles=tiles, **options)
-            )
-        finally:
-            svc.close()
-        _write(out, body)
+            ),
+        )
 
     @map_app.command("timeline")
     def timeline_cmd(
@@ -142,18 +151,16 @@ def register_map_commands(app: typer.Typer) -> None:
         from gridsvc.maps import png, timeline_html
         from gridsvc.stats.cli import cli_filter
 
-        image = _is_png(out, tiles)
-        svc = _service()
-        try:
-            flt = cli_filter(category, date_from, date_to)
-            body: str | bytes = (
+        flt = cli_filter(category, date_from, date_to)
+        _render(
+            out,
+            tiles,
+            lambda svc, image: (
                 png.timeline_png(svc, flt, step=step, cell_m=cell_m)
                 if image
                 else timeline_html(svc, flt, step=step, cell_m=cell_m, standalone=True, tiles=tiles)
-            )
-        finally:
-            svc.close()
-        _write(out, body)
+            ),
+        )
 
     @map_app.command("compare")
     def compare_cmd(
@@ -171,16 +178,14 @@ def register_map_commands(app: typer.Typer) -> None:
         from gridsvc.maps import compare_html, png
         from gridsvc.stats.cli import cli_filter
 
-        image = _is_png(out, tiles)
-        svc = _service()
-        try:
-            current = cli_filter(category, date_from, date_to)
-            base = cli_filter(category, base_from, base_to)
-            body: str | bytes = (
+        current = cli_filter(category, date_from, date_to)
+        base = cli_filter(category, base_from, base_to)
+        _render(
+            out,
+            tiles,
+            lambda svc, image: (
                 png.compare_png(svc, level, current, base, fdr=fdr)
                 if image
                 else compare_html(svc, level, current, base, fdr=fdr, standalone=True, tiles=tiles)
-            )
-        finally:
-            svc.close()
-        _write(out, body)
+            ),
+        )
