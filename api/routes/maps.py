@@ -12,7 +12,6 @@ layer (default: the ``GRIDSVC_MAP_TILES`` setting, ``none``). Every response has
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -20,7 +19,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import Service
-from api.routes.stats import Analyst, Filters
+from api.routes.stats import Analyst, Filters, compared_periods
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.maps import ASSETS, asset_text, choropleth_html, heatmap_html, png
 from gridsvc.maps.compare import compare_html
@@ -238,14 +237,7 @@ def map_compare(
     Poisson-rate test, as ``/v1/stats/compare``) outlined; tooltips with both counts, the
     change, p and q. Not side by side: folium's DualMap needs a CDN script."""
     _no_tiles_in_png(format, tiles)
-    current = filters.to_filter()
-    if current.date_from is None or current.date_to is None:
-        raise InvalidInput(
-            "A comparison map needs from and to (the current period).",
-            field="from",
-            hint="e.g. from=2026-11-01&to=2026-12-01&base_from=2026-10-01&base_to=2026-11-01",
-        )
-    base = replace(current, date_from=base_from, date_to=base_to)
+    current, base = compared_periods(filters, base_from, base_to, "A comparison map")
     if format == "png":
         return _png(
             png.compare_png(svc, level, current, base, fdr=fdr), if_none_match, f"compare-{level}"

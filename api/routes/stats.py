@@ -85,6 +85,21 @@ class FilterParams:
 Filters = Annotated[FilterParams, Depends()]
 
 
+def compared_periods(
+    filters: FilterParams, base_from: date, base_to: date, what: str
+) -> tuple[StatsFilter, StatsFilter]:
+    """The current period (``from``–``to``, required) and the base period of a comparison,
+    with the same other filters; ``what`` names the request in the error."""
+    current = filters.to_filter()
+    if current.date_from is None or current.date_to is None:
+        raise InvalidInput(
+            f"{what} needs from and to (the current period).",
+            field="from",
+            hint="e.g. from=2026-11-01&to=2026-12-01&base_from=2026-10-01&base_to=2026-11-01",
+        )
+    return current, replace(current, date_from=base_from, date_to=base_to)
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     plain = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     records: list[dict[str, Any]] = json.loads(
@@ -177,14 +192,7 @@ def stats_compare(
 ) -> Response:
     """Per unit: the current and base counts, the change, and whether it is unlikely under
     chance (exact conditional test of two Poisson counts, stated in each row)."""
-    current = filters.to_filter()
-    if current.date_from is None or current.date_to is None:
-        raise InvalidInput(
-            "compare needs from and to (the current period).",
-            field="from",
-            hint="e.g. from=2026-11-01&to=2026-12-01&base_from=2026-10-01&base_to=2026-11-01",
-        )
-    base = replace(current, date_from=base_from, date_to=base_to)
+    current, base = compared_periods(filters, base_from, base_to, "compare")
     frame = compare(svc, level, current, base, fdr=fdr)
     if format == "geojson":
         units = counts_by_unit(svc, level, current, with_geometry=True)[["code", "geometry"]]
