@@ -127,6 +127,13 @@ class MapSettings(BaseSettings):
         default=None,
         description="Tianditu browser key (tk), sent to the browser in pages with tiles=tianditu",
     )
+    heat_sample_above: int = Field(
+        default=500_000,
+        ge=0,
+        description="heat maps of a selection the planner estimates above this many events "
+        "bin a page sample of about this many, weights scaled up, and say so on the map "
+        "(0: always every event)",
+    )
 
 
 class SecuritySettings(BaseSettings):

@@ -269,7 +269,7 @@ def heatmap_png(
         svc,
         ctx,
         "事件热力图",
-        [f"事件数：{bins.total:,}", f"网格单元：{cell_m:g} 米 × {cell_m:g} 米"],
+        bins.count_lines(),
     )
     ax = sheet.map_axes()
     if len(bins.frame):

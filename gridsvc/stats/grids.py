@@ -19,6 +19,7 @@ from typing import Any, Literal, overload
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -99,17 +100,28 @@ def counts_by_unit(
     with snapshot(svc.db) as cur:
         version = store.active_version_in(cur)
         params["version_id"] = version.id
-        units, wkb = svc.memo(
+        units, wkb, position = svc.memo(
             ("stats_units", version.id, level, with_geometry),
             lambda: _units(cur, params),
         )
         count_rows = fetch(cur, stats_query("stats_counts_by_unit"), params)
-        unassigned = fetch(cur, stats_query("stats_unassigned"), params)[0]
 
-    counts = pd.DataFrame(count_rows, columns=["code", "category", "n"])
+    # one pass over the rows: unit counts into arrays in the units' order, the rest by kind
+    unassigned = {"outside": 0, "not_in_version": 0, "no_unit": 0}
+    n = np.zeros(len(units), dtype=np.int64)
+    per_category: dict[str, npt.NDArray[np.int64]] = {}
+    for kind, unit_code, category, count in count_rows:
+        i = position.get(unit_code, -1) if kind == "unit" else -1
+        if i < 0:  # a unit code missing from the level's units cannot happen with a valid
+            unassigned[kind if kind != "unit" else "no_unit"] += int(count)  # version
+            continue
+        n[i] += count
+        if by_category:
+            if category not in per_category:
+                per_category[category] = np.zeros(len(units), dtype=np.int64)
+            per_category[category][i] += count
     frame = units[["code", "name", "level", "parent_code", "sector_code"]].copy()
-    total = counts.groupby("code")["n"].sum()
-    frame["n"] = frame["code"].map(total).fillna(0).astype(np.int64)
+    frame["n"] = n
     category_columns: list[str] = []
     if by_category:
         chosen = params["categories"]
@@ -117,12 +129,18 @@ def counts_by_unit(
             list(chosen) if chosen is not None else [c.code for c in taxonomy.leaves()]
         )
         # a category in the rollup but not in the taxonomy still counts (kept, after the rest)
-        category_columns += sorted(set(counts["category"]) - set(category_columns))
-        wide = counts.pivot_table(
-            index="code", columns="category", values="n", aggfunc="sum", fill_value=0
-        ).reindex(index=frame["code"], columns=category_columns, fill_value=0)
-        for code in category_columns:
-            frame[code] = wide[code].to_numpy(np.int64)
+        category_columns += sorted(set(per_category) - set(category_columns))
+        zeros = np.zeros(len(units), dtype=np.int64)
+        frame = pd.concat(
+            [
+                frame,
+                pd.DataFrame(
+                    {code: per_category.get(code, zeros) for code in category_columns},
+                    index=frame.index,
+                ),
+            ],
+            axis=1,
+        )
     area = units["area_km2"].astype(np.float64)
     frame["area_km2"] = area
     frame["density_per_km2"] = frame["n"] / area.where(area > 0)
@@ -134,8 +152,8 @@ def counts_by_unit(
         "grid_version": {"id": version.id, "name": version.name},
         "level": level,
         "filter": flt.describe(),
-        "outside_grids": int(unassigned[0]),
-        "not_in_version": int(unassigned[1]),
+        "outside_grids": unassigned["outside"],
+        "not_in_version": unassigned["not_in_version"],
         "category_columns": category_columns,
     }
     if with_geometry:
@@ -147,10 +165,13 @@ def counts_by_unit(
     return result
 
 
-def _units(cur: Any, params: dict[str, Any]) -> tuple[pd.DataFrame, list[bytes] | None]:
+def _units(
+    cur: Any, params: dict[str, Any]
+) -> tuple[pd.DataFrame, list[bytes] | None, dict[str, int]]:
     """The units of a level of a version (immutable: cached by the caller), with their WKB
-    when ``params["with_geometry"]``. Callers must not modify the frame."""
+    when ``params["with_geometry"]`` and each code's row position. Callers must not modify
+    them."""
     rows = fetch(cur, query("stats_units"), params)
     units = pd.DataFrame([r[:-1] for r in rows], columns=list(UNIT_COLUMNS))
     wkb = [bytes(r[-1]) for r in rows] if params["with_geometry"] else None
-    return units, wkb
+    return units, wkb, {code: i for i, code in enumerate(units["code"])}

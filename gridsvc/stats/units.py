@@ -39,12 +39,16 @@ def parse_stats_level(level: str) -> str:
     return name
 
 
-def stats_query(name: str) -> sql.Composed:
-    """``gridsvc/sql/queries/<name>.sql`` with its ``{member}``/``{daily}`` fragments filled."""
+def stats_query(name: str, **fragments: sql.Composable) -> sql.Composed:
+    """``gridsvc/sql/queries/<name>.sql`` with its ``{member}``/``{daily}``/``{event_filter}``
+    fragments filled, and any other ``{fragment}`` it names from ``fragments``."""
     event_filter = sql.SQL(query("stats_event_filter"))
     daily = sql.SQL(query("stats_daily")).format(event_filter=event_filter)
     return sql.SQL(query(name)).format(
-        member=sql.SQL(query("stats_member")), daily=daily, event_filter=event_filter
+        member=sql.SQL(query("stats_member")),
+        daily=daily,
+        event_filter=event_filter,
+        **fragments,
     )
 
 

@@ -222,3 +222,33 @@ def test_new_maps_access_and_bad_parameters(world: dict[str, Any]) -> None:
         r = client.get(path, params=params, headers=h["analyst"])
         assert r.status_code == status, (path, params, r.text)
         assert said in r.text, (path, params, r.text)
+
+
+def test_heatmap_of_a_large_selection_says_it_is_sampled(
+    world: dict[str, Any], module_svc: Gridsvc
+) -> None:
+    # GRIDSVC_HEAT_SAMPLE_ABOVE below the 2,000 events stored: the page is drawn from a sample
+    maps_settings = module_svc.settings.maps.model_copy(update={"heat_sample_above": 700})
+    sampler = Gridsvc.open(module_svc.settings.model_copy(update={"maps": maps_settings}))
+    try:
+        with TestClient(maps_app(sampler)) as client:
+            h = world["h"]["analyst"]
+            r = client.get("/v1/maps/heatmap", params={"cell_m": "1000"}, headers=h)
+            assert r.status_code == 200, r.text
+            assert "抽样估计" in r.text
+            assert_offline(r.text)
+            png = client.get(
+                "/v1/maps/heatmap", params={"cell_m": "1000", "format": "png"}, headers=h
+            )
+            assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+            # a narrow selection (estimated below the threshold) stays exact
+            narrow = client.get(
+                "/v1/maps/heatmap",
+                params={"cell_m": "1000", "category": "hazard.fire"},
+                headers=h,
+            )
+            assert narrow.status_code == 200 and "抽样" not in narrow.text
+    finally:
+        sampler.close()
+    plain = world["client"].get("/v1/maps/heatmap", params={"cell_m": "1000"}, headers=h)
+    assert plain.status_code == 200 and "抽样" not in plain.text

@@ -263,3 +263,50 @@ def test_sensitive_events_are_binned_at_about_a_kilometre(events_svc: Gridsvc) -
     for coord in ("lon_wgs84", "lat_wgs84"):
         values = bins.frame[coord].to_numpy()
         assert np.all(np.abs(values - np.round(values, 2)) <= half_cell), coord
+
+
+def _sampling(svc: Gridsvc, above: int) -> Gridsvc:
+    """A service on the same database whose heat maps sample above ``above`` events."""
+    maps = svc.settings.maps.model_copy(update={"heat_sample_above": above})
+    return Gridsvc.open(svc.settings.model_copy(update={"maps": maps}))
+
+
+def test_heat_bins_of_a_large_selection_come_from_a_labelled_sample(
+    events_svc: Gridsvc,
+) -> None:
+    exact = heat_bins(events_svc, cell_m=1000)
+    assert exact.sample_percent is None  # 4,000 events: far below the default threshold
+    sampler = _sampling(events_svc, COUNT // 3)
+    try:
+        sampled = heat_bins(sampler, cell_m=1000)
+        again = heat_bins(sampler, cell_m=1000)
+        html = heatmap_html(sampler, cell_m=1000)
+        # public embeds hide small counts, which a scaled-up sample cannot be trusted for
+        embedded = heat_bins(sampler, cell_m=1000, min_count=5)
+        coarse = heat_bins(sampler, cell_m=5000)
+    finally:
+        sampler.close()
+    assert sampled.sample_percent is not None
+    assert 20 <= sampled.sample_percent <= 50  # ~1/3 of the events asked for
+    pd.testing.assert_frame_equal(sampled.frame, again.frame)  # a fixed seed: same page
+    # counts scaled up by the sampled share: an estimate of the whole, close to it
+    assert abs(sampled.total - exact.total) < 0.25 * exact.total
+    # the same picture: cells of the sample lie where the events are, in proportion (on
+    # 5 km cells, where a third of 4,000 events still puts tens in a cell)
+    assert set(sampled.frame["lon_wgs84"]) <= set(exact.frame["lon_wgs84"])
+    whole = heat_bins(events_svc, cell_m=5000).frame
+    joined = whole.merge(coarse.frame, on=["lon_wgs84", "lat_wgs84"], how="left").fillna(0)
+    assert np.corrcoef(joined["n_x"], joined["n_y"])[0, 1] > 0.9
+    assert "抽样估计" in html and f"{sampled.sample_percent:.2g}%" in html
+    assert "抽样" not in heatmap_html(events_svc, cell_m=1000)
+    assert embedded.sample_percent is None
+    assert embedded.total == exact.frame.loc[exact.frame["n"] >= 5, "n"].sum()
+
+
+def test_heat_sampling_can_be_switched_off(events_svc: Gridsvc) -> None:
+    never = _sampling(events_svc, 0)
+    try:
+        assert heat_bins(never, cell_m=1000).sample_percent is None
+        assert heat_bins(never, cell_m=1000).total == COUNT
+    finally:
+        never.close()
