@@ -71,8 +71,13 @@ class BenchDatabase:
     def settings(self) -> Settings:
         return Settings(db=DatabaseSettings(database_url=self.url, data_dir=self.data_dir))
 
-    def service(self) -> Gridsvc:
+    def service(self, *, heat_sample_above: int | None = None) -> Gridsvc:
+        """A service on this database; ``heat_sample_above`` overrides the setting
+        (``GRIDSVC_HEAT_SAMPLE_ABOVE``; 0: heat maps bin every event)."""
         settings = self.settings()
+        if heat_sample_above is not None:
+            maps = settings.maps.model_copy(update={"heat_sample_above": heat_sample_above})
+            settings = settings.model_copy(update={"maps": maps})
         return Gridsvc(settings, Database(self.url, maxconn=settings.db.pool_max))
 
     def admin_token(self) -> str:

@@ -45,12 +45,18 @@ RAW_SAMPLE = 200_000
 """Points of the raw-point baseline page actually built; the size is extrapolated."""
 
 
-def pages_run(svc: Gridsvc) -> dict[str, Any]:
-    """Build the heat map of every event and the community choropleth once."""
+def pages_run(svc: Gridsvc, exact: Gridsvc) -> dict[str, Any]:
+    """Build the heat map of every event and the community choropleth once; and the heat map
+    again with ``exact``, a service on the same database whose heat maps never sample
+    (``GRIDSVC_HEAT_SAMPLE_ABOVE=0``), to show what the sample saves."""
     started = time.perf_counter()
     heat = heatmap_html(svc)
     heat_s = time.perf_counter() - started
     cell = re.search(r"网格单元：([0-9.]+) 米", heat)
+    sample = re.search(r"按 ([0-9.]+)% 数据页抽样估计", heat)
+    started = time.perf_counter()
+    every = heatmap_html(exact)
+    every_s = time.perf_counter() - started
     started = time.perf_counter()
     choro = choropleth_html(svc, "community")
     choro_s = time.perf_counter() - started
@@ -58,6 +64,9 @@ def pages_run(svc: Gridsvc) -> dict[str, Any]:
         "heatmap_bytes": len(heat.encode()),
         "heatmap_build_s": heat_s,
         "heatmap_cell_m": float(cell.group(1)) if cell else None,
+        "heatmap_sample_percent": float(sample.group(1)) if sample else None,
+        "heatmap_every_event_bytes": len(every.encode()),
+        "heatmap_every_event_build_s": every_s,
         "choropleth_bytes": len(choro.encode()),
         "choropleth_build_s": choro_s,
     }
