@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -39,10 +40,16 @@ def create_app(settings: Settings | None = None, *, service: Gridsvc | None = No
         app.state.gridsvc = svc
         if service is None:
             svc.warm_up()
+            # what start-up built (grids, locator, taxonomy, the app) lives as long as the
+            # process: out of the collector's sight, a full collection scans only what
+            # requests leave, not ~270,000 objects (~60-120 ms pauses, the p99 of /v1/locate)
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
             if service is None:
+                gc.unfreeze()
                 svc.close()
 
     # the docs' scripts come from a package, not a CDN: /docs works on an intranet
