@@ -72,21 +72,24 @@ def test_every_unique_key_of_the_distributed_tables_includes_community_code(
         assert "community_code" in columns, (table, index, columns)
     primary = {r[0]: r[3] for r in rows if r[2]}
     assert primary == {
-        "event": ["community_code", "id"],
+        "event": ["id", "community_code"],
         "event_daily": ["community_code", "category", "status", "urgency", "source", "day"],
-        "dispatch": ["community_code", "id"],
-        "event_action": ["community_code", "id"],
+        "dispatch": ["id", "community_code"],
+        "event_action": ["id", "community_code"],
     }
     # the key of a report: distributed by reporter_id, not by community
     keys = shared_svc.db.cursor_fetchall(UNIQUE_INDEXES, {"tables": ["event_key"]})
     assert [(r[1], r[2], r[3]) for r in keys] == [
         ("event_key_pkey", True, ["reporter_id", "client_event_id"])
     ]
-    # lookups by id alone: a plain index (Citus allows it without the distribution column)
-    (plain,) = shared_svc.db.cursor_fetchall(
-        "SELECT indisunique FROM pg_index WHERE indexrelid = 'event_id'::regclass"
+    # lookups by id alone use the primary key (id first): no second index on id
+    on_id = shared_svc.db.cursor_fetchall(
+        "SELECT indexrelid::regclass::text FROM pg_index"
+        " WHERE indrelid = 'event'::regclass AND indkey[0] = ("
+        "   SELECT attnum FROM pg_attribute"
+        "   WHERE attrelid = 'event'::regclass AND attname = 'id')"
     )
-    assert plain == (False,)
+    assert on_id == [("event_pkey",)]
 
 
 def test_no_foreign_key_between_distributed_tables_lacks_community_code(
