@@ -51,3 +51,16 @@ def stored_keys(db: Database, reporter_like: str) -> Counter[str]:
         "SELECT client_event_id FROM event WHERE reporter_id LIKE %s", (reporter_like,)
     )
     return Counter(str(r[0]) for r in rows)
+
+
+def key_mismatches(db: Database) -> list[tuple[Any, ...]]:
+    """Events without their ``event_key`` row (same id, community, reporter and
+    client_event_id) and keys without their event, as (event id, key's event id): empty when
+    every event was stored with its key and every key with its event."""
+    rows = db.cursor_fetchall(
+        "SELECT e.id, k.event_id FROM event AS e FULL JOIN event_key AS k"
+        " ON k.event_id = e.id AND k.community_code = e.community_code"
+        " AND k.reporter_id = e.reporter_id AND k.client_event_id = e.client_event_id"
+        " WHERE e.id IS NULL OR k.event_id IS NULL"
+    )
+    return [tuple(r) for r in rows]

@@ -171,7 +171,9 @@ def create_event(
         cur.execute(query("event_create"), params)
         inserted = cur.fetchone()
         if inserted is not None:
-            event = _select_event(cur, int(inserted[0]), svc.now())
+            event = _select_event(
+                cur, int(inserted[0]), svc.now(), community_code=params["community_code"] or ""
+            )
             category = taxonomy.get(event["category"])
             nearby = _nearby(
                 cur, event, radius_m=category.dedupe_radius_m, window_h=category.dedupe_window_h
@@ -187,6 +189,7 @@ def create_event(
 def _replay(
     svc: Gridsvc, key: Mapping[str, Any], digest: str, existing: Sequence[Any]
 ) -> CreateResult:
+    """The answer to a report whose key is stored (a row of ``event_by_key.sql``)."""
     event_id, stored_digest = existing
     if stored_digest != digest:
         raise DuplicateConflict(
@@ -198,7 +201,7 @@ def _replay(
             field="client_event_id",
             event_id=event_id,
         )
-    return CreateResult(event=get_event(svc, int(event_id)), created=False)
+    return CreateResult(event=_event_of_key(svc, key), created=False)
 
 
 def _raise_rejection(svc: Gridsvc, report: Mapping[str, Any], rejection: Any) -> None:
@@ -227,8 +230,30 @@ def get_event(svc: Gridsvc, event_id: int) -> dict[str, Any]:
         return _select_event(cur, event_id, svc.now())
 
 
-def _select_event(cur: Any, event_id: int, now: datetime) -> dict[str, Any]:
-    cur.execute(query("event_select") + " WHERE e.id = %(id)s", {"id": event_id, "now": now})
+def _event_of_key(svc: Gridsvc, key: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored event of (reporter_id, client_event_id); see ``event_where_key.sql``."""
+    with svc.db.connection() as conn, conn.cursor() as cur:
+        cur.execute(query("event_select") + query("event_where_key"), {**key, "now": svc.now()})
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(
+            f"No event of client_event_id '{key['client_event_id']}'.", field="client_event_id"
+        )
+    return event_dict(row)
+
+
+def _select_event(
+    cur: Any, event_id: int, now: datetime, *, community_code: str | None = None
+) -> dict[str, Any]:
+    """One event by id; with its stored ``community_code`` ('' outside every grid) by the
+    primary key (community_code, id), as under Citus a read must be to reach one shard."""
+    where = " WHERE e.id = %(id)s"
+    if community_code is not None:
+        where += " AND e.community_code = %(community_code)s"
+    cur.execute(
+        query("event_select") + where,
+        {"id": event_id, "community_code": community_code, "now": now},
+    )
     row = cur.fetchone()
     if row is None:
         raise NotFound(f"No event {event_id}.", field="id")
@@ -333,9 +358,10 @@ def scope_condition(principal: Principal) -> sql.Composable | None:
     if principal.citywide:
         return None
     if principal.role == "department":
+        # the join on the distribution key too: co-located under Citus
         return sql.SQL(
-            "EXISTS (SELECT 1 FROM dispatch AS d WHERE d.event_id = e.id "
-            "AND d.department_code = %(scope_department)s)"
+            "EXISTS (SELECT 1 FROM dispatch AS d WHERE d.community_code = e.community_code "
+            "AND d.event_id = e.id AND d.department_code = %(scope_department)s)"
         )
     column = scope_column(principal.scope_code or "")
     if column is None:

@@ -168,6 +168,7 @@ def apply_action(
         cur.execute(
             query("event_action_insert"),
             {
+                "community_code": event["community_code"],
                 "event_id": event_id,
                 "action": req.action,
                 "from_status": event["status"],
@@ -284,7 +285,13 @@ def _dispatch(
     due = _resolve_due(conn, event, now)
     for code in codes:
         cur.execute(
-            query("dispatch_insert"), {"event_id": event["id"], "department": code, "due_at": due}
+            query("dispatch_insert"),
+            {
+                "community_code": event["community_code"],
+                "event_id": event["id"],
+                "department": code,
+                "due_at": due,
+            },
         )
     cur.execute(query("event_set_resolve_due"), {"id": event["id"], "due_at": due})
     return {"departments": list(codes), "due_at": due.isoformat(), "whistle": len(codes) > 1}

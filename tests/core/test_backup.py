@@ -24,6 +24,7 @@ from gridsvc.errors import Conflict, InvalidInput
 from gridsvc.events.importer import import_events
 from gridsvc.service import Gridsvc
 from gridsvc.workflow.actions import ActionRequest, apply_action
+from tests.conftest import make_settings
 
 runner = CliRunner()
 
@@ -173,3 +174,23 @@ def test_cli_dump_and_restore_into_a_new_database(
         with conn.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.close()
+
+
+def test_restored_database_keeps_the_idempotency_keys(
+    source: Gridsvc, empty_db: str, tmp_path: Path
+) -> None:
+    """event_key (migration 0006) is in the dump: the same file imported into the restored
+    database stores nothing twice."""
+    keys = "SELECT md5(string_agg(k::text, '|' ORDER BY k.event_id)) FROM event_key k"
+    before = source.db.cursor_fetchall(keys)[0][0]
+    assert before is not None
+    (stored,) = source.db.cursor_fetchall("SELECT count(*) FROM event")[0]
+    dump = backup.dump(_url(source), tmp_path / "keys.dump")
+    backup.restore(empty_db, dump)
+    restored = Gridsvc.open(make_settings(empty_db))
+    try:
+        assert restored.db.cursor_fetchall(keys)[0][0] == before
+        again = import_events(restored, io.BytesIO(_csv(120)), filename="backup.csv")
+        assert (again.stored, again.already_stored) == (0, stored)
+    finally:
+        restored.close()

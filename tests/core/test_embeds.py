@@ -201,6 +201,7 @@ def test_pages_are_frozen_at_publish_time(seeded: tuple[Gridsvc, Seeded]) -> Non
     assert "事件数：19（不含少于5件的网格）" in before
     # the same streets again (under other ids): every count doubles
     svc.db.cursor_fetchall("UPDATE event SET client_event_id = client_event_id || '-old'")
+    svc.db.cursor_fetchall("UPDATE event_key SET client_event_id = client_event_id || '-old'")
     seed_streets(svc)
     assert open_embed(svc, done.link.token).html == before
     fresh = publish(svc, "heatmap", {"cell_m": 500}, title="热力", created_by="a")

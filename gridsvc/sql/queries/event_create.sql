@@ -1,22 +1,34 @@
--- One report; a replay of (reporter_id, client_event_id) inserts nothing and returns no row.
+-- One report. Its key goes into event_key first; the event only if the key went in, with the
+-- id the key insert took from event's identity sequence (one statement: both rows or
+-- neither). A replay of (reporter_id, client_event_id) — also one racing the first attempt,
+-- which waits for it — inserts nothing and returns no row.
 -- Its rollup count is added by event_daily_add.sql, last in the same transaction (so the
 -- rollup row is locked only until the commit).
-INSERT INTO event (reporter_id, client_event_id, content_sha256, category, title,
-                   description, occurred_at, reported_at, source, urgency, geom, lon_sent,
-                   lat_sent, crs_sent, accuracy_m, address, media, attributes,
-                   grid_version_id, community_code, street_code, sector_code,
-                   district_code, grid_code, snapped, near_boundary, import_id,
-                   accept_due_at)
-VALUES (%(reporter_id)s, %(client_event_id)s, %(content_sha256)s, %(category)s, %(title)s,
-        %(description)s, %(occurred_at)s, %(reported_at)s, %(source)s, %(urgency)s,
-        ST_SetSRID(ST_MakePoint(%(lon_wgs84)s, %(lat_wgs84)s), 4326), %(lon_sent)s,
-        %(lat_sent)s, %(crs_sent)s, %(accuracy_m)s, %(address)s, %(media)s::jsonb,
-        %(attributes)s::jsonb, %(grid_version_id)s, %(community_code)s, %(street_code)s,
-        %(sector_code)s, %(district_code)s, %(grid_code)s, %(snapped)s, %(near_boundary)s,
-        NULL,
-        -- accept within the category's limit for this urgency (natural hours)
-        %(reported_at)s::timestamptz + (SELECT (c.time_limits -> 'accept_hours'
-                                                 ->> %(urgency)s)::float8 * interval '1 hour'
-                                         FROM category AS c WHERE c.code = %(category)s))
-ON CONFLICT ON CONSTRAINT event_idempotency DO NOTHING
+WITH k AS (
+    INSERT INTO event_key (event_id, reporter_id, client_event_id, community_code,
+                           content_sha256)
+    VALUES (nextval(pg_get_serial_sequence('event', 'id')), %(reporter_id)s,
+            %(client_event_id)s, coalesce(%(community_code)s, ''),
+            decode(%(content_sha256)s, 'hex'))
+    ON CONFLICT (reporter_id, client_event_id) DO NOTHING
+    RETURNING event_id
+)
+INSERT INTO event (id, reporter_id, client_event_id, category, title, description,
+                   occurred_at, reported_at, source, urgency, geom, lon_sent, lat_sent,
+                   crs_sent, accuracy_m, address, media, attributes, grid_version_id,
+                   community_code, street_code, sector_code, district_code, grid_code,
+                   snapped, near_boundary, import_id, accept_due_at)
+OVERRIDING SYSTEM VALUE
+SELECT k.event_id, %(reporter_id)s, %(client_event_id)s, %(category)s, %(title)s,
+       %(description)s, %(occurred_at)s, %(reported_at)s, %(source)s, %(urgency)s,
+       ST_SetSRID(ST_MakePoint(%(lon_wgs84)s, %(lat_wgs84)s), 4326), %(lon_sent)s,
+       %(lat_sent)s, %(crs_sent)s, %(accuracy_m)s, %(address)s, %(media)s::jsonb,
+       %(attributes)s::jsonb, %(grid_version_id)s, coalesce(%(community_code)s, ''),
+       %(street_code)s, %(sector_code)s, %(district_code)s, %(grid_code)s, %(snapped)s,
+       %(near_boundary)s, NULL,
+       -- accept within the category's limit for this urgency (natural hours)
+       %(reported_at)s::timestamptz + (SELECT (c.time_limits -> 'accept_hours'
+                                                ->> %(urgency)s)::float8 * interval '1 hour'
+                                        FROM category AS c WHERE c.code = %(category)s)
+FROM k
 RETURNING id

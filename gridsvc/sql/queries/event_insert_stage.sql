@@ -1,28 +1,41 @@
--- Store the staged rows and count them in the rollup, in the caller's transaction.
-WITH ins AS (
-    INSERT INTO event (reporter_id, client_event_id, content_sha256, category, title,
-                       description, occurred_at, reported_at, source, urgency, geom, lon_sent,
-                       lat_sent, crs_sent, accuracy_m, address, media, attributes,
-                       grid_version_id, community_code, street_code, sector_code,
-                       district_code, grid_code, snapped, near_boundary, import_id,
-                       accept_due_at)
-    SELECT reporter_id, client_event_id, content_sha256, category, title,
-           coalesce(description, ''),
-           occurred_at, reported_at, source, urgency,
-           ST_SetSRID(ST_MakePoint(lon_wgs84, lat_wgs84), 4326), lon_sent, lat_sent,
-           crs_sent, accuracy_m, address, media, attributes, grid_version_id,
-           community_code, street_code, sector_code, district_code, grid_code, snapped,
-           near_boundary, %(import_id)s,
+-- Store the staged rows and count them in the rollup, in the caller's transaction. The keys
+-- go into event_key first; only the rows whose key went in are stored as events (a key
+-- taken meanwhile by another import or report waits for it and is then skipped), so a key
+-- and its event are written together or not at all.
+WITH k AS (
+    INSERT INTO event_key (event_id, reporter_id, client_event_id, community_code,
+                           content_sha256)
+    SELECT event_id, reporter_id, client_event_id, coalesce(community_code, ''),
+           decode(content_sha256, 'hex')
+    FROM event_stage
+    WHERE row_number <> ALL (%(skip_rows)s::bigint[])
+    ON CONFLICT (reporter_id, client_event_id) DO NOTHING
+    RETURNING event_id
+), ins AS (
+    INSERT INTO event (id, reporter_id, client_event_id, category, title, description,
+                       occurred_at, reported_at, source, urgency, geom, lon_sent, lat_sent,
+                       crs_sent, accuracy_m, address, media, attributes, grid_version_id,
+                       community_code, street_code, sector_code, district_code, grid_code,
+                       snapped, near_boundary, import_id, accept_due_at)
+    OVERRIDING SYSTEM VALUE
+    -- a join on the narrow id: the stage is read in file order, so events are stored in
+    -- id order as before
+    SELECT s.event_id, s.reporter_id, s.client_event_id, s.category, s.title,
+           coalesce(s.description, ''),
+           s.occurred_at, s.reported_at, s.source, s.urgency,
+           ST_SetSRID(ST_MakePoint(s.lon_wgs84, s.lat_wgs84), 4326), s.lon_sent, s.lat_sent,
+           s.crs_sent, s.accuracy_m, s.address, s.media, s.attributes, s.grid_version_id,
+           coalesce(s.community_code, ''), s.street_code, s.sector_code, s.district_code,
+           s.grid_code, s.snapped, s.near_boundary, %(import_id)s,
            s.reported_at + (c.time_limits -> 'accept_hours' ->> s.urgency)::float8
                            * interval '1 hour'
     FROM event_stage AS s
+    JOIN k ON k.event_id = s.event_id
     LEFT JOIN category AS c ON c.code = s.category
-    WHERE s.row_number <> ALL (%(skip_rows)s::bigint[])
-    ON CONFLICT ON CONSTRAINT event_idempotency DO NOTHING
     RETURNING community_code, category, status, urgency, source, occurred_at
 ), roll AS (
     INSERT INTO event_daily AS d (community_code, category, status, urgency, source, day, n)
-    SELECT coalesce(community_code, ''), category, status, urgency, source,
+    SELECT community_code, category, status, urgency, source,
            (occurred_at AT TIME ZONE 'Asia/Shanghai')::date, count(*)
     FROM ins
     GROUP BY 1, 2, 3, 4, 5, 6

@@ -1,7 +1,9 @@
 -- Reassign every event not yet on version %(version_id)s to that version's grids: the
 -- community containing the point (the lowest code on a shared edge, as in-process lookups
--- do), or within %(snap_m)s metres the nearest one (flagged snapped), else no community.
--- near_boundary is recomputed: another community lies within %(near_m)s metres.
+-- do), or within %(snap_m)s metres the nearest one (flagged snapped), else no community
+-- (''). near_boundary is recomputed: another community lies within %(near_m)s metres.
+-- An event's community is part of its primary key: its dispatches and history follow by the
+-- foreign keys' ON UPDATE CASCADE, its event_key row here, its rollup counts below.
 -- Returns the counts of events seen, moved to another community, and left outside.
 WITH located AS (
     SELECT e.id, e.community_code AS old_code,
@@ -13,7 +15,7 @@ WITH located AS (
     WHERE e.grid_version_id IS DISTINCT FROM %(version_id)s
 ), snapped AS (
     SELECT l.id, l.old_code,
-           coalesce(l.inside_code, n.code) AS new_code,
+           coalesce(l.inside_code, n.code, '') AS new_code,
            l.inside_code IS NULL AND n.code IS NOT NULL AS snapped
     FROM located AS l
     LEFT JOIN LATERAL (
@@ -30,7 +32,8 @@ WITH located AS (
     SELECT s.id, s.old_code, s.new_code, s.snapped,
            st.code AS street_code, st.sector_code, st.parent_code AS district_code,
            (SELECT g.code FROM grid_unit_part AS g, event AS e
-             WHERE e.id = s.id AND g.version_id = %(version_id)s AND g.level = 'grid'
+             WHERE s.new_code <> '' AND e.id = s.id
+               AND g.version_id = %(version_id)s AND g.level = 'grid'
                AND g.code LIKE s.new_code || '%%' AND ST_Intersects(g.geom, e.geom)
              ORDER BY g.code LIMIT 1) AS grid_code
     FROM snapped AS s
@@ -51,19 +54,25 @@ WITH located AS (
                   AND p.geom && ST_Expand(e.geom, %(near_m)s / 50000.0)
                   AND ST_DWithin(p.geom::geography, e.geom::geography, %(near_m)s))
       FROM chain AS ch
-     WHERE e.id = ch.id
-    RETURNING e.id, ch.old_code, ch.new_code, e.category, e.status, e.urgency, e.source,
+     WHERE e.community_code = ch.old_code AND e.id = ch.id
+    RETURNING e.id, e.reporter_id, e.client_event_id, ch.old_code, ch.new_code, e.category,
+              e.status, e.urgency, e.source,
               (e.occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day,
-              ch.old_code IS DISTINCT FROM ch.new_code AS moved,
-              ch.new_code IS NULL AS outside
+              ch.old_code <> ch.new_code AS moved,
+              ch.new_code = '' AS outside
+), rekeyed AS (
+    UPDATE event_key AS k
+       SET community_code = u.new_code
+      FROM updated AS u
+     WHERE u.moved
+       AND k.reporter_id = u.reporter_id AND k.client_event_id = u.client_event_id
 ), delta AS (
     -- the rollup follows: -1 where an event left, +1 where it arrived (net per key)
     SELECT code, category, status, urgency, source, day, sum(d) AS d
-    FROM (SELECT coalesce(old_code, '') AS code, category, status, urgency, source, day,
-                 -1 AS d
+    FROM (SELECT old_code AS code, category, status, urgency, source, day, -1 AS d
             FROM updated WHERE moved
           UNION ALL
-          SELECT coalesce(new_code, ''), category, status, urgency, source, day, 1
+          SELECT new_code, category, status, urgency, source, day, 1
             FROM updated WHERE moved) AS x
     GROUP BY code, category, status, urgency, source, day
     HAVING sum(d) <> 0

@@ -1,5 +1,8 @@
--- A batch of checked rows, COPYed in before one INSERT … SELECT (dropped at commit).
+-- A batch of checked rows, COPYed in before one INSERT … SELECT (dropped at commit). Each
+-- row takes its event id from event's identity sequence as it is copied, in file order; a
+-- row that is not stored (its key is taken) leaves a gap in the ids, as a replay does.
 CREATE TEMP TABLE event_stage (
+    event_id bigint NOT NULL DEFAULT nextval(pg_get_serial_sequence('event', 'id')),
     row_number bigint, reporter_id text, client_event_id text, content_sha256 text,
     category text, title text, description text, occurred_at timestamptz,
     reported_at timestamptz, source text, urgency text, lon_wgs84 double precision,

@@ -13,7 +13,7 @@ WHERE %(overdue)s::boolean IS NULL
   AND (%(date_from)s::date IS NULL OR d.day >= %(date_from)s::date)
   AND (%(date_to)s::date IS NULL OR d.day < %(date_to)s::date)
 UNION ALL
-SELECT coalesce(e.community_code, ''), e.category,
+SELECT e.community_code, e.category,
        (e.occurred_at AT TIME ZONE 'Asia/Shanghai')::date, count(*)::bigint
 FROM event AS e
 WHERE %(overdue)s::boolean IS NOT NULL
