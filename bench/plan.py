@@ -25,6 +25,8 @@ class Plan:
     end: datetime
     runs: int
     """Repeats of every measurement; each figure is the median over them."""
+    import_runs: int
+    """Repeats of the import (goals 1, 1m, 7): at 10,000,000 events ~20 min each."""
     baseline_rows: int
     """Rows stored by the per-row INSERT baseline in each run (its rate is extrapolated)."""
     count_queries: int
@@ -56,6 +58,7 @@ def make_plan(
     seed: int = 20260101,
     days: int = 365,
     runs: int | None = None,
+    import_runs: int | None = None,
     now: datetime | None = None,
 ) -> Plan:
     """Quick mode (100,000 events by default) bounds every step to finish in minutes on two
@@ -74,6 +77,7 @@ def make_plan(
         days=days,
         end=end,
         runs=runs if runs is not None else 3,
+        import_runs=import_runs if import_runs is not None else (runs if runs is not None else 3),
         baseline_rows=min(2_000, n, 300 if small else 2_000),
         count_queries=10 if small else (40 if quick else 200),
         baseline_count_queries=3 if small else 10,

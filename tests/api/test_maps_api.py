@@ -19,6 +19,7 @@ from gridsvc.events.importer import import_events
 from gridsvc.grids import store as grid_store
 from gridsvc.maps import assert_offline
 from gridsvc.service import Gridsvc
+from gridsvc.sql import query
 from tests.api.conftest import bearer
 
 
@@ -228,6 +229,9 @@ def test_heatmap_of_a_large_selection_says_it_is_sampled(
     world: dict[str, Any], module_svc: Gridsvc
 ) -> None:
     # GRIDSVC_HEAT_SAMPLE_ABOVE below the 2,000 events stored: the page is drawn from a sample
+    # (the decision reads the planner's estimate: fresh statistics, whatever ran before)
+    with module_svc.db.connection() as conn, conn.cursor() as cur:
+        cur.execute(query("analyze_events"))
     maps_settings = module_svc.settings.maps.model_copy(update={"heat_sample_above": 700})
     sampler = Gridsvc.open(module_svc.settings.model_copy(update={"maps": maps_settings}))
     try:

@@ -31,6 +31,7 @@ from gridsvc.maps import (
     heatmap_html,
 )
 from gridsvc.service import Gridsvc
+from gridsvc.sql import query
 from gridsvc.stats import StatsFilter
 
 END = datetime(2026, 11, 28, tzinfo=BEIJING)
@@ -266,7 +267,10 @@ def test_sensitive_events_are_binned_at_about_a_kilometre(events_svc: Gridsvc) -
 
 
 def _sampling(svc: Gridsvc, above: int) -> Gridsvc:
-    """A service on the same database whose heat maps sample above ``above`` events."""
+    """A service on the same database whose heat maps sample above ``above`` events (with
+    fresh statistics: the decision reads the planner's estimate of the selection)."""
+    with svc.db.connection() as conn, conn.cursor() as cur:
+        cur.execute(query("analyze_events"))
     maps = svc.settings.maps.model_copy(update={"heat_sample_above": above})
     return Gridsvc.open(svc.settings.model_copy(update={"maps": maps}))
 
