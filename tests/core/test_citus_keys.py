@@ -290,7 +290,9 @@ def test_migration_0006_converts_a_database_of_the_old_schema(v5_svc: Gridsvc) -
         "SELECT id, content_sha256, reporter_id, client_event_id FROM event ORDER BY id"
     )
 
-    assert migrate_mod.migrate(svc.db).applied == ["0006_citus_keys"]
+    applied = migrate_mod.migrate(svc.db).applied
+    assert applied == [f"{m.version:04d}_{m.name}" for m in migrations() if m.version >= 6]
+    assert applied[0] == "0006_citus_keys"
 
     rows = svc.db.cursor_fetchall("SELECT id, community_code FROM event ORDER BY id")
     assert rows[1] == (outside, "")  # NULL became ''
