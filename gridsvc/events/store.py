@@ -246,7 +246,7 @@ def _select_event(
     cur: Any, event_id: int, now: datetime, *, community_code: str | None = None
 ) -> dict[str, Any]:
     """One event by id; with its stored ``community_code`` ('' outside every grid) by the
-    primary key (community_code, id), as under Citus a read must be to reach one shard."""
+    primary key (id, community_code), as under Citus a read must be to reach one shard."""
     where = " WHERE e.id = %(id)s"
     if community_code is not None:
         where += " AND e.community_code = %(community_code)s"

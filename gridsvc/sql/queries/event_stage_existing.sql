@@ -1,6 +1,6 @@
 -- Staged rows whose (reporter_id, client_event_id) is stored already: a re-run of a file, an
 -- event also sent by the app, or an id used twice in one file. The event is reached by its
--- primary key (community_code, id), which event_key keeps.
+-- primary key (id, community_code), which event_key keeps.
 SELECT s.row_number, s.client_event_id, k.event_id,
        k.content_sha256 = decode(s.content_sha256, 'hex') AS same,
        e.import_id IS NOT DISTINCT FROM %(import_id)s AS same_import
