@@ -55,6 +55,9 @@ def migrate(db: Database) -> MigrationResult:
                         )
                     continue
                 with conn.cursor() as cur:
+                    # a migration may rewrite a table of millions of rows (0006: ~30 s per
+                    # million events): the pool's statement timeout is for requests
+                    cur.execute("SET LOCAL statement_timeout = 0")
                     cur.execute(m.sql)
                     cur.execute(
                         "INSERT INTO schema_migration (version, name, checksum) "
