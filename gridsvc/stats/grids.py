@@ -111,9 +111,11 @@ def counts_by_unit(
     n = np.zeros(len(units), dtype=np.int64)
     per_category: dict[str, npt.NDArray[np.int64]] = {}
     for kind, unit_code, category, count in count_rows:
+        # (a unit code missing from the level's units cannot happen in a valid version;
+        # it would count as no_unit rather than fail)
         i = position.get(unit_code, -1) if kind == "unit" else -1
-        if i < 0:  # a unit code missing from the level's units cannot happen with a valid
-            unassigned[kind if kind != "unit" else "no_unit"] += int(count)  # version
+        if i < 0:
+            unassigned[kind if kind != "unit" else "no_unit"] += int(count)
             continue
         n[i] += count
         if by_category:
