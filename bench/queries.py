@@ -20,7 +20,7 @@ from bench.summary import percentile_ms
 from gridsvc.events.generate import DEFAULT_MIX
 from gridsvc.service import Gridsvc
 from gridsvc.stats import StatsFilter, counts_by_unit
-from gridsvc.stats.filters import sql_params, statistics_taxonomy
+from gridsvc.stats.filters import sql_params
 from gridsvc.stats.units import stats_query
 
 WINDOW_DAYS = 30
@@ -93,7 +93,7 @@ def rollup_sql_run(svc: Gridsvc, bench_db: BenchDatabase, cases: list[CountCase]
     """The rollup query of ``counts_by_unit`` alone (``stats_counts_by_unit.sql``) on one open
     connection: the database's share, without the library's other queries, its new
     connections and its frames."""
-    taxonomy = statistics_taxonomy(svc.db)
+    taxonomy = svc.taxonomy(include_inactive=True)
     version_id = _active_version(bench_db)
     conn = psycopg2.connect(bench_db.url)
     latencies = []

@@ -34,7 +34,7 @@ from gridsvc.errors import InvalidInput
 from gridsvc.maps.assets import finish
 from gridsvc.maps.page import add_info_box, base_map, context, json_for_script, on_load
 from gridsvc.service import Gridsvc
-from gridsvc.stats.filters import StatsFilter, sql_params, statistics_taxonomy
+from gridsvc.stats.filters import StatsFilter, sql_params
 from gridsvc.stats.units import stats_query
 
 MAX_BINS: Final = 30_000
@@ -109,7 +109,7 @@ def heat_bins(
             hint="200 suits a city-wide map, 50 a street; leave it out to let the map choose.",
             field="cell_m",
         )
-    taxonomy = statistics_taxonomy(svc.db)
+    taxonomy = svc.taxonomy(include_inactive=True)
     params: dict[str, Any] = {
         **sql_params(flt, taxonomy),
         "sensitive": [c.code for c in taxonomy if c.sensitive],

@@ -20,7 +20,7 @@ from gridsvc.grids.store import GridVersion
 from gridsvc.maps.tiles import NO_TILES, Tiles, resolve_tiles
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
-from gridsvc.stats.filters import StatsFilter, statistics_taxonomy
+from gridsvc.stats.filters import StatsFilter
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 OUTLINE_SIMPLIFY_M = 100.0
@@ -55,7 +55,7 @@ def context(svc: Gridsvc, flt: StatsFilter, tiles: str | None = None) -> MapCont
     setting, ``none`` by default)."""
     chosen = resolve_tiles(tiles, svc.settings.maps)
     rows = svc.db.cursor_fetchall(query("maps_data_timestamp"))
-    names = {c.code: c.name_zh for c in statistics_taxonomy(svc.db)}
+    names = {c.code: c.name_zh for c in svc.taxonomy(include_inactive=True)}
     return MapContext(
         store.active_version(svc.db), rows[0][0] if rows else None, flt, names, chosen
     )

@@ -40,7 +40,7 @@ from gridsvc.maps.heatmap import (
 )
 from gridsvc.maps.page import add_info_box, base_map, context, json_for_script, on_load
 from gridsvc.service import Gridsvc
-from gridsvc.stats.filters import StatsFilter, sql_params, statistics_taxonomy
+from gridsvc.stats.filters import StatsFilter, sql_params
 from gridsvc.stats.units import stats_query
 
 Step = Literal["day", "week", "month"]
@@ -179,7 +179,7 @@ def timeline_bins(
         count = period_count(flt.date_from, flt.date_to, step)
         if count > MAX_PERIODS:
             raise _too_many_periods(count, step)
-    taxonomy = statistics_taxonomy(svc.db)
+    taxonomy = svc.taxonomy(include_inactive=True)
     params: dict[str, Any] = {
         **sql_params(flt, taxonomy),
         "sensitive": [c.code for c in taxonomy if c.sensitive],

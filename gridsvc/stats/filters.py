@@ -18,11 +18,9 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from gridsvc.db.pool import Database
 from gridsvc.errors import InvalidInput
 from gridsvc.events.rows import SOURCES, URGENCIES
 from gridsvc.events.taxonomy import Taxonomy
-from gridsvc.events.taxonomy_db import read_taxonomy
 
 
 def _as_tuple(name: str, value: Any) -> tuple[str, ...] | None:
@@ -134,12 +132,6 @@ def expand_categories(taxonomy: Taxonomy, codes: tuple[str, ...] | None) -> list
     for code in codes:
         wanted.update(taxonomy.codes_under(code))
     return [c.code for c in taxonomy.leaves() if c.code in wanted]
-
-
-def statistics_taxonomy(db: Database) -> Taxonomy:
-    """The stored taxonomy including deactivated categories (old events keep theirs)."""
-    with db.connection() as conn:
-        return read_taxonomy(conn, include_inactive=True)
 
 
 def sql_params(flt: StatsFilter, taxonomy: Taxonomy) -> dict[str, Any]:
