@@ -31,7 +31,8 @@ from gridsvc.maps.assets import finish
 from gridsvc.maps.choropleth import LEVEL_LABELS, SIMPLIFY_M
 from gridsvc.maps.page import add_info_box, base_map, context
 from gridsvc.service import Gridsvc
-from gridsvc.stats import StatsFilter, compare, counts_by_unit
+from gridsvc.stats import StatsFilter, compare
+from gridsvc.stats.grids import unit_geometry
 
 RATIO_BOUNDS: Final = (0.5, 2 / 3, 0.9, 1 / 0.9, 1.5, 2.0)
 """Upper bounds of the first six classes of the rate ratio (the seventh is open)."""
@@ -82,8 +83,9 @@ def compare_frame(
     """:func:`gridsvc.stats.compare`'s rows with the units' geometry (simplified for display,
     EPSG:4326), ``ratio_class``, ``colour`` and the tooltip texts; ``attrs`` as compare's."""
     stats = compare(svc, level, flt_current, flt_base, alpha=alpha, fdr=fdr)
-    units = counts_by_unit(svc, level, flt_current, with_geometry=True)
-    geometry = units.set_index("code").geometry.reindex(stats["code"]).to_numpy()
+    # the outlines of the version the counts came from (cached), not a second counting
+    outlines = unit_geometry(svc, level, int(stats.attrs["grid_version"]["id"]))
+    geometry = outlines.reindex(stats["code"]).to_numpy()
     tolerance = SIMPLIFY_M[str(stats.attrs["level"])] / 111_320.0
     geometry = shapely.set_precision(
         shapely.simplify(geometry, tolerance, preserve_topology=True), 1e-5

@@ -167,6 +167,20 @@ def counts_by_unit(
     return result
 
 
+def unit_geometry(svc: Gridsvc, level: str, version_id: int) -> gpd.GeoSeries:
+    """The outlines (EPSG:4326) of the units of ``level`` in grid version ``version_id``,
+    indexed by code: the units :func:`counts_by_unit` caches, for a caller that has counts of
+    that version already and needs only the shapes (no second read of the rollup)."""
+    params = {"level": parse_stats_level(level), "version_id": version_id, "with_geometry": True}
+
+    def load() -> tuple[pd.DataFrame, list[bytes] | None, dict[str, int]]:
+        with snapshot(svc.db) as cur:
+            return _units(cur, params)
+
+    units, wkb, _ = svc.memo(("stats_units", version_id, params["level"], True), load)
+    return gpd.GeoSeries(shapely.from_wkb(wkb), index=units["code"], crs="EPSG:4326")
+
+
 def _units(
     cur: Any, params: dict[str, Any]
 ) -> tuple[pd.DataFrame, list[bytes] | None, dict[str, int]]:
