@@ -6,14 +6,18 @@ only 5xx are logged, and their bodies never carry internals.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Sequence
 from http import HTTPStatus
+from typing import Any
 
 import psycopg2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import Send
 
 from gridsvc import errors
 
@@ -39,6 +43,29 @@ STATUS: tuple[tuple[type[errors.GridsvcError], int], ...] = (
 PERSONAL_FIELDS = frozenset(
     {"title", "description", "address", "note", "reporter_id", "name", "phone"}
 )
+
+
+async def send_json_error(
+    send: Send,
+    status: int,
+    body: dict[str, Any],
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> None:
+    """An error answer written straight to ASGI ``send``, for middleware that refuses a
+    request before the app (and its exception handlers) sees it; the same JSON shape."""
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
 
 
 def status_for(exc: errors.GridsvcError) -> int:

@@ -7,11 +7,11 @@ neither JSON bodies nor uploads can grow without bound.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import send_json_error
 from gridsvc.settings import EventSettings
 
 _HINT = "Send less per request (split batches or files)."
@@ -74,15 +74,4 @@ async def _refuse(send: Send, size: int, limit: int) -> None:
         "accepted here.",
         "hint": _HINT,
     }
-    payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
+    await send_json_error(send, 413, body)

@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import threading
 import time
@@ -30,6 +29,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import send_json_error
 from gridsvc.settings import SecuritySettings
 
 # Map pages (folium) put their scripts and styles inline and load Leaflet from
@@ -222,21 +222,12 @@ class RateLimit:
 
 async def _too_many(send: Send, wait_s: float, message: str, hint: str) -> None:
     retry = max(1, math.ceil(wait_s))
-    payload = json.dumps(
-        {"error": "TooManyRequests", "message": message, "hint": hint, "retry_after_s": retry}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-                (b"retry-after", str(retry).encode()),
-            ],
-        }
+    await send_json_error(
+        send,
+        429,
+        {"error": "TooManyRequests", "message": message, "hint": hint, "retry_after_s": retry},
+        [(b"retry-after", str(retry).encode())],
     )
-    await send({"type": "http.response.body", "body": payload})
 
 
 # --- assembly --------------------------------------------------------------------------------
