@@ -7,7 +7,6 @@ fewer than 5 events says "<5" in its tooltip, nothing fails to load, and an orig
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,6 +22,7 @@ from tests.e2e.test_maps_browser import (
     _coloured_pixels,
     _free_port,
     browser,  # noqa: F401 (a fixture)
+    serving,
 )
 from tests.embed_data import COUNTS, Seeded, seed_streets
 
@@ -63,40 +63,26 @@ class _Briefing(ThreadingHTTPServer):
 
 @pytest.fixture(scope="module")
 def sites(module_svc: Gridsvc) -> Iterator[dict[str, Any]]:
-    import uvicorn
-
-    allowed_port, stranger_port, api_port = _free_port(), _free_port(), _free_port()
+    allowed_port, stranger_port = _free_port(), _free_port()
     settings = module_svc.settings.model_copy(
         update={"embeds": EmbedSettings(embed_frame_ancestors=[f"http://127.0.0.1:{allowed_port}"])}
     )
     svc = Gridsvc(settings, module_svc.db)
     seeded = seed_streets(svc)
     done = publish(svc, "choropleth", {"level": "street"}, title="街道事件", created_by="e2e")
-    api = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, service=svc), host="127.0.0.1", port=api_port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=api.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not api.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    src = f"http://127.0.0.1:{api_port}{done.link.path}"
-    allowed, stranger = _Briefing(allowed_port, src), _Briefing(stranger_port, src)
-    try:
-        yield {
-            "allowed": f"http://127.0.0.1:{allowed_port}/",
-            "stranger": f"http://127.0.0.1:{stranger_port}/",
-            "seeded": seeded,
-        }
-    finally:
-        for site in (allowed, stranger):
-            site.shutdown()
-            site.server_close()
-        api.should_exit = True
-        thread.join(timeout=10)
+    with serving(create_app(settings, service=svc)) as api:
+        src = f"{api}{done.link.path}"
+        allowed, stranger = _Briefing(allowed_port, src), _Briefing(stranger_port, src)
+        try:
+            yield {
+                "allowed": f"http://127.0.0.1:{allowed_port}/",
+                "stranger": f"http://127.0.0.1:{stranger_port}/",
+                "seeded": seeded,
+            }
+        finally:
+            for site in (allowed, stranger):
+                site.shutdown()
+                site.server_close()
 
 
 def _map_frame(page: Any) -> Any:

@@ -17,6 +17,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,10 +54,29 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(module_svc: Gridsvc) -> Iterator[dict[str, str]]:
+@contextmanager
+def serving(app: Any, port: int | None = None) -> Iterator[str]:
+    """``app`` under uvicorn in a thread on 127.0.0.1 until the block ends; yields its base
+    URL."""
     import uvicorn
 
+    port = port or _free_port()
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not uv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(module_svc: Gridsvc) -> Iterator[dict[str, str]]:
     svc = module_svc
     units = grid_store.read_units(svc.db, grid_store.active_version(svc.db).id)
     end = pd.Timestamp("2026-11-28T00:00:00+08:00").to_pydatetime()
@@ -65,20 +85,8 @@ def server(module_svc: Gridsvc) -> Iterator[dict[str, str]]:
     buf.seek(0)
     import_events(svc, buf, filename="b.csv", synthetic=True)
     _, token = create_token(svc.db, role="analyst", name="browser")
-    port = _free_port()
-    config = uvicorn.Config(maps_app(svc), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    try:
-        yield {"base": f"http://127.0.0.1:{port}", "token": token}
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
+    with serving(maps_app(svc)) as base:
+        yield {"base": base, "token": token}
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +173,28 @@ def _check_heat(page: Any) -> None:
     assert _coloured_pixels(page.locator(".folium-map").screenshot()) > 500
 
 
+def _hover_tooltip(page: Any) -> str:
+    """Hover a point that is surely on one polygon (the centre of a path that is topmost
+    there) and return the text of the tooltip that opens."""
+    point = page.evaluate(
+        """() => {
+          for (const p of document.querySelectorAll('path.leaflet-interactive')) {
+            const b = p.getBoundingClientRect();
+            const x = b.left + b.width / 2, y = b.top + b.height / 2;
+            if (b.width > 8 && document.elementFromPoint(x, y) === p) return [x, y];
+          }
+          return null;
+        }"""
+    )
+    assert point is not None
+    page.mouse.move(point[0] - 2, point[1] - 2)
+    page.mouse.move(point[0], point[1])
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for(timeout=5_000)
+    text = tooltip.inner_text()
+    return str(text)
+
+
 def _check_polygons(page: Any, at_least: int) -> None:
     page.locator("path.leaflet-interactive").first.wait_for(timeout=10_000)
     paths = page.locator("path.leaflet-interactive").count()
@@ -197,23 +227,7 @@ def test_choropleth_polygons_and_chinese_tooltip(watched: Watched, server: dict[
     page.goto(server["base"] + "/v1/maps/choropleth?level=street&scheme=fisher_jenks")
     _check_polygons(page, 101)
     assert "分级方法：Fisher-Jenks 自然断点" in page.locator(".gs-legend").inner_text()
-    # hover a point that is surely on one polygon: the centre of a path that is topmost there
-    point = page.evaluate(
-        """() => {
-          for (const p of document.querySelectorAll('path.leaflet-interactive')) {
-            const b = p.getBoundingClientRect();
-            const x = b.left + b.width / 2, y = b.top + b.height / 2;
-            if (b.width > 8 && document.elementFromPoint(x, y) === p) return [x, y];
-          }
-          return null;
-        }"""
-    )
-    assert point is not None
-    page.mouse.move(point[0] - 2, point[1] - 2)
-    page.mouse.move(point[0], point[1])
-    tooltip = page.locator(".leaflet-tooltip")
-    tooltip.wait_for(timeout=5_000)
-    text = tooltip.inner_text()
+    text = _hover_tooltip(page)
     assert "名称" in text and "代码" in text and CHINESE.search(text), text
     assert re.search(r"3201\d{5}", text), text  # a street code
     assert watched.problems == []
@@ -327,22 +341,7 @@ def test_compare_polygons_and_tooltip(watched: Watched, server: dict[str, str]) 
     page.goto(f"{server['base']}/v1/maps/compare?level=street&{COMPARE_QUERY}", wait_until="load")
     _check_change_map(page, 101)
     assert "日均事件率比" in page.locator(".gs-legend").inner_text()
-    point = page.evaluate(
-        """() => {
-          for (const p of document.querySelectorAll('path.leaflet-interactive')) {
-            const b = p.getBoundingClientRect();
-            const x = b.left + b.width / 2, y = b.top + b.height / 2;
-            if (b.width > 8 && document.elementFromPoint(x, y) === p) return [x, y];
-          }
-          return null;
-        }"""
-    )
-    assert point is not None
-    page.mouse.move(point[0] - 2, point[1] - 2)
-    page.mouse.move(point[0], point[1])
-    tooltip = page.locator(".leaflet-tooltip")
-    tooltip.wait_for(timeout=5_000)
-    text = tooltip.inner_text()
+    text = _hover_tooltip(page)
     for label in ("本期事件数", "基期事件数", "日均率比", "p 值", "q 值"):
         assert label in text, text
     assert watched.problems == []
