@@ -12,10 +12,12 @@ layer (default: the ``GRIDSVC_MAP_TILES`` setting, ``none``). Every response has
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import Service
@@ -84,16 +86,6 @@ def _png(body: bytes, if_none_match: str | None, name: str) -> Response:
     )
 
 
-def _no_tiles_in_png(format: str, tiles: str | None) -> None:
-    if format == "png" and tiles not in (None, "none"):
-        raise InvalidInput(
-            "PNG maps have no tile base layer: they are drawn on the server, which may have "
-            "no internet.",
-            hint="Leave out tiles (or tiles=none) with format=png, or use the HTML page.",
-            field="tiles",
-        )
-
-
 def _page(html: str, if_none_match: str | None, standalone: bool, name: str) -> Response:
     extra = {"Content-Disposition": f'attachment; filename="{name}.html"'} if standalone else {}
     return _cached(
@@ -101,11 +93,47 @@ def _page(html: str, if_none_match: str | None, standalone: bool, name: str) -> 
     )
 
 
+@dataclass(frozen=True)
+class PageOptions:
+    """What every map route takes besides its own parameters: the output and the cache
+    check. ``answer`` builds the page or the image and the response around it."""
+
+    standalone: bool
+    format: str
+    tiles: str | None
+    if_none_match: str | None
+
+    def answer(self, name: str, html: Callable[[], str], png: Callable[[], bytes]) -> Response:
+        if self.format == "png":
+            return _png(png(), self.if_none_match, name)
+        return _page(html(), self.if_none_match, self.standalone, name)
+
+
+def page_options(
+    standalone: Standalone = False,
+    format: Format = "html",
+    tiles: TileChoice = None,
+    if_none_match: IfNoneMatch = None,
+) -> PageOptions:
+    if format == "png" and tiles not in (None, "none"):
+        raise InvalidInput(
+            "PNG maps have no tile base layer: they are drawn on the server, which may have "
+            "no internet.",
+            hint="Leave out tiles (or tiles=none) with format=png, or use the HTML page.",
+            field="tiles",
+        )
+    return PageOptions(standalone, format, tiles, if_none_match)
+
+
+Page = Annotated[PageOptions, Depends(page_options)]
+
+
 @router.get("/heatmap", response_class=HTMLResponse, responses=PAGE_RESPONSES)
 def map_heatmap(
     svc: Service,
     caller: Analyst,
     filters: Filters,
+    page: Page,
     cell_m: Annotated[
         float | None,
         Query(
@@ -115,20 +143,17 @@ def map_heatmap(
             "when the events fill more than 30,000 cells",
         ),
     ] = None,
-    standalone: Standalone = False,
-    format: Format = "html",
-    tiles: TileChoice = None,
-    if_none_match: IfNoneMatch = None,
 ) -> Response:
     """Heat of the events the filters select, binned in PostGIS on a square lattice of
     ``cell_m`` metres (never raw points), over the district outlines."""
-    _no_tiles_in_png(format, tiles)
-    if format == "png":
-        return _png(
-            png.heatmap_png(svc, filters.to_filter(), cell_m=cell_m), if_none_match, "heatmap"
-        )
-    html = heatmap_html(svc, filters.to_filter(), cell_m=cell_m, standalone=standalone, tiles=tiles)
-    return _page(html, if_none_match, standalone, "heatmap")
+    flt = filters.to_filter()
+    return page.answer(
+        "heatmap",
+        html=lambda: heatmap_html(
+            svc, flt, cell_m=cell_m, standalone=page.standalone, tiles=page.tiles
+        ),
+        png=lambda: png.heatmap_png(svc, flt, cell_m=cell_m),
+    )
 
 
 @router.get("/choropleth", response_class=HTMLResponse, responses=PAGE_RESPONSES)
@@ -136,6 +161,7 @@ def map_choropleth(
     svc: Service,
     caller: Analyst,
     filters: Filters,
+    page: Page,
     level: Annotated[
         str, Query(description="city, district, sector, street, community")
     ] = "community",
@@ -151,18 +177,14 @@ def map_choropleth(
         int,
         Query(ge=99, le=MAX_PERMUTATIONS, description="permutations of the hot-spot test"),
     ] = DEFAULT_PERMUTATIONS,
-    standalone: Standalone = False,
-    format: Format = "html",
-    tiles: TileChoice = None,
-    if_none_match: IfNoneMatch = None,
 ) -> Response:
     """Units of ``level`` coloured by class of ``value``, legend in Chinese naming the
     method, tooltips with name, code and value; ``hotspots=1`` adds a switchable layer of
     Getis-Ord Gi* hot and cold spots (90/95/99%, FDR-corrected)."""
-    _no_tiles_in_png(format, tiles)
     flt = filters.to_filter()
-    if format == "png":
-        body = png.choropleth_png(
+    return page.answer(
+        f"choropleth-{level}",
+        html=lambda: choropleth_html(
             svc,
             level,
             flt,
@@ -171,21 +193,20 @@ def map_choropleth(
             k=k,
             hotspots=hotspots,
             permutations=permutations,
-        )
-        return _png(body, if_none_match, f"choropleth-{level}")
-    html = choropleth_html(
-        svc,
-        level,
-        flt,
-        value=value,
-        scheme=scheme,
-        k=k,
-        standalone=standalone,
-        tiles=tiles,
-        hotspots=hotspots,
-        permutations=permutations,
+            standalone=page.standalone,
+            tiles=page.tiles,
+        ),
+        png=lambda: png.choropleth_png(
+            svc,
+            level,
+            flt,
+            value=value,
+            scheme=scheme,
+            k=k,
+            hotspots=hotspots,
+            permutations=permutations,
+        ),
     )
-    return _page(html, if_none_match, standalone, f"choropleth-{level}")
 
 
 @router.get("/timeline", response_class=HTMLResponse, responses=PAGE_RESPONSES)
@@ -193,6 +214,7 @@ def map_timeline(
     svc: Service,
     caller: Analyst,
     filters: Filters,
+    page: Page,
     step: Annotated[
         Literal["day", "week", "month"],
         Query(description="period: Beijing day, week from Monday, calendar month"),
@@ -200,20 +222,17 @@ def map_timeline(
     cell_m: Annotated[
         float, Query(ge=25, le=5000, description="side of a binning cell, metres")
     ] = DEFAULT_CELL_M,
-    standalone: Standalone = False,
-    format: Format = "html",
-    tiles: TileChoice = None,
-    if_none_match: IfNoneMatch = None,
 ) -> Response:
     """Heat of the events per period (at most 120 periods), a slider and a play button to
     move through them; as PNG, the last 12 periods side by side."""
-    _no_tiles_in_png(format, tiles)
     flt = filters.to_filter()
-    if format == "png":
-        body = png.timeline_png(svc, flt, step=step, cell_m=cell_m)
-        return _png(body, if_none_match, f"timeline-{step}")
-    html = timeline_html(svc, flt, step=step, cell_m=cell_m, standalone=standalone, tiles=tiles)
-    return _page(html, if_none_match, standalone, f"timeline-{step}")
+    return page.answer(
+        f"timeline-{step}",
+        html=lambda: timeline_html(
+            svc, flt, step=step, cell_m=cell_m, standalone=page.standalone, tiles=page.tiles
+        ),
+        png=lambda: png.timeline_png(svc, flt, step=step, cell_m=cell_m),
+    )
 
 
 @router.get("/compare", response_class=HTMLResponse, responses=PAGE_RESPONSES)
@@ -221,29 +240,26 @@ def map_compare(
     svc: Service,
     caller: Analyst,
     filters: Filters,
+    page: Page,
     base_from: Annotated[date, Query(description="first Beijing day of the base period")],
     base_to: Annotated[date, Query(description="day after the base period")],
     level: Annotated[
         str, Query(description="city, district, sector, street, community")
     ] = "street",
     fdr: Annotated[bool, Query(description="significance after Benjamini-Hochberg")] = False,
-    standalone: Standalone = False,
-    format: Format = "html",
-    tiles: TileChoice = None,
-    if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The change from the base period (``base_from``–``base_to``) to the current one
     (``from``–``to``) per unit: rate ratio on a diverging scale, significant changes (exact
     Poisson-rate test, as ``/v1/stats/compare``) outlined; tooltips with both counts, the
     change, p and q. Not side by side: folium's DualMap needs a CDN script."""
-    _no_tiles_in_png(format, tiles)
     current, base = compared_periods(filters, base_from, base_to, "A comparison map")
-    if format == "png":
-        return _png(
-            png.compare_png(svc, level, current, base, fdr=fdr), if_none_match, f"compare-{level}"
-        )
-    html = compare_html(svc, level, current, base, fdr=fdr, standalone=standalone, tiles=tiles)
-    return _page(html, if_none_match, standalone, f"compare-{level}")
+    return page.answer(
+        f"compare-{level}",
+        html=lambda: compare_html(
+            svc, level, current, base, fdr=fdr, standalone=page.standalone, tiles=page.tiles
+        ),
+        png=lambda: png.compare_png(svc, level, current, base, fdr=fdr),
+    )
 
 
 @static_router.get("/{name}")
