@@ -90,24 +90,17 @@ def rollup_counts_run(svc: Gridsvc, cases: list[CountCase]) -> dict[str, Any]:
 
 
 def rollup_sql_run(svc: Gridsvc, bench_db: BenchDatabase, cases: list[CountCase]) -> dict[str, Any]:
-    """The rollup query of ``counts_by_unit`` alone (``stats_counts_by_unit.sql``) on one open
+    """The rollup query of ``counts_by_unit`` alone (``stats_counts_by_community.sql``) on one open
     connection: the database's share, without the library's other queries, its new
     connections and its frames."""
     taxonomy = svc.taxonomy(include_inactive=True)
-    version_id = _active_version(bench_db)
     conn = psycopg2.connect(bench_db.url)
     latencies = []
     try:
-        statement = stats_query("stats_counts_by_unit").as_string(conn)
+        statement = stats_query("stats_counts_by_community").as_string(conn)
         with conn.cursor() as cur:
             for case in cases:
-                params = {
-                    **sql_params(case.stats_filter(), taxonomy),
-                    "version_id": version_id,
-                    "level": "community",
-                    "by_category": False,
-                    "with_geometry": False,
-                }
+                params = {**sql_params(case.stats_filter(), taxonomy), "by_category": False}
                 started = time.perf_counter()
                 cur.execute(statement, params)
                 cur.fetchall()

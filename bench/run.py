@@ -357,7 +357,8 @@ def build_rows(
                 "ST_Contains join at query time", summarise([r["p95_ms"] for r in joined])
             ),
             notes=[
-                "stats_counts_by_unit.sql on one open connection, same queries as goal 2: "
+                "stats_counts_by_community.sql (the rollup summed per community) on one open "
+                "connection, same queries as goal 2: "
                 "what the database spends; goal 2 minus this is the library's share"
             ],
             details={"runs": rollup_sql},

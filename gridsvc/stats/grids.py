@@ -15,6 +15,7 @@ category, status, urgency, source and day that has events) plus the units of the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 import geopandas as gpd
@@ -95,60 +96,55 @@ def counts_by_unit(
         **sql_params(flt, taxonomy),
         "level": level,
         "by_category": by_category,
-        "with_geometry": with_geometry,
     }
     with snapshot(svc.db) as cur:
         version = store.active_version_in(cur)
-        params["version_id"] = version.id
-        units, wkb, position = svc.memo(
-            ("stats_units", version.id, level, with_geometry),
-            lambda: _units(cur, params),
-        )
-        count_rows = fetch(cur, stats_query("stats_counts_by_unit"), params)
+        units = _level_units(svc, cur, version.id, level, with_geometry=with_geometry)
+        rows = fetch(cur, stats_query("stats_counts_by_community"), params)
 
-    # one pass over the rows: unit counts into arrays in the units' order, the rest by kind
-    unassigned = {"outside": 0, "not_in_version": 0, "no_unit": 0}
-    n = np.zeros(len(units), dtype=np.int64)
-    per_category: dict[str, npt.NDArray[np.int64]] = {}
-    for kind, unit_code, category, count in count_rows:
-        # (a unit code missing from the level's units cannot happen in a valid version;
-        # it would count as no_unit rather than fail)
-        i = position.get(unit_code, -1) if kind == "unit" else -1
-        if i < 0:
-            unassigned[kind if kind != "unit" else "no_unit"] += int(count)
-            continue
-        n[i] += count
-        if by_category:
-            if category not in per_category:
-                per_category[category] = np.zeros(len(units), dtype=np.int64)
-            per_category[category][i] += count
-    frame = units[["code", "name", "level", "parent_code", "sector_code"]].copy()
-    frame["n"] = n
+    # each community row to the position of its unit (-1: none), then summed per unit
+    codes = np.array([r[0] for r in rows], dtype=object)
+    counts = np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows))
+    found = (
+        units.communities.get_indexer(pd.Index(codes, dtype=object))
+        if len(rows)
+        else np.zeros(0, np.intp)
+    )
+    unit = np.full(len(found), -1, dtype=np.intp)
+    unit[found >= 0] = units.unit_of[found[found >= 0]]
+    outside = codes == ""
+    counted = unit >= 0
+    n = np.zeros(len(units.names), dtype=np.int64)
+    np.add.at(n, unit[counted], counts[counted])
+    unassigned = {
+        "outside": int(counts[outside].sum()),
+        "not_in_version": int(counts[(found < 0) & ~outside].sum()),
+        # (a community of the version without a unit at this level: outside every 板块)
+        "no_unit": int(counts[(found >= 0) & ~counted].sum()),
+    }
+
+    columns: dict[str, Any] = {"n": n}
     category_columns: list[str] = []
     if by_category:
         chosen = params["categories"]
         category_columns = (
             list(chosen) if chosen is not None else [c.code for c in taxonomy.leaves()]
         )
+        category_of, seen = pd.factorize(np.array([r[1] for r in rows], dtype=object))
+        per_category = np.zeros((len(seen), len(n)), dtype=np.int64)
+        np.add.at(per_category, (category_of[counted], unit[counted]), counts[counted])
+        row_of = {str(code): i for i, code in enumerate(seen)}
         # a category in the rollup but not in the taxonomy still counts (kept, after the rest)
-        category_columns += sorted(set(per_category) - set(category_columns))
-        zeros = np.zeros(len(units), dtype=np.int64)
-        frame = pd.concat(
-            [
-                frame,
-                pd.DataFrame(
-                    {code: per_category.get(code, zeros) for code in category_columns},
-                    index=frame.index,
-                ),
-            ],
-            axis=1,
-        )
-    area = units["area_km2"].astype(np.float64)
-    frame["area_km2"] = area
-    frame["density_per_km2"] = frame["n"] / area.where(area > 0)
-    population = pd.to_numeric(units["population"]).astype(np.float64)
-    frame["population"] = population.astype("Int64")
-    frame["rate_per_1000"] = 1000.0 * frame["n"] / population.where(population > 0)
+        category_columns += sorted(set(row_of) - set(category_columns))
+        zeros = np.zeros(len(n), dtype=np.int64)
+        columns |= {c: per_category[row_of[c]] if c in row_of else zeros for c in category_columns}
+    columns |= {
+        "area_km2": units.area,
+        "density_per_km2": n / units.area_positive,
+        "population": units.population,
+        "rate_per_1000": 1000.0 * n / units.population_positive,
+    }
+    frame = pd.concat([units.names, pd.DataFrame(columns, index=units.names.index)], axis=1)
 
     attrs: dict[str, Any] = {
         "grid_version": {"id": version.id, "name": version.name},
@@ -159,7 +155,7 @@ def counts_by_unit(
         "category_columns": category_columns,
     }
     if with_geometry:
-        geometry = shapely.from_wkb(wkb)
+        geometry = shapely.from_wkb(units.wkb)
         result: pd.DataFrame = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
     else:
         result = frame
@@ -171,23 +167,61 @@ def unit_geometry(svc: Gridsvc, level: str, version_id: int) -> gpd.GeoSeries:
     """The outlines (EPSG:4326) of the units of ``level`` in grid version ``version_id``,
     indexed by code: the units :func:`counts_by_unit` caches, for a caller that has counts of
     that version already and needs only the shapes (no second read of the rollup)."""
-    params = {"level": parse_stats_level(level), "version_id": version_id, "with_geometry": True}
-
-    def load() -> tuple[pd.DataFrame, list[bytes] | None, dict[str, int]]:
-        with snapshot(svc.db) as cur:
-            return _units(cur, params)
-
-    units, wkb, _ = svc.memo(("stats_units", version_id, params["level"], True), load)
-    return gpd.GeoSeries(shapely.from_wkb(wkb), index=units["code"], crs="EPSG:4326")
+    level = parse_stats_level(level)
+    with snapshot(svc.db) as cur:
+        units = _level_units(svc, cur, version_id, level, with_geometry=True)
+    return gpd.GeoSeries(shapely.from_wkb(units.wkb), index=units.names["code"], crs="EPSG:4326")
 
 
-def _units(
-    cur: Any, params: dict[str, Any]
-) -> tuple[pd.DataFrame, list[bytes] | None, dict[str, int]]:
-    """The units of a level of a version (immutable: cached by the caller), with their WKB
-    when ``params["with_geometry"]`` and each code's row position. Callers must not modify
-    them."""
-    rows = fetch(cur, query("stats_units"), params)
-    units = pd.DataFrame([r[:-1] for r in rows], columns=list(UNIT_COLUMNS))
-    wkb = [bytes(r[-1]) for r in rows] if params["with_geometry"] else None
-    return units, wkb, {code: i for i, code in enumerate(units["code"])}
+@dataclass(frozen=True)
+class _LevelUnits:
+    """The units of one level of a grid version and the mapping of the version's communities
+    to them: what every count of that level shares, read once and kept (a version is never
+    edited). Callers must not modify it."""
+
+    names: pd.DataFrame
+    """code, name, level, parent_code, sector_code; one row per unit, in code order."""
+    wkb: list[bytes] | None
+    """Each unit's outline (EPSG:4326), when read with geometry."""
+    area: npt.NDArray[np.float64]
+    area_positive: npt.NDArray[np.float64]
+    """area_km2, NaN where not positive (the divisor of density)."""
+    population: pd.arrays.IntegerArray
+    population_positive: npt.NDArray[np.float64]
+    """population, NaN where missing or not positive (the divisor of rates)."""
+    communities: pd.Index
+    """Every community code of the version (stats_member.sql)."""
+    unit_of: npt.NDArray[np.intp]
+    """For each of ``communities``, the row of its unit in ``names``; -1 for none."""
+
+
+def _level_units(
+    svc: Gridsvc, cur: Any, version_id: int, level: str, *, with_geometry: bool
+) -> _LevelUnits:
+    """The cached :class:`_LevelUnits` of ``level`` in ``version_id``, read with ``cur``
+    the first time."""
+
+    def load() -> _LevelUnits:
+        params = {"version_id": version_id, "level": level, "with_geometry": with_geometry}
+        rows = fetch(cur, query("stats_units"), params)
+        names = pd.DataFrame([r[:5] for r in rows], columns=list(UNIT_COLUMNS[:5]))
+        area = np.array([r[5] for r in rows], dtype=np.float64)
+        population = pd.array([r[6] for r in rows], dtype="Int64")
+        member = fetch(cur, query("stats_member"), params)
+        position = {code: i for i, code in enumerate(names["code"])}
+        return _LevelUnits(
+            names=names,
+            wkb=[bytes(r[7]) for r in rows] if with_geometry else None,
+            area=area,
+            area_positive=np.where(area > 0, area, np.nan),
+            population=population,
+            population_positive=np.where(
+                population.fillna(0).to_numpy(dtype=np.float64) > 0,
+                population.to_numpy(dtype=np.float64, na_value=np.nan),
+                np.nan,
+            ),
+            communities=pd.Index([c for c, _ in member], dtype=object),
+            unit_of=np.array([position.get(u, -1) for _, u in member], dtype=np.intp),
+        )
+
+    return svc.memo(("stats_units", version_id, level, with_geometry), load)
