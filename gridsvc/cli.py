@@ -239,16 +239,15 @@ def serve(
         int | None, typer.Option(min=1, help="processes; default GRIDSVC_WORKERS or 1")
     ] = None,
 ) -> None:
-    """Run the HTTP API with uvicorn (uvloop and httptools), in ``workers`` processes.
+    """Run the HTTP API with uvicorn (uvloop and httptools), in ``workers`` processes (on
+    Linux each with a listening socket of its own, so connections spread over them).
 
     The library does not import the web framework: uvicorn loads ``api:create_app`` by name,
     and the app reads its settings from the environment (host and port given here are put
     there first)."""
-    import importlib.util
     import os
 
-    import uvicorn
-
+    from gridsvc import server
     from gridsvc.db.pool import resolve_database_url
 
     settings = _settings()
@@ -263,17 +262,11 @@ def serve(
     token = settings.db.data_dir / "admin-token"
     if token.is_file():
         err.print(f"admin token: {token} (send it as `Authorization: Bearer …`)")
-    uvicorn.run(
-        "api:create_app",
-        factory=True,
-        host=settings.server.host,
-        port=settings.server.port,
-        workers=workers or settings.server.workers,
-        loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
-        http="httptools" if importlib.util.find_spec("httptools") else "h11",
-        access_log=False,
-        log_level="warning",
+    status = server.serve(
+        settings.server.host, settings.server.port, workers or settings.server.workers
     )
+    if status:
+        raise typer.Exit(status)
 
 
 register_grid_commands(grids_app, app)

@@ -17,7 +17,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -163,6 +163,79 @@ def test_killing_postgres_gives_503_and_db_up_recovers_without_restarting_the_ap
     assert up.returncode == 0, up.stderr
     status, body = _get(service.base + "/health")
     assert status == 200 and body["grid_units"]["community"] == 1255  # nothing lost
+
+
+def _listeners(port: int) -> int:
+    """Listening TCP sockets on ``port`` (IPv4), from /proc/net/tcp."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for r in rows if r.split()[1].endswith(f":{port:04X}") and r.split()[3] == "0A")
+
+
+def _workers(pid: int) -> set[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return {
+        int(c)
+        for c in children
+        if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()  # not a resource tracker
+    }
+
+
+def _until(check: Callable[[], bool], seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT groups: Linux")
+def test_workers_listen_on_sockets_of_their_own_and_a_dead_worker_is_replaced(
+    service: Service,
+) -> None:
+    """``--workers 2``: each worker has a listening socket of its own in one SO_REUSEPORT
+    group (uvicorn's supervisor shares one socket, where one worker could take every
+    connection), a killed worker is replaced, a second server on the port is refused, and
+    SIGINT stops them all."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [GRIDSVC, "serve", "--port", str(port), "--workers", "2"],
+        env=service.env,
+        text=True,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            return _get(base + "/health")[0] == 200
+        except (urllib.error.URLError, ConnectionError):
+            return False
+
+    try:
+        assert _until(lambda: healthy() and _listeners(port) == 2)
+        workers = _workers(proc.pid)
+        assert len(workers) == 2
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        assert _until(lambda: victim not in _workers(proc.pid) and len(_workers(proc.pid)) == 2)
+        assert _until(lambda: healthy() and _listeners(port) == 2)
+
+        second = service.run("serve", "--port", str(port), "--workers", "2")
+        assert second.returncode == 1
+        assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
+        assert "another --port" in second.stderr
+        assert _listeners(port) == 2  # the first server is untouched
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, stderr = proc.communicate(timeout=40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode == 0, stderr
+    assert f"worker {victim} ended (exit status -9); starting another" in stderr
+    assert _listeners(port) == 0 and not healthy()
 
 
 def test_one_json_log_line_per_request_with_id_status_and_duration(service: Service) -> None:
