@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
@@ -91,13 +92,24 @@ def _walk(element: Element) -> list[Element]:
     return found
 
 
-def finish(fmap: folium.Map, *, standalone: bool, tile_urls: tuple[str, ...] = ()) -> str:
+def finish(
+    fmap: folium.Map,
+    *,
+    standalone: bool,
+    tile_urls: tuple[str, ...] = (),
+    slots: Mapping[str, str] | None = None,
+) -> str:
     """The map's full HTML page with only local resources (linked or inlined).
 
     Every folium element's resource lists are emptied (on the instance, never the class), and
     the needed files are put in the page header in dependency order: Leaflet first.
     ``tile_urls``: the tile templates the page was given on purpose (see
     :func:`assert_offline`).
+
+    ``slots``: text to put in last, each in place of the one occurrence of its key, for large
+    data (a heat map's cells: ~660 KB of numbers) that folium would otherwise compile as a
+    Jinja template (it makes every rendered script an ``Element``) and that the checks here
+    would scan for nothing: only JSON of numbers belongs in a slot.
     """
     needed: list[str] = []
     for element in _walk(fmap):
@@ -116,6 +128,10 @@ def finish(fmap: folium.Map, *, standalone: bool, tile_urls: tuple[str, ...] = (
         figure.header.add_child(Element(_tag(name, standalone=standalone)), name=f"local-{name}")
     html = stable_ids(figure.render())
     assert_offline(html, tile_urls=tile_urls)
+    for key, text in (slots or {}).items():
+        if html.count(key) != 1:
+            raise AssertionError(f"slot {key!r} is in the page {html.count(key)} times, not once")
+        html = html.replace(key, text)
     return html
 
 

@@ -20,6 +20,7 @@ embeds (``min_count``) are always exact, since they hide small counts.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any, Final
@@ -39,15 +40,19 @@ from gridsvc.stats.units import stats_query
 
 MAX_BINS: Final = 30_000
 AUTO_CELL_M: Final = 200.0
-AUTO_FETCH_MAX: Final = 500_000
-"""Cells read at most when the size is chosen automatically (the whole Nanjing area is
-~170,000 cells of 200 m); beyond, the request is refused rather than cut."""
+LEVELS_MAX: Final = 3
+"""Cell sizes one query can choose from (``maps_heat_bins.sql``): d, 3·d and 9·d; the fine
+cells are summed into the coarse ones in the database, and only the chosen size's cells
+leave it (at 10 million events, ~100,000 cells of 200 m stayed there, where reading them into
+Python and summing them there cost ~0.25 s of a heat map page)."""
 METRES_PER_DEGREE: Final = 111_320.0
 CELL_M_RANGE: Final = (25.0, 5_000.0)
 SAMPLE_MAX_SHARE: Final = 0.5
 """A sample of more than this share of the table reads about as much as the whole: above it,
 every event is binned."""
 SAMPLE_SEED: Final = 1
+HEAT_DATA_SLOT: Final = "gridsvc:heat-cells"
+"""Where the heat layer's cells go in the rendered page (:func:`~gridsvc.maps.assets.finish`)."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,7 @@ def heat_bins(
     cells with fewer than ``min_count`` events are left out.
 
     ``cell_m`` None chooses the cell: :data:`AUTO_CELL_M` when that gives at most
-    :data:`MAX_BINS` cells, else three times as large, and so on (a cell of 3·d is exactly
+    :data:`MAX_BINS` cells, else three times as large, or nine (a cell of 3·d is exactly
     the 3 × 3 cells of d around it, because the lattice snaps to the nearest node, so the
     coarser counts are exact sums of the finer ones: one query whatever the size).
 
@@ -109,12 +114,17 @@ def heat_bins(
             hint="200 suits a city-wide map, 50 a street; leave it out to let the map choose.",
             field="cell_m",
         )
+    # the sizes the query may choose from: this one, or (auto) 3 and 9 times it within range
+    levels = 1
+    while auto and levels < LEVELS_MAX and size * 3**levels <= high:
+        levels += 1
     taxonomy = svc.taxonomy(include_inactive=True)
     params: dict[str, Any] = {
         **sql_params(flt, taxonomy),
         "sensitive": [c.code for c in taxonomy if c.sensitive],
         "cell_deg": size / METRES_PER_DEGREE,
-        "max_bins": AUTO_FETCH_MAX if auto else MAX_BINS,
+        "levels": levels,
+        "max_bins": MAX_BINS,
     }
     percent = None if min_count > 0 else _sample_percent(svc, params)
     sample = (
@@ -125,27 +135,27 @@ def heat_bins(
         else sql.SQL("")
     )
     rows = svc.db.cursor_fetchall(stats_query("maps_heat_bins", sample=sample), params)
-    if auto and len(rows) > AUTO_FETCH_MAX:
-        raise InvalidInput(
-            f"Events fill more than {AUTO_FETCH_MAX:,} cells of {size:g} m.",
-            hint="Give a larger cell_m, or narrow the filter (category, dates, area).",
-            field="cell_m",
-        )
-    frame = pd.DataFrame(rows, columns=["lon_wgs84", "lat_wgs84", "n"])
-    frame["n"] = frame["n"].astype(np.int64)
-    while auto and len(frame) > MAX_BINS and size * 3 <= high:
-        frame, size = _coarsen(frame, size), size * 3
+    if rows:
+        size *= 3 ** int(rows[0][0])
+    n = np.fromiter((r[3] for r in rows), dtype=np.int64, count=len(rows))
     # rows come fullest first, so the cells kept are all there unless MAX_BINS is passed
-    frame = frame[frame["n"] >= min_count].reset_index(drop=True)
-    if len(frame) > MAX_BINS:
+    kept = n >= min_count
+    if int(kept.sum()) > MAX_BINS:
         raise InvalidInput(
             f"More than {MAX_BINS:,} cells of {size:g} m have events: the page would be too heavy.",
             hint="Use a larger cell_m (or leave it out), or narrow the filter (category, dates).",
             field="cell_m",
         )
     if percent is not None:
-        frame["n"] = np.rint(frame["n"].to_numpy(np.float64) * (100.0 / percent)).astype(np.int64)
-    return HeatBins(frame, size, min_count, percent)
+        n = np.rint(n * (100.0 / percent)).astype(np.int64)
+    frame = pd.DataFrame(
+        {
+            "lon_wgs84": np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows)),
+            "lat_wgs84": np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows)),
+            "n": n,
+        }
+    )
+    return HeatBins(frame[kept].reset_index(drop=True), size, min_count, percent)
 
 
 def _sample_percent(svc: Gridsvc, params: dict[str, Any]) -> float | None:
@@ -161,30 +171,6 @@ def _sample_percent(svc: Gridsvc, params: dict[str, Any]) -> float | None:
         return None
     share = above / estimated
     return None if share > SAMPLE_MAX_SHARE else round(100.0 * share, 4)
-
-
-def _coarsen(frame: pd.DataFrame, cell_m: float) -> pd.DataFrame:
-    """Cells of ``cell_m`` summed into cells three times as large (nearest-node snapping:
-    each coarse cell is exactly 3 × 3 fine ones), fullest first."""
-    step = 3 * cell_m / METRES_PER_DEGREE
-    kx = np.rint(frame["lon_wgs84"].to_numpy(np.float64) / step)
-    ky = np.rint(frame["lat_wgs84"].to_numpy(np.float64) / step)
-    grouped = (
-        pd.DataFrame({"kx": kx, "ky": ky, "n": frame["n"].to_numpy(np.int64)})
-        .groupby(["kx", "ky"], sort=False)["n"]
-        .sum()
-        .reset_index()
-    )
-    out = pd.DataFrame(
-        {
-            "lon_wgs84": grouped["kx"].to_numpy() * step,
-            "lat_wgs84": grouped["ky"].to_numpy() * step,
-            "n": grouped["n"].astype(np.int64),
-        }
-    )
-    return out.sort_values(
-        ["n", "lon_wgs84", "lat_wgs84"], ascending=[False, True, True]
-    ).reset_index(drop=True)
 
 
 def zoom_for(bounds_deg: float) -> int:
@@ -221,9 +207,7 @@ def heatmap_html(
         frame["lon_wgs84"].to_numpy(np.float64), frame["lat_wgs84"].to_numpy(np.float64)
     )
     weight = np.minimum(1.0, frame["n"].to_numpy(np.float64) / max(scale, 1.0))
-    data = np.column_stack(
-        [np.round(lat_map, 6), np.round(lon_map, 6), np.round(weight, 4)]
-    ).tolist()
+    data = np.column_stack([np.round(lat_map, 6), np.round(lon_map, 6), np.round(weight, 4)])
     zoom = zoom_for(1.3)  # Nanjing spans ~1.3° of longitude
     radius = heat_radius_px(bins.cell_m, zoom)
     # Leaflet.heat dims points by 2^(max_zoom - zoom): full strength from the city view on
@@ -231,12 +215,19 @@ def heatmap_html(
         [], name="事件热力", radius=radius, blur=radius * 0.8, min_opacity=0.3, max_zoom=zoom
     )
     # the cells go in after: HeatMap checks every point in Python (~0.25 s for 20,000
-    # cells), and these are finite numbers computed above; the template reads .data
-    heat.data = data
+    # cells), and these are finite numbers computed above; the template reads .data, here a
+    # slot that finish() fills with the cells once the page is rendered
+    heat.data = HEAT_DATA_SLOT  # type: ignore[assignment]
     heat.add_to(fmap)
     add_info_box(fmap, ctx, "事件热力图", bins.count_lines())
     rescale_on_zoom(fmap, heat, bins.cell_m)
-    return finish(fmap, standalone=standalone, tile_urls=ctx.tiles.templates)
+    cells = json.dumps(data.tolist(), separators=(",", ":"), allow_nan=False)
+    return finish(
+        fmap,
+        standalone=standalone,
+        tile_urls=ctx.tiles.templates,
+        slots={json.dumps(HEAT_DATA_SLOT): cells},
+    )
 
 
 def rescale_on_zoom(fmap: folium.Map, heat: HeatMap, cell_m: float) -> None:

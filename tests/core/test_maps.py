@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime
 
+import folium
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,17 +101,30 @@ def test_heat_bins_sum_to_the_filtered_event_count(events_svc: Gridsvc) -> None:
     assert np.allclose(np.round(lon / step) * step, lon, atol=1e-9)
 
 
-def test_coarser_cells_are_exact_sums_of_finer_ones(events_svc: Gridsvc) -> None:
-    from gridsvc.maps.heatmap import _coarsen
+def _cells(frame: pd.DataFrame, cell_m: float) -> dict[tuple[int, int], int]:
+    """A heat map's cells keyed by lattice node indexes at ``cell_m``."""
+    step = cell_m / 111_320.0
+    ix = np.rint(frame["lon_wgs84"].to_numpy() / step).astype(int)
+    iy = np.rint(frame["lat_wgs84"].to_numpy() / step).astype(int)
+    return dict(zip(zip(ix.tolist(), iy.tolist(), strict=True), frame["n"].tolist(), strict=True))
 
-    fine = heat_bins(events_svc, cell_m=200)
-    coarse = heat_bins(events_svc, cell_m=600)
-    summed = _coarsen(fine.frame, 200)
-    key = ["lon_wgs84", "lat_wgs84"]
-    got = summed.assign(**{k: summed[k].round(9) for k in key}).set_index(key)["n"]
-    want = coarse.frame.assign(**{k: coarse.frame[k].round(9) for k in key}).set_index(key)["n"]
-    assert got.sort_index().to_dict() == want.sort_index().to_dict()
-    assert len(want) < len(fine.frame)
+
+def test_coarser_cells_are_exact_sums_of_finer_ones(
+    events_svc: Gridsvc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridsvc.maps import heatmap
+
+    fine = _cells(heat_bins(events_svc, cell_m=200).frame, 200)
+    coarse = _cells(heat_bins(events_svc, cell_m=600).frame, 600)
+    summed: dict[tuple[int, int], int] = {}
+    for (ix, iy), n in fine.items():  # the 3 x 3 fine cells around each coarse node
+        key = (round(ix / 3), round(iy / 3))
+        summed[key] = summed.get(key, 0) + n
+    assert summed == coarse and len(coarse) < len(fine)
+    # and the query's own coarsening (auto size, too many cells of 200 m) gives the same cells
+    monkeypatch.setattr(heatmap, "MAX_BINS", len(fine) - 1)
+    auto = heatmap.heat_bins(events_svc)
+    assert auto.cell_m == 600 and _cells(auto.frame, 600) == coarse
 
 
 def test_the_cell_grows_until_the_page_is_small_enough(
@@ -126,8 +140,14 @@ def test_the_cell_grows_until_the_page_is_small_enough(
     auto = heatmap.heat_bins(events_svc)
     assert auto.cell_m == 1800 and len(auto.frame) < len(at_600.frame)
     assert auto.total == at_200.total  # every event still counted
+    assert list(auto.frame["n"]) == sorted(auto.frame["n"], reverse=True)  # fullest first
     with pytest.raises(InvalidInput):  # a size given is kept, and refused when too fine
         heatmap.heat_bins(events_svc, cell_m=200)
+    # past the largest size (1800 m is the last within 5,000 m) the map is refused
+    monkeypatch.setattr(heatmap, "MAX_BINS", len(auto.frame) - 1)
+    with pytest.raises(InvalidInput) as info:
+        heatmap.heat_bins(events_svc)
+    assert "cells of 1800 m" in info.value.message
 
 
 def test_heat_bins_refuses_bad_cells(events_svc: Gridsvc) -> None:
@@ -158,6 +178,27 @@ def test_heatmap_page_is_offline_and_states_its_facts(
     assert ("/static/maps/leaflet_heat.min.js" in page) is not standalone
     assert "L.heatLayer" in page
     assert len(page) < (400_000 if standalone else 250_000)
+
+
+def test_heatmap_page_carries_every_cell_once(events_svc: Gridsvc) -> None:
+    """The cells go into the rendered page through a slot (assets.finish): each cell of the
+    bins is in the heat layer, in order, with its weight, and the slot text is gone."""
+    from gridsvc.maps.assets import finish
+    from gridsvc.maps.heatmap import HEAT_DATA_SLOT
+
+    bins = heat_bins(events_svc, cell_m=1000)
+    page = heatmap_html(events_svc, cell_m=1000)
+    match = re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])\s*,", page, re.S)
+    assert match and HEAT_DATA_SLOT not in page
+    points = np.array(json.loads(match.group(1)))
+    assert points.shape == (len(bins.frame), 3)
+    assert np.allclose(points[:, 0], bins.frame["lat_wgs84"], atol=1e-6)
+    assert np.allclose(points[:, 1], bins.frame["lon_wgs84"], atol=1e-6)
+    assert points[0, 2] == pytest.approx(
+        min(1.0, bins.frame["n"].iloc[0] / max(1.0, np.percentile(bins.frame["n"], 99)))
+    )
+    with pytest.raises(AssertionError, match="not once"):  # a slot the page lacks
+        finish(folium.Map(tiles=None), standalone=False, slots={'"nowhere"': "[]"})
 
 
 def test_classes_and_legend() -> None:
