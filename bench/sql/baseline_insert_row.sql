@@ -14,7 +14,7 @@ WITH point AS (
                       AND ST_Contains(p.geom, point.geom)
                     ORDER BY p.code LIMIT 1)
 ), k AS (
-    -- the idempotency key first, the event only if it went in (as event_create.sql does)
+    -- the idempotency key first, the event only if it went in (as event_report.sql does)
     INSERT INTO event_key (event_id, reporter_id, client_event_id, community_code,
                            content_sha256)
     SELECT nextval(pg_get_serial_sequence('event', 'id')), %(reporter_id)s,

@@ -9,6 +9,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -69,12 +70,24 @@ _COLUMNS = (
 )
 
 
+@cache
+def event_select() -> str:
+    """``SELECT`` of every event read (``event_columns.sql``) from ``event AS e``, for a WHERE
+    clause to follow."""
+    return query("event_columns") + "FROM event AS e"
+
+
+@cache
+def _report_statement() -> sql.Composed:
+    return sql.SQL(query("event_report")).format(event_columns=sql.SQL(query("event_columns")))
+
+
 def _local(ts: datetime | None) -> str | None:
     return ts.astimezone(SHANGHAI).isoformat() if ts is not None else None
 
 
 def event_dict(row: Sequence[Any]) -> dict[str, Any]:
-    """An event row (columns of ``event_select.sql``) as the API shows it; times in
+    """An event row (columns of ``event_columns.sql``) as the API shows it; times in
     Asia/Shanghai."""
     r = dict(zip(_COLUMNS, row, strict=True))
     return {
@@ -143,9 +156,11 @@ def create_event(
     that id raises :class:`DuplicateConflict`. A rejected report raises
     :class:`InvalidInput` naming the field, and stores nothing.
 
-    A new report costs one pooled connection and one transaction: the insert, the stored row
-    and its possible duplicates, then its rollup count (last, so that reports under the same
-    rollup key wait for each other only as long as a commit).
+    A new report costs one pooled connection and one transaction of two statements: its
+    possible duplicates (committed open events near it; the report itself is not stored yet),
+    then ``event_report.sql``, which stores the key, the event and its rollup count and returns
+    the stored row; the commit follows at once, so reports under the same rollup key wait for
+    each other only that long.
     """
     batch = Batch.of([report])
     defaults = Defaults(future_tolerance=svc.settings.events.future_tolerance, now=svc.now())
@@ -167,23 +182,24 @@ def create_event(
             return _replay(svc, key, digest, existing[0])
         _raise_rejection(svc, report, prepared.rejections[0])
     params = {k: to_param(v) for k, v in prepared.records()[0].items()}
+    category = taxonomy.get(params["category"])
     with svc.db.connection() as conn, conn.cursor() as cur:
-        cur.execute(query("event_create"), params)
+        nearby = _nearby_at(
+            cur,
+            lon=params["lon_wgs84"],
+            lat=params["lat_wgs84"],
+            category=category.code,
+            occurred_at=params["occurred_at"],
+            exclude_id=None,
+            radius_m=category.dedupe_radius_m,
+            window_h=category.dedupe_window_h,
+        )
+        cur.execute(_report_statement(), {**params, "now": svc.now()})
         inserted = cur.fetchone()
-        if inserted is not None:
-            event = _select_event(
-                cur, int(inserted[0]), svc.now(), community_code=params["community_code"] or ""
-            )
-            category = taxonomy.get(event["category"])
-            nearby = _nearby(
-                cur, event, radius_m=category.dedupe_radius_m, window_h=category.dedupe_window_h
-            )
-            # last: the rollup row stays locked only until the commit
-            cur.execute(query("event_daily_add"), params)
     if inserted is None:  # stored before (a retry), or the same report arrived twice at once
         again = svc.db.cursor_fetchall(query("event_by_key"), key)
         return _replay(svc, key, digest, again[0])
-    return CreateResult(event=event, created=True, possible_duplicates=nearby)
+    return CreateResult(event=event_dict(inserted), created=True, possible_duplicates=nearby)
 
 
 def _replay(
@@ -233,7 +249,7 @@ def get_event(svc: Gridsvc, event_id: int) -> dict[str, Any]:
 def _event_of_key(svc: Gridsvc, key: Mapping[str, Any]) -> dict[str, Any]:
     """The stored event of (reporter_id, client_event_id); see ``event_where_key.sql``."""
     with svc.db.connection() as conn, conn.cursor() as cur:
-        cur.execute(query("event_select") + query("event_where_key"), {**key, "now": svc.now()})
+        cur.execute(event_select() + query("event_where_key"), {**key, "now": svc.now()})
         row = cur.fetchone()
     if row is None:
         raise NotFound(
@@ -251,7 +267,7 @@ def _select_event(
     if community_code is not None:
         where += " AND e.community_code = %(community_code)s"
     cur.execute(
-        query("event_select") + where,
+        event_select() + where,
         {"id": event_id, "community_code": community_code, "now": now},
     )
     row = cur.fetchone()
@@ -283,18 +299,42 @@ def possible_duplicates(
 def _nearby(
     cur: Any, event: Mapping[str, Any], *, radius_m: float, window_h: float
 ) -> list[dict[str, Any]]:
-    lat = float(event["location"]["lat_wgs84"])
+    return _nearby_at(
+        cur,
+        lon=float(event["location"]["lon_wgs84"]),
+        lat=float(event["location"]["lat_wgs84"]),
+        category=event["category"],
+        occurred_at=event["occurred_at"],
+        exclude_id=event["id"],
+        radius_m=radius_m,
+        window_h=window_h,
+    )
+
+
+def _nearby_at(
+    cur: Any,
+    *,
+    lon: float,
+    lat: float,
+    category: str,
+    occurred_at: Any,
+    exclude_id: int | None,
+    radius_m: float,
+    window_h: float,
+) -> list[dict[str, Any]]:
+    """Open events of ``category`` within ``radius_m`` metres of (lon, lat) (WGS-84) and
+    ``window_h`` hours of ``occurred_at``, but ``exclude_id``; nearest first, at most 10."""
     # a box in degrees that holds the circle, for the GiST index (a degree of longitude
     # shrinks with cos(lat)); the exact distance is then measured on the sphere
     box_deg = radius_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.01)) * 1.01
     cur.execute(
         query("event_nearby"),
         {
-            "lon_wgs84": event["location"]["lon_wgs84"],
+            "lon_wgs84": lon,
             "lat_wgs84": lat,
-            "category": event["category"],
-            "exclude_id": event["id"],
-            "occurred_at": event["occurred_at"],
+            "category": category,
+            "exclude_id": exclude_id,
+            "occurred_at": occurred_at,
             "window_h": window_h,
             "radius_m": radius_m,
             "box_deg": box_deg,
@@ -466,7 +506,7 @@ def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], i
         conditions.append(sql.SQL("e.id < %(after_id)s"))
         params["after_id"] = flt.after_id
     where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
-    stmt = sql.SQL(query("event_select")) + where + sql.SQL(" ORDER BY e.id DESC LIMIT %(lim)s")
+    stmt = sql.SQL(event_select()) + where + sql.SQL(" ORDER BY e.id DESC LIMIT %(lim)s")
     params["lim"] = flt.limit + 1
     with svc.db.connection() as conn, conn.cursor() as cur:
         cur.execute(stmt, params)

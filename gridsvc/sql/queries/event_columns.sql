@@ -1,4 +1,6 @@
--- The columns every event read returns (followed by a WHERE clause built from fixed parts).
+-- The columns every event read returns, of the events aliased e: followed by
+-- "FROM event AS e" and a WHERE clause built from fixed parts (gridsvc.events.store), or, in
+-- event_report.sql, by the row a report just inserted.
 -- An event outside every grid is stored under community '' (a key column) and shown as NULL.
 SELECT e.id, e.client_event_id, e.reporter_id, e.category, e.title, e.description,
        e.occurred_at, e.reported_at, e.received_at, e.source, e.urgency, e.status,
@@ -12,4 +14,3 @@ SELECT e.id, e.client_event_id, e.reporter_id, e.category, e.title, e.descriptio
         AS overdue,
        coalesce((SELECT j.synthetic FROM import_job AS j WHERE j.id = e.import_id), false)
         AS synthetic
-FROM event AS e
