@@ -196,7 +196,7 @@ def test_a_key_and_its_event_are_stored_together_under_races(svc: Gridsvc) -> No
 
 # --- migration 0006 on a database written by 0001-0005 ----------------------------------------
 
-# How the report insert (now event_report.sql) stored a report before 0006: the key and the hex digest on event.
+# How a report was stored before 0006 (event_report.sql now): key and hex digest on event.
 OLD_INSERT = """
 INSERT INTO event (reporter_id, client_event_id, content_sha256, category, title, description,
                    occurred_at, reported_at, source, urgency, geom, lon_sent, lat_sent,
