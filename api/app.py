@@ -24,7 +24,7 @@ from api.routes import (
     workflow,
 )
 from api.schemas import ERROR_RESPONSES
-from gridsvc import __version__
+from gridsvc import __version__, logs
 from gridsvc.service import Gridsvc
 from gridsvc.settings import Settings, load_settings
 
@@ -32,7 +32,7 @@ from gridsvc.settings import Settings, load_settings
 def create_app(settings: Settings | None = None, *, service: Gridsvc | None = None) -> FastAPI:
     """Build the API. Settings are read from the environment only if none are given."""
     settings = settings or load_settings()
-    logging.configure(settings.server.log_format, settings.server.log_level)
+    logs.configure(settings.server.log_format, settings.server.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -247,7 +247,7 @@ def serve(
     there first)."""
     import os
 
-    from gridsvc import server
+    from gridsvc import logs, server
     from gridsvc.db.pool import resolve_database_url
 
     settings = _settings()
@@ -262,6 +262,7 @@ def serve(
     token = settings.db.data_dir / "admin-token"
     if token.is_file():
         err.print(f"admin token: {token} (send it as `Authorization: Bearer …`)")
+    logs.configure(settings.server.log_format, settings.server.log_level)
     status = server.serve(
         settings.server.host, settings.server.port, workers or settings.server.workers
     )

@@ -160,7 +160,8 @@ def create_event(
     possible duplicates (committed open events near it; the report itself is not stored yet),
     then ``event_report.sql``, which stores the key, the event and its rollup count and returns
     the stored row; the commit follows at once, so reports under the same rollup key wait for
-    each other only that long.
+    each other only that long. (A replay pays for the duplicates query too, unused: which
+    report is a replay shows only when its key fails to go in.)
     """
     batch = Batch.of([report])
     defaults = Defaults(future_tolerance=svc.settings.events.future_tolerance, now=svc.now())

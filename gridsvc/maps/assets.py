@@ -131,8 +131,13 @@ def finish(
     for key, text in (slots or {}).items():
         if html.count(key) != 1:
             raise AssertionError(f"slot {key!r} is in the page {html.count(key)} times, not once")
+        if not _NUMBERS_JSON.fullmatch(text):  # so the checks above hold for it unseen
+            raise AssertionError(f"slot {key!r} may only hold JSON arrays of numbers")
         html = html.replace(key, text)
     return html
+
+
+_NUMBERS_JSON = re.compile(r"[\[\]0-9.,eE+\-]*")
 
 
 _ELEMENT_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")

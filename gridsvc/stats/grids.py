@@ -1,16 +1,18 @@
 """Event counts per grid unit of one level, with density and rate per resident.
 
-Counts come from the ``event_daily`` rollup in SQL (``stats_counts_by_unit.sql``): community
-rows summed up to the unit of the asked level that contains each community (street: the
-community's parent; sector: its ``sector_code``; district: its street's parent; city: that
-district's parent). Because every level is a sum of the same community counts, the roll-up
-identity holds exactly: the communities of a street add up to the street, the streets of a
-district to the district, and so on. Events outside every grid, or on a community the active
-version lacks, belong to no unit; their numbers are in ``frame.attrs`` (see
-:func:`counts_by_unit`).
+Counts come from the ``event_daily`` rollup, summed per community in SQL
+(``stats_counts_by_community.sql``), then up to the unit of the asked level that contains each
+community (street: the community's parent; sector: its ``sector_code``; district: its
+street's parent; city: that district's parent), through the mapping of
+``stats_member.sql``, read once per grid version and level and kept. Because every level is a
+sum of the same community counts, the roll-up identity holds exactly: the communities of a
+street add up to the street, the streets of a district to the district, and so on. Events
+outside every grid, on a community the active version lacks, or on one without a unit at the
+level belong to no unit; their numbers are in ``frame.attrs`` (see :func:`counts_by_unit`).
 
 Cost: one pass over the rollup rows the filter selects (the rollup has one row per community,
-category, status, urgency, source and day that has events) plus the units of the level.
+category, status, urgency, source and day that has events) and a sum over communities in
+numpy.
 """
 
 from __future__ import annotations
@@ -81,9 +83,10 @@ def counts_by_unit(
       GeoDataFrame.
 
     ``attrs`` holds ``grid_version`` (id, name), ``filter`` (:meth:`StatsFilter.describe`),
-    ``outside_grids`` (matching events outside every grid) and ``not_in_version`` (matching
-    events on communities the active version lacks): the city's ``n`` plus these two is every
-    matching event.
+    ``outside_grids`` (matching events outside every grid), ``not_in_version`` (matching
+    events on communities the active version lacks) and ``no_unit`` (matching events on
+    communities without a unit at this level: at ``sector``, those outside every 板块): the
+    units' ``n`` plus these three is every matching event.
 
     Raises ``UnknownLevel``/``InvalidInput`` for a level other than city, district, sector,
     street or community, ``UnknownCategory`` for an unknown category code, and
@@ -99,7 +102,7 @@ def counts_by_unit(
     }
     with snapshot(svc.db) as cur:
         version = store.active_version_in(cur)
-        units = _level_units(svc, cur, version.id, level, with_geometry=with_geometry)
+        units = _level_units(svc, version.id, level, with_geometry=with_geometry, cur=cur)
         rows = fetch(cur, stats_query("stats_counts_by_community"), params)
 
     # each community row to the position of its unit (-1: none), then summed per unit
@@ -130,9 +133,12 @@ def counts_by_unit(
         category_columns = (
             list(chosen) if chosen is not None else [c.code for c in taxonomy.leaves()]
         )
-        category_of, seen = pd.factorize(np.array([r[1] for r in rows], dtype=object))
+        # (only the rows counted in a unit: a category seen only outside every unit adds no
+        # column, as it adds no count)
+        categories = np.array([r[1] for r in rows], dtype=object)[counted]
+        category_of, seen = pd.factorize(categories)
         per_category = np.zeros((len(seen), len(n)), dtype=np.int64)
-        np.add.at(per_category, (category_of[counted], unit[counted]), counts[counted])
+        np.add.at(per_category, (category_of, unit[counted]), counts[counted])
         row_of = {str(code): i for i, code in enumerate(seen)}
         # a category in the rollup but not in the taxonomy still counts (kept, after the rest)
         category_columns += sorted(set(row_of) - set(category_columns))
@@ -152,6 +158,7 @@ def counts_by_unit(
         "filter": flt.describe(),
         "outside_grids": unassigned["outside"],
         "not_in_version": unassigned["not_in_version"],
+        "no_unit": unassigned["no_unit"],
         "category_columns": category_columns,
     }
     if with_geometry:
@@ -167,9 +174,7 @@ def unit_geometry(svc: Gridsvc, level: str, version_id: int) -> gpd.GeoSeries:
     """The outlines (EPSG:4326) of the units of ``level`` in grid version ``version_id``,
     indexed by code: the units :func:`counts_by_unit` caches, for a caller that has counts of
     that version already and needs only the shapes (no second read of the rollup)."""
-    level = parse_stats_level(level)
-    with snapshot(svc.db) as cur:
-        units = _level_units(svc, cur, version_id, level, with_geometry=True)
+    units = _level_units(svc, version_id, parse_stats_level(level), with_geometry=True)
     return gpd.GeoSeries(shapely.from_wkb(units.wkb), index=units.names["code"], crs="EPSG:4326")
 
 
@@ -196,12 +201,18 @@ class _LevelUnits:
 
 
 def _level_units(
-    svc: Gridsvc, cur: Any, version_id: int, level: str, *, with_geometry: bool
+    svc: Gridsvc, version_id: int, level: str, *, with_geometry: bool, cur: Any | None = None
 ) -> _LevelUnits:
-    """The cached :class:`_LevelUnits` of ``level`` in ``version_id``, read with ``cur``
-    the first time."""
+    """The cached :class:`_LevelUnits` of ``level`` in ``version_id``; read the first time
+    with ``cur``, or in a snapshot of its own."""
 
     def load() -> _LevelUnits:
+        if cur is None:
+            with snapshot(svc.db) as own:
+                return read(own)
+        return read(cur)
+
+    def read(cur: Any) -> _LevelUnits:
         params = {"version_id": version_id, "level": level, "with_geometry": with_geometry}
         rows = fetch(cur, query("stats_units"), params)
         names = pd.DataFrame([r[:5] for r in rows], columns=list(UNIT_COLUMNS[:5]))

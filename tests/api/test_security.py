@@ -17,10 +17,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 
 from api import create_app
-from api.logging import JsonFormatter
 from api.security import HTML_POLICY, TokenBuckets
 from gridsvc.access import authenticate, create_token, hash_token
 from gridsvc.errors import Unauthenticated
+from gridsvc.logs import JsonFormatter
 from gridsvc.service import Gridsvc
 from gridsvc.settings import (
     EventSettings,

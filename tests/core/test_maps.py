@@ -199,6 +199,12 @@ def test_heatmap_page_carries_every_cell_once(events_svc: Gridsvc) -> None:
     )
     with pytest.raises(AssertionError, match="not once"):  # a slot the page lacks
         finish(folium.Map(tiles=None), standalone=False, slots={'"nowhere"': "[]"})
+    fmap = folium.Map(tiles=None)
+    folium.Marker([32.0, 118.8], tooltip="slot-here").add_to(fmap)
+    with pytest.raises(AssertionError, match="numbers"):  # nothing but numbers in a slot
+        finish(fmap, standalone=False, slots={"slot-here": '<script src="//x.cn/a.js">'})
+    page = finish(fmap, standalone=False, slots={"slot-here": "[[1.5,2],[3e-05,-4]]"})
+    assert "[[1.5,2],[3e-05,-4]]" in page and "slot-here" not in page
 
 
 def test_classes_and_legend() -> None:

@@ -413,6 +413,21 @@ def test_units_without_population_have_no_rate_and_unassigned_events_are_reporte
     assert hazard.attrs["outside_grids"] == 5
     geo = counts_by_unit(svc, "district", with_geometry=True)
     assert geo.crs.to_epsg() == 4326 and geo.geometry.notna().all() and len(geo) == 11
+    assert city.attrs["no_unit"] == 0  # every Nanjing community has its 板块 and district
+
+    # categories the taxonomy lacks (retired): counted where they fall in a unit, and a
+    # column only then, not for events outside every grid
+    with svc.db.connection() as conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO event_daily VALUES "
+            "('', 'retired.outside', 'reported', 'normal', 'hotline', '2026-11-03', 4), "
+            "(%s, 'retired.inside', 'reported', 'normal', 'hotline', '2026-11-03', 3)",
+            (COMMUNITY_A,),
+        )
+    wide = counts_by_unit(svc, "city", by_category=True)
+    assert wide.attrs["category_columns"][-1] == "retired.inside"
+    assert wide["retired.inside"].tolist() == [3] and wide["n"].tolist() == [5]
+    assert "retired.outside" not in wide.columns and wide.attrs["outside_grids"] == 9
 
 
 # --- comparing periods -------------------------------------------------------------------------

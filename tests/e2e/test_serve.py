@@ -198,12 +198,6 @@ def test_workers_listen_on_sockets_of_their_own_and_a_dead_worker_is_replaced(
     connection), a killed worker is replaced, a second server on the port is refused, and
     SIGINT stops them all."""
     port = _free_port()
-    proc = subprocess.Popen(
-        [GRIDSVC, "serve", "--port", str(port), "--workers", "2"],
-        env=service.env,
-        text=True,
-        stderr=subprocess.PIPE,
-    )
     base = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
@@ -212,27 +206,37 @@ def test_workers_listen_on_sockets_of_their_own_and_a_dead_worker_is_replaced(
         except (urllib.error.URLError, ConnectionError):
             return False
 
-    try:
-        assert _until(lambda: healthy() and _listeners(port) == 2)
-        workers = _workers(proc.pid)
-        assert len(workers) == 2
-        victim = min(workers)
-        os.kill(victim, signal.SIGKILL)
-        assert _until(lambda: victim not in _workers(proc.pid) and len(_workers(proc.pid)) == 2)
-        assert _until(lambda: healthy() and _listeners(port) == 2)
-
-        second = service.run("serve", "--port", str(port), "--workers", "2")
-        assert second.returncode == 1
-        assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
-        assert "another --port" in second.stderr
-        assert _listeners(port) == 2  # the first server is untouched
-    finally:
-        proc.send_signal(signal.SIGINT)
+    # a file, not a pipe: the workers log every request, and a full pipe would block them
+    with tempfile.TemporaryFile(mode="w+") as log_file:
+        proc = subprocess.Popen(
+            [GRIDSVC, "serve", "--port", str(port), "--workers", "2"],
+            env=service.env,
+            text=True,
+            stderr=log_file,
+        )
         try:
-            _, stderr = proc.communicate(timeout=40)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
+            assert _until(lambda: healthy() and _listeners(port) == 2)
+            workers = _workers(proc.pid)
+            assert len(workers) == 2
+            victim = min(workers)
+            os.kill(victim, signal.SIGKILL)
+            assert _until(lambda: victim not in _workers(proc.pid) and len(_workers(proc.pid)) == 2)
+            assert _until(lambda: healthy() and _listeners(port) == 2)
+
+            second = service.run("serve", "--port", str(port), "--workers", "2")
+            assert second.returncode == 1
+            assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
+            assert "another --port" in second.stderr
+            assert _listeners(port) == 2  # the first server is untouched
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise
+        log_file.seek(0)
+        stderr = log_file.read()
     assert proc.returncode == 0, stderr
     assert f"worker {victim} ended (exit status -9); starting another" in stderr
     assert _listeners(port) == 0 and not healthy()

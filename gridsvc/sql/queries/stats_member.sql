@@ -1,4 +1,5 @@
--- Fragment {member} of the stats_* queries: every community of grid version %(version_id)s
+-- Fragment {member} of the stats_* queries, and run alone by gridsvc.stats.grids (which keeps
+-- the mapping per version and level): every community of grid version %(version_id)s
 -- with the unit of level %(level)s that it belongs to (community: itself; street: its parent;
 -- sector: its sector_code; district: its street's parent; city: that district's parent).
 -- Every count above the community level is a sum over communities through this one mapping,
