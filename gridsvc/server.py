@@ -23,6 +23,7 @@ uvicorn loads ``api:create_app`` by name: the library does not import the web fr
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib.util
 import logging
@@ -104,7 +105,10 @@ def _worker(host: str, port: int) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     sock = listen(host, port)
     config = uvicorn.Config(APP, host=host, port=port, **uvicorn_options())
-    uvicorn.Server(config).run(sockets=[sock])
+    # Ctrl-C reaches every process of the terminal's group: uvicorn shuts down gracefully,
+    # then re-raises the signal it caught; no traceback for that
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 def serve(host: str, port: int, workers: int) -> int:

@@ -196,7 +196,7 @@ def test_workers_listen_on_sockets_of_their_own_and_a_dead_worker_is_replaced(
     """``--workers 2``: each worker has a listening socket of its own in one SO_REUSEPORT
     group (uvicorn's supervisor shares one socket, where one worker could take every
     connection), a killed worker is replaced, a second server on the port is refused, and
-    SIGINT stops them all."""
+    Ctrl-C (SIGINT to the process group) stops them all, quietly."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
 
@@ -213,6 +213,7 @@ def test_workers_listen_on_sockets_of_their_own_and_a_dead_worker_is_replaced(
             env=service.env,
             text=True,
             stderr=log_file,
+            start_new_session=True,  # a process group of its own, as in a terminal
         )
         try:
             assert _until(lambda: healthy() and _listeners(port) == 2)
@@ -229,7 +230,7 @@ def test_workers_listen_on_sockets_of_their_own_and_a_dead_worker_is_replaced(
             assert "another --port" in second.stderr
             assert _listeners(port) == 2  # the first server is untouched
         finally:
-            proc.send_signal(signal.SIGINT)
+            os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the supervisor and every worker
             try:
                 proc.wait(timeout=40)
             except subprocess.TimeoutExpired:
@@ -239,6 +240,7 @@ def test_workers_listen_on_sockets_of_their_own_and_a_dead_worker_is_replaced(
         stderr = log_file.read()
     assert proc.returncode == 0, stderr
     assert f"worker {victim} ended (exit status -9); starting another" in stderr
+    assert "Traceback" not in stderr  # a graceful stop, not KeyboardInterrupt in the workers
     assert _listeners(port) == 0 and not healthy()
 
 
