@@ -25,6 +25,7 @@ from api.routes import (
 )
 from api.schemas import ERROR_RESPONSES
 from gridsvc import __version__, logs
+from gridsvc.events.writer import ReportWriter
 from gridsvc.service import Gridsvc
 from gridsvc.settings import Settings, load_settings
 
@@ -38,6 +39,9 @@ def create_app(settings: Settings | None = None, *, service: Gridsvc | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = service or Gridsvc.open(settings)
         app.state.gridsvc = svc
+        batch_max = svc.settings.events.report_batch_max
+        writer = ReportWriter(svc, batch_max=batch_max) if batch_max > 1 else None
+        app.state.report_writer = writer
         if service is None:
             svc.warm_up()
             # what start-up built (grids, locator, taxonomy, the app) lives as long as the
@@ -48,6 +52,8 @@ def create_app(settings: Settings | None = None, *, service: Gridsvc | None = No
         try:
             yield
         finally:
+            if writer is not None:
+                writer.close()  # what is queued is stored first
             if service is None:
                 gc.unfreeze()
                 svc.close()

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from gridsvc.access import Principal, authenticate, cached_principal, require_role
+from gridsvc.events.writer import ReportWriter
 from gridsvc.service import Gridsvc
 
 # The dependencies are coroutines: FastAPI runs a plain function dependency in its thread
@@ -23,6 +24,16 @@ async def get_service(request: Request) -> Gridsvc:
 
 
 Service = Annotated[Gridsvc, Depends(get_service)]
+
+
+async def get_report_writer(request: Request) -> ReportWriter | None:
+    """The app's report writer, None when reports are stored one by one (a batch of at most
+    1, or an app used without its lifespan)."""
+    writer: ReportWriter | None = getattr(request.app.state, "report_writer", None)
+    return writer
+
+
+Writer = Annotated["ReportWriter | None", Depends(get_report_writer)]
 
 
 # documents the scheme in OpenAPI (the Authorize button of /docs); the header itself is read

@@ -101,6 +101,12 @@ class EventSettings(BaseSettings):
         default=10.0, ge=0, description="how far occurred_at may lie ahead of the server clock"
     )
     import_batch_rows: int = Field(default=50_000, ge=1, description="rows per COPY batch")
+    report_batch_max: int = Field(
+        default=64,
+        ge=1,
+        description="reports of POST /v1/events waiting together stored in one transaction, "
+        "at most (gridsvc.events.writer); 1 stores each alone",
+    )
     max_body_bytes: int = Field(default=1_000_000, ge=1, description="largest JSON body")
     max_upload_bytes: int = Field(
         default=2_000_000_000, ge=1, description="largest file for POST /v1/imports"

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import Caller, Reporter, Service
+from api.deps import Caller, Reporter, Service, Writer
 from api.schemas import ErrorOut, EventCreatedOut, EventIn
 from gridsvc.errors import Forbidden, InvalidInput
 from gridsvc.events import store
@@ -30,7 +30,7 @@ router = APIRouter(tags=["events"])
         400: {"model": ErrorOut, "description": "a field is wrong; the body names it"},
     },
 )
-def create_event(svc: Service, caller: Reporter, body: EventIn) -> JSONResponse:
+def create_event(svc: Service, caller: Reporter, body: EventIn, writer: Writer) -> JSONResponse:
     """Store one report, assigned to its grids in the same transaction. The reporter is the
     token's name; only dispatchers and admins may report on someone else's behalf."""
     report = body.model_dump()
@@ -41,7 +41,8 @@ def create_event(svc: Service, caller: Reporter, body: EventIn) -> JSONResponse:
             f"{caller.describe()} reports as '{caller.name}', not as '{report['reporter_id']}'.",
             hint="Leave reporter_id out.",
         )
-    result = store.create_event(svc, report)
+    # stored with the reports that arrive with it (one transaction), or alone
+    result = writer.create_event(report) if writer else store.create_event(svc, report)
     payload = EventCreatedOut(
         created=result.created, event=result.event, possible_duplicates=result.possible_duplicates
     )

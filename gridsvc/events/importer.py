@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
 import pandas as pd
 import psycopg2.extras
 
@@ -36,9 +35,9 @@ from gridsvc.events.rows import (
     Defaults,
     Prepared,
     Rejection,
-    iso_utc,
     prepare,
 )
+from gridsvc.events.stage import copy_stage, stage_csv
 from gridsvc.events.store import taxonomy_of
 from gridsvc.export import excel_csv
 from gridsvc.service import Gridsvc
@@ -46,36 +45,6 @@ from gridsvc.sql import query
 
 FORMATS = ("csv", "geojson", "ndjson")
 _ANALYZE_AFTER_ROWS = 5_000
-_STAGE_COLUMNS = (
-    "row_number",
-    "reporter_id",
-    "client_event_id",
-    "content_sha256",
-    "category",
-    "title",
-    "description",
-    "occurred_at",
-    "reported_at",
-    "source",
-    "urgency",
-    "lon_wgs84",
-    "lat_wgs84",
-    "lon_sent",
-    "lat_sent",
-    "crs_sent",
-    "accuracy_m",
-    "address",
-    "media",
-    "attributes",
-    "grid_version_id",
-    "community_code",
-    "street_code",
-    "sector_code",
-    "district_code",
-    "grid_code",
-    "snapped",
-    "near_boundary",
-)
 
 
 @dataclass
@@ -295,31 +264,6 @@ def _dict_frame(rows: list[dict[str, Any]], numbers: list[int]) -> pd.DataFrame:
     return frame
 
 
-def _stage_csv(prepared: Prepared) -> io.StringIO:
-    """The prepared rows as the CSV that ``event_stage`` is COPYed from (empty = NULL)."""
-    columns: list[list[Any]] = []
-    for name in _STAGE_COLUMNS:
-        values = prepared.columns[name]
-        if name in ("occurred_at", "reported_at"):
-            columns.append([t and t.replace("+00:00", "+00") for t in iso_utc(values)])
-        elif name in ("snapped", "near_boundary"):
-            columns.append(np.where(values, "t", "f").tolist())
-        elif name == "accuracy_m":
-            columns.append([None if x != x else x for x in values.tolist()])
-        else:
-            columns.append(np.asarray(values).tolist())
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(zip(*columns, strict=True))
-    buffer.seek(0)
-    return buffer
-
-
-def _copy_rows(cur: Any, stage: io.StringIO) -> None:
-    cur.copy_expert(
-        f"COPY event_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv)", stage
-    )
-
-
 @dataclass
 class _Checked:
     """One batch ready to store: its rows, the rows refused before it (malformed CSV…), the
@@ -344,7 +288,7 @@ def _store_batch(
     with svc.db.connection() as conn, conn.cursor() as cur:
         if len(prepared):
             cur.execute(query("event_stage_create"))
-            _copy_rows(cur, stage or _stage_csv(prepared))
+            copy_stage(cur, stage or stage_csv(prepared))
             cur.execute(query("event_stage_existing"), {"import_id": import_id})
             for row_number, client_id, event_id, same, same_import in cur.fetchall():
                 skip.append(int(row_number))
@@ -464,7 +408,7 @@ def import_events(
         pre = list(bad_rows)  # the rows refused while reading this batch
         bad_rows.clear()
         prepared = prepare(batch, taxonomy=taxonomy, locator=locator, defaults=defaults)
-        stage = _stage_csv(prepared) if len(prepared) else None
+        stage = stage_csv(prepared) if len(prepared) else None
         return _Checked(prepared, pre, stage, int(batch["row_number"].iloc[-1]))
 
     try:

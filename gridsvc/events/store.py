@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from psycopg2 import sql
 
 from gridsvc.access import Principal, scope_column
@@ -20,11 +21,13 @@ from gridsvc.db.values import to_param
 from gridsvc.errors import (
     DuplicateConflict,
     Forbidden,
+    GridsvcError,
     InvalidInput,
     NotFound,
     OutsideAllGrids,
 )
-from gridsvc.events.rows import Batch, Defaults, content_hash, prepare
+from gridsvc.events.rows import Batch, Defaults, Prepared, content_hash, prepare
+from gridsvc.events.stage import copy_stage, stage_csv
 from gridsvc.events.taxonomy import Taxonomy
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
@@ -203,6 +206,65 @@ def create_event(
     return CreateResult(event=event_dict(inserted), created=True, possible_duplicates=nearby)
 
 
+def create_events(
+    svc: Gridsvc, reports: Sequence[Mapping[str, Any]], *, taxonomy: Taxonomy | None = None
+) -> list[CreateResult | GridsvcError]:
+    """Store several reports at once: for each, what :func:`create_event` returns or raises,
+    in input order (an error is returned, not raised, so one bad report costs the others
+    nothing).
+
+    The reports are checked as one batch and the new ones stored in one transaction, as the
+    bulk import stores a batch (one COPY into ``event_stage``, one INSERT of keys, events and
+    rollup counts, rollup rows locked in key order), then committed once; each one's possible
+    duplicates are those of :func:`create_event` (committed events only). A report that fails
+    a check, or whose key is stored already (a replay, also of a report earlier in the same
+    batch), is then answered by :func:`create_event` on its own, so every answer is the one
+    the report would get alone. For the API under load (:class:`~gridsvc.events.writer.
+    ReportWriter`): the checks and the database cost about as much for a batch of 50 as for
+    one report.
+    """
+    if not reports:
+        return []
+    numbered = [{**r, "row_number": i} for i, r in enumerate(reports, start=1)]
+    batch = Batch.of(numbered)
+    defaults = Defaults(future_tolerance=svc.settings.events.future_tolerance, now=svc.now())
+    taxonomy = taxonomy or taxonomy_of(svc)
+    prepared = prepare(
+        batch,
+        taxonomy=taxonomy,
+        locator=svc.locator(),
+        defaults=defaults,
+        hashes=content_hash(batch, defaults),
+    )
+    results: dict[int, CreateResult | GridsvcError] = {}
+    if len(prepared):
+        with svc.db.connection() as conn, conn.cursor() as cur:
+            cur.execute(query("event_stage_create"))
+            copy_stage(cur, stage_csv(prepared))
+            nearby = _nearby_staged(cur, prepared, taxonomy)  # before any of them is stored
+            cur.execute(query("event_stage_existing"), {"import_id": None})
+            skip = [int(r[0]) for r in cur.fetchall()]
+            cur.execute(query("event_insert_stage"), {"import_id": None, "skip_rows": skip})
+            cur.execute(query("event_stage_ids"))
+            row_of = {int(event_id): int(row) for event_id, row in cur.fetchall()}
+            cur.execute(event_select() + query("event_where_staged"), {"now": svc.now()})
+            for stored in cur.fetchall():
+                event = event_dict(stored)
+                row = row_of[int(event["id"])]
+                results[row] = CreateResult(
+                    event=event, created=True, possible_duplicates=nearby.get(row, [])
+                )
+    # the rest alone: rejected reports (their replays and exact messages), and keys stored
+    # already or taken meanwhile (replay or conflict)
+    for row, report in enumerate(reports, start=1):
+        if row not in results:
+            try:
+                results[row] = create_event(svc, report, taxonomy=taxonomy)
+            except GridsvcError as exc:
+                results[row] = exc
+    return [results[row] for row in range(1, len(reports) + 1)]
+
+
 def _replay(
     svc: Gridsvc, key: Mapping[str, Any], digest: str, existing: Sequence[Any]
 ) -> CreateResult:
@@ -312,6 +374,34 @@ def _nearby(
     )
 
 
+def _box_deg(lat: float, radius_m: float) -> float:
+    """A half-width in degrees of a box holding the circle of ``radius_m`` at ``lat``, for the
+    GiST index (a degree of longitude shrinks with cos(lat)); the exact distance is then
+    measured on the sphere."""
+    return radius_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.01)) * 1.01
+
+
+@cache
+def _nearby_statement(points: str) -> sql.Composed:
+    return sql.SQL(query("event_nearby")).format(points=sql.SQL(query(points)))
+
+
+def _nearby_rows(rows: Sequence[Sequence[Any]]) -> dict[int, list[dict[str, Any]]]:
+    """``event_nearby.sql``'s rows as each point's possible duplicates."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row_number, event_id, title, status, occurred_at, distance_m in rows:
+        found.setdefault(int(row_number), []).append(
+            {
+                "id": event_id,
+                "title": title,
+                "status": status,
+                "occurred_at": _local(occurred_at),
+                "distance_m": round(float(distance_m), 1),
+            }
+        )
+    return found
+
+
 def _nearby_at(
     cur: Any,
     *,
@@ -325,11 +415,8 @@ def _nearby_at(
 ) -> list[dict[str, Any]]:
     """Open events of ``category`` within ``radius_m`` metres of (lon, lat) (WGS-84) and
     ``window_h`` hours of ``occurred_at``, but ``exclude_id``; nearest first, at most 10."""
-    # a box in degrees that holds the circle, for the GiST index (a degree of longitude
-    # shrinks with cos(lat)); the exact distance is then measured on the sphere
-    box_deg = radius_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.01)) * 1.01
     cur.execute(
-        query("event_nearby"),
+        _nearby_statement("event_nearby_point"),
         {
             "lon_wgs84": lon,
             "lat_wgs84": lat,
@@ -338,19 +425,30 @@ def _nearby_at(
             "occurred_at": occurred_at,
             "window_h": window_h,
             "radius_m": radius_m,
-            "box_deg": box_deg,
+            "box_deg": _box_deg(lat, radius_m),
         },
     )
-    return [
+    return _nearby_rows(cur.fetchall()).get(1, [])
+
+
+def _nearby_staged(cur: Any, prepared: Prepared, taxonomy: Taxonomy) -> dict[int, list[Any]]:
+    """The possible duplicates of every row in ``event_stage`` (staged from ``prepared``),
+    by row number: what :func:`_nearby_at` finds for each, in one statement."""
+    categories = [taxonomy.get(str(c)) for c in prepared.columns["category"]]
+    lats = np.asarray(prepared.columns["lat_wgs84"], dtype=np.float64)
+    cur.execute(
+        _nearby_statement("event_nearby_staged"),
         {
-            "id": r[0],
-            "title": r[1],
-            "status": r[2],
-            "occurred_at": _local(r[3]),
-            "distance_m": round(float(r[4]), 1),
-        }
-        for r in cur.fetchall()
-    ]
+            "rows": [int(r) for r in prepared.columns["row_number"]],
+            "window_h": [float(c.dedupe_window_h) for c in categories],
+            "radius_m": [float(c.dedupe_radius_m) for c in categories],
+            "box_deg": [
+                _box_deg(float(lat), float(c.dedupe_radius_m))
+                for lat, c in zip(lats, categories, strict=True)
+            ],
+        },
+    )
+    return _nearby_rows(cur.fetchall())
 
 
 # --- listing -----------------------------------------------------------------------------------

@@ -1,15 +1,25 @@
--- Open events of the same category near a point and time: possible duplicates (of a new
--- report, before it is stored: exclude_id NULL; of a stored event: not itself).
-SELECT e.id, e.title, e.status, e.occurred_at,
-       ST_Distance(e.geom::geography, p.g::geography) AS distance_m
-FROM event AS e,
-     (SELECT ST_SetSRID(ST_MakePoint(%(lon_wgs84)s, %(lat_wgs84)s), 4326) AS g) AS p
-WHERE e.category = %(category)s
-  AND e.status NOT IN ('closed', 'rejected', 'merged')
-  AND (%(exclude_id)s::bigint IS NULL OR e.id <> %(exclude_id)s::bigint)
-  AND e.occurred_at BETWEEN %(occurred_at)s::timestamptz - %(window_h)s * interval '1 hour'
-                        AND %(occurred_at)s::timestamptz + %(window_h)s * interval '1 hour'
-  AND e.geom && ST_Expand(p.g, %(box_deg)s)  -- the GiST index first
-  AND ST_DWithin(e.geom::geography, p.g::geography, %(radius_m)s)
-ORDER BY distance_m, e.id
-LIMIT 10
+-- Open events of the same category near a point and time: possible duplicates, at most 10
+-- per point, nearest first. The points come from a fragment (formatted in by
+-- gridsvc.events.store; no brace may stand in these comments): one point
+-- (event_nearby_point.sql: a new report before it is stored, exclude_id NULL, or a stored
+-- event, not itself) or the reports staged together (event_nearby_staged.sql), each with a
+-- number q.row_number, its WGS-84 position, category, time, radius_m, window_h and box_deg (a
+-- box in degrees holding the circle, for the GiST index).
+SELECT q.row_number, n.id, n.title, n.status, n.occurred_at, n.distance_m
+FROM ({points}) AS q
+CROSS JOIN LATERAL (
+    SELECT e.id, e.title, e.status, e.occurred_at,
+           ST_Distance(e.geom::geography, p.g::geography) AS distance_m
+    FROM event AS e,
+         (SELECT ST_SetSRID(ST_MakePoint(q.lon_wgs84, q.lat_wgs84), 4326) AS g) AS p
+    WHERE e.category = q.category
+      AND e.status NOT IN ('closed', 'rejected', 'merged')
+      AND (q.exclude_id IS NULL OR e.id <> q.exclude_id)
+      AND e.occurred_at BETWEEN q.occurred_at - q.window_h * interval '1 hour'
+                            AND q.occurred_at + q.window_h * interval '1 hour'
+      AND e.geom && ST_Expand(p.g, q.box_deg)  -- the GiST index first
+      AND ST_DWithin(e.geom::geography, p.g::geography, q.radius_m)
+    ORDER BY distance_m, e.id
+    LIMIT 10
+) AS n
+ORDER BY q.row_number, n.distance_m, n.id
