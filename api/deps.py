@@ -33,7 +33,7 @@ async def get_report_writer(request: Request) -> ReportWriter | None:
     return writer
 
 
-Writer = Annotated["ReportWriter | None", Depends(get_report_writer)]
+Writer = Annotated[ReportWriter | None, Depends(get_report_writer)]
 
 
 # documents the scheme in OpenAPI (the Authorize button of /docs); the header itself is read

@@ -9,6 +9,8 @@ import io
 from typing import Any
 
 import numpy as np
+from psycopg2 import sql
+from psycopg2.extensions import cursor as Cursor
 
 from gridsvc.events.rows import Prepared, iso_utc
 
@@ -63,7 +65,9 @@ def stage_csv(prepared: Prepared) -> io.StringIO:
     return buffer
 
 
-def copy_stage(cur: Any, stage: io.StringIO) -> None:
-    cur.copy_expert(
-        f"COPY event_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv)", stage
+def copy_stage(cur: Cursor, stage: io.StringIO) -> None:
+    """COPY ``stage`` (:func:`stage_csv`) into ``event_stage``."""
+    statement = sql.SQL("COPY event_stage ({}) FROM STDIN WITH (FORMAT csv)").format(
+        sql.SQL(", ").join(sql.Identifier(name) for name in STAGE_COLUMNS)
     )
+    cur.copy_expert(statement.as_string(cur), stage)

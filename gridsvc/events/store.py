@@ -21,7 +21,6 @@ from gridsvc.db.values import to_param
 from gridsvc.errors import (
     DuplicateConflict,
     Forbidden,
-    GridsvcError,
     InvalidInput,
     NotFound,
     OutsideAllGrids,
@@ -208,20 +207,44 @@ def create_event(
 
 def create_events(
     svc: Gridsvc, reports: Sequence[Mapping[str, Any]], *, taxonomy: Taxonomy | None = None
-) -> list[CreateResult | GridsvcError]:
+) -> list[CreateResult | Exception]:
     """Store several reports at once: for each, what :func:`create_event` returns or raises,
     in input order (an error is returned, not raised, so one bad report costs the others
     nothing).
 
-    The reports are checked as one batch and the new ones stored in one transaction, as the
-    bulk import stores a batch (one COPY into ``event_stage``, one INSERT of keys, events and
-    rollup counts, rollup rows locked in key order), then committed once; each one's possible
-    duplicates are those of :func:`create_event` (committed events only). A report that fails
-    a check, or whose key is stored already (a replay, also of a report earlier in the same
-    batch), is then answered by :func:`create_event` on its own, so every answer is the one
-    the report would get alone. For the API under load (:class:`~gridsvc.events.writer.
-    ReportWriter`): the checks and the database cost about as much for a batch of 50 as for
-    one report.
+    The new reports are stored together by :func:`store_together` (one batch of checks, one
+    transaction, one commit); a report it leaves out (one that fails a check, or whose key
+    is stored already: a replay, also of a report earlier in the same batch) is then
+    answered by :func:`create_event` on its own, so every answer is the one the report would
+    get alone. Raises what :func:`store_together` raises (nothing was stored then).
+    """
+    taxonomy = taxonomy or taxonomy_of(svc)
+    together = store_together(svc, reports, taxonomy=taxonomy)
+    answers: list[CreateResult | Exception] = []
+    for report, stored in zip(reports, together, strict=True):
+        if stored is not None:
+            answers.append(stored)
+            continue
+        try:
+            answers.append(create_event(svc, report, taxonomy=taxonomy))
+        except Exception as exc:
+            answers.append(exc)
+    return answers
+
+
+def store_together(
+    svc: Gridsvc, reports: Sequence[Mapping[str, Any]], *, taxonomy: Taxonomy | None = None
+) -> list[CreateResult | None]:
+    """The new reports among ``reports`` stored in one transaction, as the bulk import
+    stores a batch: one batch of checks, one COPY into ``event_stage``, one INSERT of keys,
+    events and rollup counts (rollup rows locked in key order), one commit; each one's
+    possible duplicates are those :func:`create_event` finds (committed events only).
+
+    Per report, in input order: its :class:`CreateResult` (``created``), or None for a
+    report left to :func:`create_event` alone (it fails a check, or its key is stored
+    already or was taken meanwhile). Raises before anything is committed, or not at all:
+    nothing that can fail runs after the commit. The checks and the database cost about as
+    much for a batch of 50 as for one report.
     """
     if not reports:
         return []
@@ -236,33 +259,26 @@ def create_events(
         defaults=defaults,
         hashes=content_hash(batch, defaults),
     )
-    results: dict[int, CreateResult | GridsvcError] = {}
-    if len(prepared):
-        with svc.db.connection() as conn, conn.cursor() as cur:
-            cur.execute(query("event_stage_create"))
-            copy_stage(cur, stage_csv(prepared))
-            nearby = _nearby_staged(cur, prepared, taxonomy)  # before any of them is stored
-            cur.execute(query("event_stage_existing"), {"import_id": None})
-            skip = [int(r[0]) for r in cur.fetchall()]
-            cur.execute(query("event_insert_stage"), {"import_id": None, "skip_rows": skip})
-            cur.execute(query("event_stage_ids"))
-            row_of = {int(event_id): int(row) for event_id, row in cur.fetchall()}
-            cur.execute(event_select() + query("event_where_staged"), {"now": svc.now()})
-            for stored in cur.fetchall():
-                event = event_dict(stored)
-                row = row_of[int(event["id"])]
-                results[row] = CreateResult(
-                    event=event, created=True, possible_duplicates=nearby.get(row, [])
-                )
-    # the rest alone: rejected reports (their replays and exact messages), and keys stored
-    # already or taken meanwhile (replay or conflict)
-    for row, report in enumerate(reports, start=1):
-        if row not in results:
-            try:
-                results[row] = create_event(svc, report, taxonomy=taxonomy)
-            except GridsvcError as exc:
-                results[row] = exc
-    return [results[row] for row in range(1, len(reports) + 1)]
+    stored: list[CreateResult | None] = [None] * len(reports)
+    if not len(prepared):
+        return stored
+    with svc.db.connection() as conn, conn.cursor() as cur:
+        cur.execute(query("event_stage_create"))
+        copy_stage(cur, stage_csv(prepared))
+        nearby = _nearby_staged(cur, prepared, taxonomy)  # before any of them is stored
+        cur.execute(query("event_stage_existing"), {"import_id": None})
+        skip = [int(r[0]) for r in cur.fetchall()]
+        cur.execute(query("event_insert_stage"), {"import_id": None, "skip_rows": skip})
+        cur.execute(query("event_stage_ids"))
+        row_of = {int(event_id): int(row) for event_id, row in cur.fetchall()}
+        cur.execute(event_select() + query("event_where_staged"), {"now": svc.now()})
+        for row in cur.fetchall():
+            event = event_dict(row)
+            number = row_of[int(event["id"])]
+            stored[number - 1] = CreateResult(
+                event=event, created=True, possible_duplicates=nearby.get(number, [])
+            )
+    return stored
 
 
 def _replay(

@@ -5,12 +5,14 @@ rejections as they are alone; one bad report costing the others nothing."""
 
 from __future__ import annotations
 
+import sys
 import threading
+from concurrent.futures import Future
 from typing import Any
 
 import pytest
 
-from gridsvc.errors import DuplicateConflict, InvalidInput
+from gridsvc.errors import DatabaseUnavailable, DuplicateConflict, InvalidInput
 from gridsvc.events import store
 from gridsvc.events.writer import ReportWriter
 from gridsvc.service import Gridsvc
@@ -83,57 +85,96 @@ def test_the_writer_stores_reports_from_many_threads_once_each(
     svc: Gridsvc, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sizes: list[int] = []
-    batched = store.create_events
+    together = store.store_together
 
     def counted(svc: Gridsvc, reports: Any, **kwargs: Any) -> Any:
         sizes.append(len(reports))
-        return batched(svc, reports, **kwargs)
+        return together(svc, reports, **kwargs)
 
-    monkeypatch.setattr(store, "create_events", counted)
+    monkeypatch.setattr(store, "store_together", counted)
     writer = ReportWriter(svc, batch_max=16)
-    barrier = threading.Barrier(24)
-    outcomes: list[Any] = [None] * 24
-
-    def send(i: int) -> None:
-        # 20 new reports, and 4 threads sending one report of them again at once
-        report = _report(svc, client_event_id=f"w-{min(i, 20)}", title=f"件{min(i, 20)}")
-        barrier.wait(timeout=30)
-        try:
-            outcomes[i] = writer.create_event(report)
-        except Exception as exc:
-            outcomes[i] = exc
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(24)]
+    # 20 new reports queued at once (the writer thread waits for the GIL meanwhile), and
+    # threads sending one of them again while they are being stored
+    reports = [_report(svc, client_event_id=f"w-{i}", title=f"件{i}") for i in range(20)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)
+    try:
+        futures = [(i, writer.submit(report)) for i, report in enumerate(reports)]
+    finally:
+        sys.setswitchinterval(interval)
+    again: list[Any] = []
+    threads = [
+        threading.Thread(
+            target=lambda: again.append(
+                writer.create_event(_report(svc, client_event_id="w-3", title="件3"))
+            )
+        )
+        for _ in range(4)
+    ]
     for t in threads:
         t.start()
+    results = []
+    for i, future in futures:
+        stored = future.result(timeout=60)
+        results.append(stored if stored is not None else writer.create_event(reports[i]))
     for t in threads:
         t.join(timeout=60)
     writer.close()
 
-    results = [o for o in outcomes if isinstance(o, store.CreateResult)]
-    assert len(results) == 24, [o for o in outcomes if not isinstance(o, store.CreateResult)]
     assert sizes and max(sizes) > 1 and max(sizes) <= 16  # stored together, in batches
-    assert sum(r.created for r in results) == 21  # w-0 … w-20 once each
-    assert len({r.event["id"] for r in results}) == 21
+    # each report stored once: w-3 by the batch or by one of the threads sending it again
+    assert len(again) == 4 and sum(r.created for r in [*results, *again]) == 20
+    assert len({r.event["id"] for r in results}) == 20
+    assert {r.event["id"] for r in again} == {results[3].event["id"]}
     assert duplicate_keys(svc.db) == []
     assert rollup_differences(svc.db) == {}
 
 
-def test_a_failing_batch_falls_back_to_one_by_one(
+def _items(svc: Gridsvc, prefix: str, n: int) -> list[Any]:
+    return [(_report(svc, client_event_id=f"{prefix}-{i}"), Future()) for i in range(n)]
+
+
+def test_a_batch_that_fails_leaves_each_report_to_be_answered_alone(
     svc: Gridsvc, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    writer = ReportWriter(svc, batch_max=8)
+
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the batch failed")
 
-    monkeypatch.setattr(store, "create_events", broken)
-    writer = ReportWriter(svc, batch_max=8)
-    futures = [
-        writer.submit(_report(svc, client_event_id=f"f-{i}", title=f"件{i}")) for i in range(6)
-    ]
-    futures.append(writer.submit(_report(svc, client_event_id="f-bad", lat=91.0)))
+    monkeypatch.setattr(store, "store_together", broken)
+    items = _items(svc, "f", 4)
+    writer._store(items)  # what the writer thread does with a batch
+    assert [future.result(timeout=5) for _, future in items] == [None] * 4
+    answers = [writer.create_event(report) for report, _ in items]  # …then the callers
+    assert all(a.created for a in answers) and rollup_differences(svc.db) == {}
+
+    def away(*args: Any, **kwargs: Any) -> Any:
+        raise DatabaseUnavailable("The database is not reachable.")
+
+    monkeypatch.setattr(store, "store_together", away)
+    items = _items(svc, "g", 3)
+    writer._store(items)  # the database away: each gets that at once, not a retry alone
+    for _, future in items:
+        with pytest.raises(DatabaseUnavailable):
+            future.result(timeout=5)
     writer.close()
-    stored = [f.result(timeout=30) for f in futures[:-1]]
-    assert all(r.created for r in stored) and len({r.event["id"] for r in stored}) == 6
-    with pytest.raises(InvalidInput):
-        futures[-1].result(timeout=30)
-    assert rollup_differences(svc.db) == {}
+    # after close, a report is answered alone, not left waiting
+    late = writer.create_event(_report(svc, client_event_id="late-1"))
+    assert late.created
+
+
+def test_closing_answers_what_is_queued(svc: Gridsvc) -> None:
+    writer = ReportWriter(svc, batch_max=4)
+    reports = [_report(svc, client_event_id=f"c-{i}", title=f"件{i}") for i in range(10)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)
+    try:
+        futures = [writer.submit(report) for report in reports]
+        writer.close()
+    finally:
+        sys.setswitchinterval(interval)
+    outcomes = [f.result(timeout=0) for f in futures]  # all resolved by close()
+    stored = [o for o in outcomes if o is not None]
+    assert stored and all(o.created for o in stored)  # batches of up to 4 were stored
+    assert len({o.event["id"] for o in stored}) == len(stored)

@@ -9,6 +9,8 @@ WITH k AS (
            decode(content_sha256, 'hex')
     FROM event_stage
     WHERE row_number <> ALL (%(skip_rows)s::bigint[])
+    -- keys locked in one order: batches with keys in common cannot deadlock
+    ORDER BY reporter_id, client_event_id
     ON CONFLICT (reporter_id, client_event_id) DO NOTHING
     RETURNING event_id
 ), ins AS (
