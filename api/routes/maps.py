@@ -182,30 +182,19 @@ def map_choropleth(
     method, tooltips with name, code and value; ``hotspots=1`` adds a switchable layer of
     Getis-Ord Gi* hot and cold spots (90/95/99%, FDR-corrected)."""
     flt = filters.to_filter()
+    options: dict[str, Any] = {
+        "value": value,
+        "scheme": scheme,
+        "k": k,
+        "hotspots": hotspots,
+        "permutations": permutations,
+    }
     return page.answer(
         f"choropleth-{level}",
         html=lambda: choropleth_html(
-            svc,
-            level,
-            flt,
-            value=value,
-            scheme=scheme,
-            k=k,
-            hotspots=hotspots,
-            permutations=permutations,
-            standalone=page.standalone,
-            tiles=page.tiles,
+            svc, level, flt, standalone=page.standalone, tiles=page.tiles, **options
         ),
-        png=lambda: png.choropleth_png(
-            svc,
-            level,
-            flt,
-            value=value,
-            scheme=scheme,
-            k=k,
-            hotspots=hotspots,
-            permutations=permutations,
-        ),
+        png=lambda: png.choropleth_png(svc, level, flt, **options),
     )
 
 
