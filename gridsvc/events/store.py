@@ -322,7 +322,11 @@ def _raise_rejection(svc: Gridsvc, report: Mapping[str, Any], rejection: Any) ->
 
 def get_event(svc: Gridsvc, event_id: int) -> dict[str, Any]:
     with svc.db.connection() as conn, conn.cursor() as cur:
-        return _select_event(cur, event_id, svc.now())
+        cur.execute(event_select() + " WHERE e.id = %(id)s", {"id": event_id, "now": svc.now()})
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"No event {event_id}.", field="id")
+    return event_dict(row)
 
 
 def _event_of_key(svc: Gridsvc, key: Mapping[str, Any]) -> dict[str, Any]:
@@ -334,24 +338,6 @@ def _event_of_key(svc: Gridsvc, key: Mapping[str, Any]) -> dict[str, Any]:
         raise NotFound(
             f"No event of client_event_id '{key['client_event_id']}'.", field="client_event_id"
         )
-    return event_dict(row)
-
-
-def _select_event(
-    cur: Any, event_id: int, now: datetime, *, community_code: str | None = None
-) -> dict[str, Any]:
-    """One event by id; with its stored ``community_code`` ('' outside every grid) by the
-    primary key (id, community_code), as under Citus a read must be to reach one shard."""
-    where = " WHERE e.id = %(id)s"
-    if community_code is not None:
-        where += " AND e.community_code = %(community_code)s"
-    cur.execute(
-        event_select() + where,
-        {"id": event_id, "community_code": community_code, "now": now},
-    )
-    row = cur.fetchone()
-    if row is None:
-        raise NotFound(f"No event {event_id}.", field="id")
     return event_dict(row)
 
 
