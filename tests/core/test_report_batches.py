@@ -19,6 +19,7 @@ from gridsvc.events import store
 from gridsvc.events.importer import import_events
 from gridsvc.events.writer import ReportWriter
 from gridsvc.service import Gridsvc
+from gridsvc.sql import query as real_query
 from tests.core.test_events import _count, _report
 from tests.invariants import duplicate_keys, rollup_differences
 
@@ -194,7 +195,6 @@ def test_the_stage_outlives_batches_and_failures_on_its_connection(
     )
     try:
         (pid,) = one.db.cursor_fetchall("SELECT pg_backend_pid()")[0]
-        real_query = store.query
 
         def failing(name: str) -> str:
             return "SELECT 1 / 0" if name == "event_insert_stage" else real_query(name)
