@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import Caller, Reporter, Service, Writer
@@ -30,7 +32,9 @@ router = APIRouter(tags=["events"])
         400: {"model": ErrorOut, "description": "a field is wrong; the body names it"},
     },
 )
-def create_event(svc: Service, caller: Reporter, body: EventIn, writer: Writer) -> JSONResponse:
+async def create_event(
+    svc: Service, caller: Reporter, body: EventIn, writer: Writer
+) -> JSONResponse:
     """Store one report, assigned to its grids in the same transaction. The reporter is the
     token's name; only dispatchers and admins may report on someone else's behalf."""
     report = body.model_dump()
@@ -41,8 +45,11 @@ def create_event(svc: Service, caller: Reporter, body: EventIn, writer: Writer) 
             f"{caller.describe()} reports as '{caller.name}', not as '{report['reporter_id']}'.",
             hint="Leave reporter_id out.",
         )
-    # stored with the reports that arrive with it (one transaction), or alone
-    result = writer.create_event(report) if writer else store.create_event(svc, report)
+    # stored with the reports that arrive with it (one transaction), awaited here without
+    # holding a thread of the pool; or alone (see ReportWriter.submit), in the pool
+    result = await asyncio.wrap_future(writer.submit(report)) if writer else None
+    if result is None:
+        result = await run_in_threadpool(store.create_event, svc, report)
     payload = EventCreatedOut(
         created=result.created, event=result.event, possible_duplicates=result.possible_duplicates
     )

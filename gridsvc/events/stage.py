@@ -46,8 +46,9 @@ STAGE_COLUMNS = (
 )
 
 
-def stage_csv(prepared: Prepared) -> io.StringIO:
-    """The prepared rows as the CSV that ``event_stage`` is COPYed from (empty = NULL)."""
+def stage_rows(prepared: Prepared) -> list[tuple[Any, ...]]:
+    """The prepared rows as ``event_stage`` takes them, in :data:`STAGE_COLUMNS` order:
+    text for times and booleans, None for NULL."""
     columns: list[list[Any]] = []
     for name in STAGE_COLUMNS:
         values = prepared.columns[name]
@@ -59,15 +60,34 @@ def stage_csv(prepared: Prepared) -> io.StringIO:
             columns.append([None if x != x else x for x in values.tolist()])
         else:
             columns.append(np.asarray(values).tolist())
+    return list(zip(*columns, strict=True))
+
+
+def stage_csv(prepared: Prepared) -> io.StringIO:
+    """The prepared rows as the CSV that ``event_stage`` is COPYed from (empty = NULL)."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(zip(*columns, strict=True))
+    csv.writer(buffer, lineterminator="\n").writerows(stage_rows(prepared))
     buffer.seek(0)
     return buffer
 
 
 def copy_stage(cur: Cursor, stage: io.StringIO) -> None:
     """COPY ``stage`` (:func:`stage_csv`) into ``event_stage``."""
-    statement = sql.SQL("COPY event_stage ({}) FROM STDIN WITH (FORMAT csv)").format(
-        sql.SQL(", ").join(sql.Identifier(name) for name in STAGE_COLUMNS)
+    cur.copy_expert(_columns("COPY event_stage ({}) FROM STDIN WITH (FORMAT csv)", cur), stage)
+
+
+def stage_insert(cur: Cursor, prepared: Prepared) -> bytes:
+    """One ``INSERT … VALUES`` of the prepared rows into ``event_stage``, with its values
+    bound: for the few reports that arrive together, where it can be sent with the
+    statements around it in one round trip (a COPY takes two of its own)."""
+    row = b"(" + b", ".join([b"%s"] * len(STAGE_COLUMNS)) + b")"
+    values = b", ".join(cur.mogrify(row, values) for values in stage_rows(prepared))
+    return _columns("INSERT INTO event_stage ({}) VALUES ", cur).encode() + values
+
+
+def _columns(statement: str, cur: Cursor) -> str:
+    return (
+        sql.SQL(statement)
+        .format(sql.SQL(", ").join(sql.Identifier(name) for name in STAGE_COLUMNS))
+        .as_string(cur)
     )
-    cur.copy_expert(statement.as_string(cur), stage)

@@ -26,7 +26,7 @@ from gridsvc.errors import (
     OutsideAllGrids,
 )
 from gridsvc.events.rows import Batch, Defaults, Prepared, content_hash, prepare
-from gridsvc.events.stage import copy_stage, stage_csv
+from gridsvc.events.stage import stage_insert
 from gridsvc.events.taxonomy import Taxonomy
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
@@ -82,6 +82,11 @@ def event_select() -> str:
 @cache
 def _report_statement() -> sql.Composed:
     return sql.SQL(query("event_report")).format(event_columns=sql.SQL(query("event_columns")))
+
+
+@cache
+def _staged_statement() -> sql.Composed:
+    return sql.SQL(query("event_staged")).format(event_columns=sql.SQL(query("event_columns")))
 
 
 def _local(ts: datetime | None) -> str | None:
@@ -236,9 +241,10 @@ def store_together(
     svc: Gridsvc, reports: Sequence[Mapping[str, Any]], *, taxonomy: Taxonomy | None = None
 ) -> list[CreateResult | None]:
     """The new reports among ``reports`` stored in one transaction, as the bulk import
-    stores a batch: one batch of checks, one COPY into ``event_stage``, one INSERT of keys,
-    events and rollup counts (rollup rows locked in key order), one commit; each one's
-    possible duplicates are those :func:`create_event` finds (committed events only).
+    stores a batch: one batch of checks; the reports staged in ``event_stage`` and their
+    possible duplicates found (those :func:`create_event` finds: committed events only) in
+    one round trip; one INSERT of keys, events and rollup counts (rollup rows locked in key
+    order); the stored rows read back; one commit.
 
     Per report, in input order: its :class:`CreateResult` (``created``), or None for a
     report left to :func:`create_event` alone (it fails a check, or its key is stored
@@ -263,20 +269,25 @@ def store_together(
     if not len(prepared):
         return stored
     with svc.db.connection() as conn, conn.cursor() as cur:
-        cur.execute(query("event_stage_create"))
-        copy_stage(cur, stage_csv(prepared))
-        nearby = _nearby_staged(cur, prepared, taxonomy)  # before any of them is stored
-        cur.execute(query("event_stage_existing"), {"import_id": None})
-        skip = [int(r[0]) for r in cur.fetchall()]
-        cur.execute(query("event_insert_stage"), {"import_id": None, "skip_rows": skip})
-        cur.execute(query("event_stage_ids"))
-        row_of = {int(event_id): int(row) for event_id, row in cur.fetchall()}
-        cur.execute(event_select() + query("event_where_staged"), {"now": svc.now()})
-        for row in cur.fetchall():
-            event = event_dict(row)
-            number = row_of[int(event["id"])]
+        # one round trip: the stage (created once per connection), the reports in it, and
+        # their possible duplicates, found before any of them is stored
+        cur.execute(
+            b";\n".join(
+                (
+                    query("write_no_jit").encode(),
+                    query("event_stage_create").encode(),
+                    stage_insert(cur, prepared),
+                    _nearby_staged(cur, prepared, taxonomy),
+                )
+            )
+        )
+        nearby = _nearby_rows(cur.fetchall())
+        # a report whose key is stored already, or taken meanwhile, is left out by the insert
+        cur.execute(query("event_insert_stage"), {"import_id": None, "skip_rows": []})
+        cur.execute(_staged_statement(), {"now": svc.now()})
+        for *row, number in cur.fetchall():
             stored[number - 1] = CreateResult(
-                event=event, created=True, possible_duplicates=nearby.get(number, [])
+                event=event_dict(row), created=True, possible_duplicates=nearby.get(number, [])
             )
     return stored
 
@@ -433,24 +444,26 @@ def _nearby_at(
     return _nearby_rows(cur.fetchall()).get(1, [])
 
 
-def _nearby_staged(cur: Any, prepared: Prepared, taxonomy: Taxonomy) -> dict[int, list[Any]]:
-    """The possible duplicates of every row in ``event_stage`` (staged from ``prepared``),
-    by row number: what :func:`_nearby_at` finds for each, in one statement."""
+def _nearby_staged(cur: Any, prepared: Prepared, taxonomy: Taxonomy) -> bytes:
+    """The statement, its values bound, finding the possible duplicates of every row in
+    ``event_stage`` (staged from ``prepared``) by row number: what :func:`_nearby_at` finds
+    for each, in one statement (its rows: :func:`_nearby_rows`)."""
     categories = [taxonomy.get(str(c)) for c in prepared.columns["category"]]
     lats = np.asarray(prepared.columns["lat_wgs84"], dtype=np.float64)
-    cur.execute(
-        _nearby_statement("event_nearby_staged"),
-        {
-            "rows": [int(r) for r in prepared.columns["row_number"]],
-            "window_h": [float(c.dedupe_window_h) for c in categories],
-            "radius_m": [float(c.dedupe_radius_m) for c in categories],
-            "box_deg": [
-                _box_deg(float(lat), float(c.dedupe_radius_m))
-                for lat, c in zip(lats, categories, strict=True)
-            ],
-        },
+    return bytes(
+        cur.mogrify(
+            _nearby_statement("event_nearby_staged"),
+            {
+                "rows": [int(r) for r in prepared.columns["row_number"]],
+                "window_h": [float(c.dedupe_window_h) for c in categories],
+                "radius_m": [float(c.dedupe_radius_m) for c in categories],
+                "box_deg": [
+                    _box_deg(float(lat), float(c.dedupe_radius_m))
+                    for lat, c in zip(lats, categories, strict=True)
+                ],
+            },
+        )
     )
-    return _nearby_rows(cur.fetchall())
 
 
 # --- listing -----------------------------------------------------------------------------------

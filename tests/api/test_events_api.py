@@ -5,13 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 import shapely
 from fastapi.testclient import TestClient
 from shapely.geometry import shape
 
 from api.schemas import EventCreatedOut, ImportOut
+from gridsvc.events import store
+from gridsvc.service import Gridsvc
+from tests.invariants import duplicate_keys, rollup_differences
 
 
 def _point(client: TestClient, code: str) -> shapely.Point:
@@ -51,6 +57,45 @@ def test_post_event_201_then_replay_200_then_conflict_409(write_client: TestClie
     one = write_client.get(f"/v1/events/{created.event['id']}")
     assert one.status_code == 200 and one.json()["title"] == "燃气泄漏气味"
     assert write_client.get("/v1/events/999999").status_code == 404
+
+
+def test_reports_sent_at_once_are_stored_together_each_answered_as_alone(
+    write_client: TestClient, svc: Gridsvc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The route awaits the report writer (no thread held while the batch is stored): 24
+    reports from 24 threads at once, 4 of them sending one report again, one with a bad
+    category; each gets its own answer, and reports were stored together."""
+    sizes: list[int] = []
+    together = store.store_together
+
+    def counted(svc: Gridsvc, reports: Any, **kwargs: Any) -> Any:
+        sizes.append(len(reports))
+        return together(svc, reports, **kwargs)
+
+    monkeypatch.setattr(store, "store_together", counted)
+    bodies = [_body(write_client, client_event_id=f"t-{i}", title=f"气味{i}") for i in range(20)]
+    bodies += [_body(write_client, client_event_id="t-3", title="气味3")] * 4
+    bodies.append(_body(write_client, client_event_id="t-bad", category="no.such"))
+    start = threading.Barrier(len(bodies))
+
+    def send(body: dict[str, Any]) -> Any:
+        start.wait()
+        return write_client.post("/v1/events", json=body)
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        answers = list(pool.map(send, bodies))
+
+    assert max(sizes, default=0) > 1  # some were stored together
+    new, again, bad = answers[:20], answers[20:24], answers[24]
+    # t-3 is created once: by its first sending or by one of the four sent again
+    assert sorted(r.status_code for r in [new[3], *again]) == [200, 200, 200, 200, 201]
+    assert all(r.status_code == 201 for i, r in enumerate(new) if i != 3)
+    ids = [r.json()["event"]["id"] for r in new]
+    assert len(set(ids)) == 20
+    assert {r.json()["event"]["id"] for r in again} == {ids[3]}
+    assert [r.json()["event"]["title"] for r in new] == [f"气味{i}" for i in range(20)]
+    assert bad.status_code == 400 and bad.json()["field"] == "category"
+    assert duplicate_keys(svc.db) == [] and rollup_differences(svc.db) == {}
 
 
 def test_post_event_bad_input_names_the_field(write_client: TestClient) -> None:

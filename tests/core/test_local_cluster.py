@@ -55,6 +55,8 @@ def test_up_creates_a_running_postgis_and_is_harmless_twice(cluster: LocalCluste
     # only loopback: the server was told to listen on 127.0.0.1 alone
     (listen,) = _query(url, "SHOW listen_addresses")[0]
     assert listen == "127.0.0.1"
+    # no JIT: it compiled short statements for longer than they ran (gridsvc.db.local)
+    assert _query(url, "SHOW jit") == [("off",)]
     # the password file holding the secret is private
     assert oct(cluster.state_file.stat().st_mode & 0o777) == "0o600"
 

@@ -5,17 +5,21 @@ rejections as they are alone; one bad report costing the others nothing."""
 
 from __future__ import annotations
 
+import io
 import sys
 import threading
 from concurrent.futures import Future
 from typing import Any
 
+import psycopg2.errors
 import pytest
 
 from gridsvc.errors import DatabaseUnavailable, DuplicateConflict, InvalidInput
 from gridsvc.events import store
+from gridsvc.events.importer import import_events
 from gridsvc.events.writer import ReportWriter
 from gridsvc.service import Gridsvc
+from gridsvc.sql import query as real_query
 from tests.core.test_events import _count, _report
 from tests.invariants import duplicate_keys, rollup_differences
 
@@ -178,3 +182,46 @@ def test_closing_answers_what_is_queued(svc: Gridsvc) -> None:
     stored = [o for o in outcomes if o is not None]
     assert stored and all(o.created for o in stored)  # batches of up to 4 were stored
     assert len({o.event["id"] for o in stored}) == len(stored)
+
+
+def test_the_stage_outlives_batches_and_failures_on_its_connection(
+    svc: Gridsvc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``event_stage`` lives as long as its pooled connection and is emptied at each commit:
+    on one connection, batches after batches, a batch whose transaction failed (a stage
+    created in it goes with it) and a bulk import each store exactly their own rows."""
+    one = Gridsvc.open(
+        svc.settings.model_copy(update={"db": svc.settings.db.model_copy(update={"pool_max": 1})})
+    )
+    try:
+        (pid,) = one.db.cursor_fetchall("SELECT pg_backend_pid()")[0]
+
+        def failing(name: str) -> str:
+            return "SELECT 1 / 0" if name == "event_insert_stage" else real_query(name)
+
+        monkeypatch.setattr(store, "query", failing)
+        with pytest.raises(psycopg2.errors.DivisionByZero):
+            store.store_together(one, [_report(svc, client_event_id=f"x-{i}") for i in range(3)])
+        monkeypatch.setattr(store, "query", real_query)
+        for batch in range(3):
+            reports = [_report(svc, client_event_id=f"s{batch}-{i}") for i in range(4)]
+            results = store.store_together(one, reports)
+            assert all(r is not None and r.created for r in results)
+            assert [r.event["client_event_id"] for r in results if r] == [
+                f"s{batch}-{i}" for i in range(4)
+            ]
+        imported = import_events(one, io.BytesIO(_CSV.encode()), filename="more.csv")
+        assert imported.stored == 2 and imported.rejected == 0
+        again = store.store_together(one, [_report(svc, client_event_id="s-last")])
+        assert again[0] is not None and again[0].created
+        assert one.db.cursor_fetchall("SELECT pg_backend_pid()")[0] == (pid,)  # one connection
+    finally:
+        one.close()
+    assert _count(svc) == 3 * 4 + 2 + 1  # the failed batch stored nothing
+    assert duplicate_keys(svc.db) == [] and rollup_differences(svc.db) == {}
+
+
+_CSV = """client_event_id,reporter_id,category,title,occurred_at,lon,lat
+imp-1,gw-1,hazard.fire,烟雾,2026-11-20T09:00:00+08:00,118.7200,32.0000
+imp-2,gw-1,hazard.fire,烟雾,2026-11-20T09:10:00+08:00,118.7210,32.0010
+"""

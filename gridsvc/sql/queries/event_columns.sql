@@ -1,6 +1,7 @@
 -- The columns every event read returns, of the events aliased e: followed by
 -- "FROM event AS e" and a WHERE clause built from fixed parts (gridsvc.events.store), or, in
--- event_report.sql, by the row a report just inserted.
+-- event_report.sql, by the row a report just inserted, or, in event_staged.sql, by more
+-- columns and the join of the staged reports to their events.
 -- An event outside every grid is stored under community '' (a key column) and shown as NULL.
 SELECT e.id, e.client_event_id, e.reporter_id, e.category, e.title, e.description,
        e.occurred_at, e.reported_at, e.received_at, e.source, e.urgency, e.status,

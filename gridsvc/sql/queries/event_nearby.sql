@@ -10,14 +10,17 @@ FROM ({points}) AS q
 CROSS JOIN LATERAL (
     SELECT e.id, e.title, e.status, e.occurred_at,
            ST_Distance(e.geom::geography, p.g::geography) AS distance_m
-    FROM event AS e,
-         (SELECT ST_SetSRID(ST_MakePoint(q.lon_wgs84, q.lat_wgs84), 4326) AS g) AS p
+    FROM (SELECT ST_SetSRID(ST_MakePoint(q.lon_wgs84, q.lat_wgs84), 4326) AS g) AS p,
+         -- the events in the box by the GiST index alone (OFFSET 0 keeps the planner from
+         -- also scanning event_open: the category's open events of the window are many
+         -- thousands at city scale, the events in a box of a few hundred metres are few)
+         LATERAL (SELECT * FROM event AS b WHERE b.geom && ST_Expand(p.g, q.box_deg)
+                  OFFSET 0) AS e
     WHERE e.category = q.category
       AND e.status NOT IN ('closed', 'rejected', 'merged')
       AND (q.exclude_id IS NULL OR e.id <> q.exclude_id)
       AND e.occurred_at BETWEEN q.occurred_at - q.window_h * interval '1 hour'
                             AND q.occurred_at + q.window_h * interval '1 hour'
-      AND e.geom && ST_Expand(p.g, q.box_deg)  -- the GiST index first
       AND ST_DWithin(e.geom::geography, p.g::geography, q.radius_m)
     ORDER BY distance_m, e.id
     LIMIT 10
