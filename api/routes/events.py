@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, Reporter, Service, Writer
 from api.schemas import ErrorOut, EventCreatedOut, EventIn

@@ -12,6 +12,13 @@ ends, rolled back on any exception.
   after a database restart does not fail on a stale socket. When a connection turns out
   broken, every idle one is dropped too: they were opened to the same server, and the
   restart that broke one broke them all (else each would fail one more request).
+- A connection is closed when it is returned after an hour (:data:`MAX_AGE_S`): a temporary
+  table kept by a connection (the reports' ``event_stage``) holds back the database's
+  frozen transaction id as long as it lives, which autovacuum cannot help.
+- Every connection runs without JIT (``jit=off``): gridsvc's statements are short, and their
+  estimated costs grow with the data until JIT compiles them for longer than they run (a
+  batch of reports' duplicates query: ~27 ms of compiling at 1 million events). Text goes
+  as UTF-8 whatever the server's default client encoding.
 - Only a broken connection (SQLSTATE class 08, admin shutdown 57P01-57P03, or a closed
   socket) becomes :class:`DatabaseUnavailable` and is discarded; a statement timeout becomes
   :class:`QueryTimeout`; other database errors propagate unchanged.
@@ -34,6 +41,7 @@ from gridsvc.settings import DatabaseSettings
 Connection = psycopg2.extensions.connection
 
 _PROBE_AFTER_S = 2.0
+MAX_AGE_S = 3600.0
 _BROKEN_SQLSTATES = ("57P01", "57P02", "57P03")
 
 
@@ -85,8 +93,9 @@ class Database:
         self.url = url
         self._maxconn = maxconn
         self._wait_s = wait_s
-        self._options = f"-c statement_timeout={statement_timeout_ms} -c timezone=UTC"
+        self._options = f"-c statement_timeout={statement_timeout_ms} -c timezone=UTC -c jit=off"
         self._idle: list[tuple[Connection, float]] = []  # (connection, when returned)
+        self._born: dict[int, float] = {}  # id of each open connection: when it was opened
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(maxconn)
 
@@ -101,8 +110,13 @@ class Database:
     def _connect(self) -> Connection:
         try:
             conn: Connection = psycopg2.connect(
-                self.url, options=self._options, connect_timeout=5, application_name="gridsvc"
+                self.url,
+                options=self._options,
+                connect_timeout=5,
+                application_name="gridsvc",
+                client_encoding="UTF8",
             )
+            self._born[id(conn)] = time.monotonic()
         except psycopg2.OperationalError as exc:
             raise _unavailable(exc) from exc
         return conn
@@ -116,6 +130,7 @@ class Database:
             if conn is None:
                 return self._connect()
             if conn.closed:
+                self._forget(conn)
                 continue
             if time.monotonic() - since < _PROBE_AFTER_S:
                 return conn
@@ -125,17 +140,23 @@ class Database:
                 conn.rollback()
                 return conn
             except psycopg2.Error:
-                conn.close()  # stale after a restart; try the next one or connect anew
+                self._forget(conn)  # stale after a restart; try the next one or connect anew
 
     def _return(self, conn: Connection, *, discard: bool) -> None:
-        if discard or conn.closed:
-            if not conn.closed:
-                conn.close()
+        now = time.monotonic()
+        old = now - self._born.get(id(conn), now) > MAX_AGE_S
+        if discard or conn.closed or old:
+            self._forget(conn)
             if discard:
                 self.close()  # the idle ones were opened to the same, now gone, server
             return
         with self._lock:
-            self._idle.append((conn, time.monotonic()))
+            self._idle.append((conn, now))
+
+    def _forget(self, conn: Connection) -> None:
+        self._born.pop(id(conn), None)
+        if not conn.closed:
+            conn.close()
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -181,7 +202,7 @@ class Database:
         with self._lock:
             idle, self._idle = self._idle, []
         for conn, _ in idle:
-            conn.close()
+            self._forget(conn)
 
 
 def _safe_rollback(conn: Connection) -> None:

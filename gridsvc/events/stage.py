@@ -1,6 +1,8 @@
 """Staging checked rows for one INSERT … SELECT: the temporary table ``event_stage``
-(``event_stage_create.sql``) filled by COPY. Bulk imports stage each batch of a file; the API
-stages the reports that arrive together (:func:`gridsvc.events.store.create_events`)."""
+(``event_stage_create.sql``, one per pooled connection, emptied at each commit). Bulk imports
+COPY each batch of a file into it (:func:`stage_csv`, :func:`copy_stage`); the API inserts
+the reports that arrive together with ``event_stage_insert.sql``, one array per column
+(:func:`stage_columns`; :func:`gridsvc.events.store.store_together`)."""
 
 from __future__ import annotations
 
@@ -46,48 +48,37 @@ STAGE_COLUMNS = (
 )
 
 
-def stage_rows(prepared: Prepared) -> list[tuple[Any, ...]]:
-    """The prepared rows as ``event_stage`` takes them, in :data:`STAGE_COLUMNS` order:
-    text for times and booleans, None for NULL."""
-    columns: list[list[Any]] = []
+def stage_columns(prepared: Prepared) -> dict[str, list[Any]]:
+    """The prepared rows' values as ``event_stage`` takes them, by column
+    (:data:`STAGE_COLUMNS`): text for times and booleans, None for NULL."""
+    columns: dict[str, list[Any]] = {}
     for name in STAGE_COLUMNS:
         values = prepared.columns[name]
         if name in ("occurred_at", "reported_at"):
-            columns.append([t and t.replace("+00:00", "+00") for t in iso_utc(values)])
+            columns[name] = [t and t.replace("+00:00", "+00") for t in iso_utc(values)]
         elif name in ("snapped", "near_boundary"):
-            columns.append(np.where(values, "t", "f").tolist())
+            columns[name] = np.where(values, "t", "f").tolist()
         elif name == "accuracy_m":
-            columns.append([None if x != x else x for x in values.tolist()])
+            columns[name] = [None if x != x else x for x in values.tolist()]
         else:
-            columns.append(np.asarray(values).tolist())
-    return list(zip(*columns, strict=True))
+            columns[name] = np.asarray(values).tolist()
+    return columns
 
 
 def stage_csv(prepared: Prepared) -> io.StringIO:
     """The prepared rows as the CSV that ``event_stage`` is COPYed from (empty = NULL)."""
+    columns = stage_columns(prepared)
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(stage_rows(prepared))
+    csv.writer(buffer, lineterminator="\n").writerows(
+        zip(*(columns[name] for name in STAGE_COLUMNS), strict=True)
+    )
     buffer.seek(0)
     return buffer
 
 
 def copy_stage(cur: Cursor, stage: io.StringIO) -> None:
     """COPY ``stage`` (:func:`stage_csv`) into ``event_stage``."""
-    cur.copy_expert(_columns("COPY event_stage ({}) FROM STDIN WITH (FORMAT csv)", cur), stage)
-
-
-def stage_insert(cur: Cursor, prepared: Prepared) -> bytes:
-    """One ``INSERT … VALUES`` of the prepared rows into ``event_stage``, with its values
-    bound: for the few reports that arrive together, where it can be sent with the
-    statements around it in one round trip (a COPY takes two of its own)."""
-    row = b"(" + b", ".join([b"%s"] * len(STAGE_COLUMNS)) + b")"
-    values = b", ".join(cur.mogrify(row, values) for values in stage_rows(prepared))
-    return _columns("INSERT INTO event_stage ({}) VALUES ", cur).encode() + values
-
-
-def _columns(statement: str, cur: Cursor) -> str:
-    return (
-        sql.SQL(statement)
-        .format(sql.SQL(", ").join(sql.Identifier(name) for name in STAGE_COLUMNS))
-        .as_string(cur)
+    statement = sql.SQL("COPY event_stage ({}) FROM STDIN WITH (FORMAT csv)").format(
+        sql.SQL(", ").join(sql.Identifier(name) for name in STAGE_COLUMNS)
     )
+    cur.copy_expert(statement.as_string(cur), stage)

@@ -26,7 +26,7 @@ from gridsvc.errors import (
     OutsideAllGrids,
 )
 from gridsvc.events.rows import Batch, Defaults, Prepared, content_hash, prepare
-from gridsvc.events.stage import stage_insert
+from gridsvc.events.stage import stage_columns
 from gridsvc.events.taxonomy import Taxonomy
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
@@ -80,13 +80,15 @@ def event_select() -> str:
 
 
 @cache
-def _report_statement() -> sql.Composed:
-    return sql.SQL(query("event_report")).format(event_columns=sql.SQL(query("event_columns")))
+def _with_event_columns(name: str) -> sql.Composed:
+    """Query ``name`` with the columns of every event read in its ``{event_columns}``."""
+    return sql.SQL(query(name)).format(event_columns=sql.SQL(query("event_columns")))
 
 
-@cache
-def _staged_statement() -> sql.Composed:
-    return sql.SQL(query("event_staged")).format(event_columns=sql.SQL(query("event_columns")))
+def _statements(*names: str) -> sql.Composed:
+    """Queries sent together, each ended by a semicolon, for one more to follow: one round
+    trip (the result is the last one's)."""
+    return sql.Composed([sql.SQL(query(name) + "\n;\n") for name in names])
 
 
 def _local(ts: datetime | None) -> str | None:
@@ -202,7 +204,7 @@ def create_event(
             radius_m=category.dedupe_radius_m,
             window_h=category.dedupe_window_h,
         )
-        cur.execute(_report_statement(), {**params, "now": svc.now()})
+        cur.execute(_with_event_columns("event_report"), {**params, "now": svc.now()})
         inserted = cur.fetchone()
     if inserted is None:  # stored before (a retry), or the same report arrived twice at once
         again = svc.db.cursor_fetchall(query("event_by_key"), key)
@@ -268,23 +270,22 @@ def store_together(
     stored: list[CreateResult | None] = [None] * len(reports)
     if not len(prepared):
         return stored
+    stage = stage_columns(prepared)
     with svc.db.connection() as conn, conn.cursor() as cur:
         # one round trip: the stage (created once per connection), the reports in it, and
         # their possible duplicates, found before any of them is stored
         cur.execute(
-            b";\n".join(
-                (
-                    query("write_no_jit").encode(),
-                    query("event_stage_create").encode(),
-                    stage_insert(cur, prepared),
-                    _nearby_staged(cur, prepared, taxonomy),
-                )
-            )
+            _statements("quiet_notices", "event_stage_create", "event_stage_insert")
+            + _nearby_statement("event_nearby_staged"),
+            {**stage, **_nearby_staged(prepared, taxonomy)},
         )
         nearby = _nearby_rows(cur.fetchall())
-        # a report whose key is stored already, or taken meanwhile, is left out by the insert
-        cur.execute(query("event_insert_stage"), {"import_id": None, "skip_rows": []})
-        cur.execute(_staged_statement(), {"now": svc.now()})
+        # another: the insert, which leaves out a report whose key is stored already or was
+        # taken meanwhile (ON CONFLICT), and the stored rows read back
+        cur.execute(
+            _statements("event_insert_stage") + _with_event_columns("event_staged"),
+            {"import_id": None, "skip_rows": [], "now": svc.now()},
+        )
         for *row, number in cur.fetchall():
             stored[number - 1] = CreateResult(
                 event=event_dict(row), created=True, possible_duplicates=nearby.get(number, [])
@@ -444,26 +445,21 @@ def _nearby_at(
     return _nearby_rows(cur.fetchall()).get(1, [])
 
 
-def _nearby_staged(cur: Any, prepared: Prepared, taxonomy: Taxonomy) -> bytes:
-    """The statement, its values bound, finding the possible duplicates of every row in
-    ``event_stage`` (staged from ``prepared``) by row number: what :func:`_nearby_at` finds
-    for each, in one statement (its rows: :func:`_nearby_rows`)."""
+def _nearby_staged(prepared: Prepared, taxonomy: Taxonomy) -> dict[str, list[Any]]:
+    """The parameters of ``event_nearby.sql`` for every row staged from ``prepared``, by row
+    number (``event_nearby_staged.sql``): what :func:`_nearby_at` finds for each, in one
+    statement (its rows: :func:`_nearby_rows`)."""
     categories = [taxonomy.get(str(c)) for c in prepared.columns["category"]]
     lats = np.asarray(prepared.columns["lat_wgs84"], dtype=np.float64)
-    return bytes(
-        cur.mogrify(
-            _nearby_statement("event_nearby_staged"),
-            {
-                "rows": [int(r) for r in prepared.columns["row_number"]],
-                "window_h": [float(c.dedupe_window_h) for c in categories],
-                "radius_m": [float(c.dedupe_radius_m) for c in categories],
-                "box_deg": [
-                    _box_deg(float(lat), float(c.dedupe_radius_m))
-                    for lat, c in zip(lats, categories, strict=True)
-                ],
-            },
-        )
-    )
+    return {
+        "rows": [int(r) for r in prepared.columns["row_number"]],
+        "window_h": [float(c.dedupe_window_h) for c in categories],
+        "radius_m": [float(c.dedupe_radius_m) for c in categories],
+        "box_deg": [
+            _box_deg(float(lat), float(c.dedupe_radius_m))
+            for lat, c in zip(lats, categories, strict=True)
+        ],
+    }
 
 
 # --- listing -----------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ only while the previous one is being written.
 
 Every caller gets what :func:`~gridsvc.events.store.create_event` would give it alone: a
 report the batch leaves out (it fails a check, or its key is stored already) is answered by
-``create_event`` in the caller's own thread, in parallel with the others, and so is every
+``create_event`` in the caller's own thread, in parallel with the others (the API's route
+awaits :meth:`ReportWriter.submit`'s future without holding a thread, then takes one of its
+pool for that), and so is every
 report of a batch that failed for another reason than the database being away (then each
 gets that error at once: retrying one by one would only wait longer). Answers come after the
 commit. A report submitted after :meth:`ReportWriter.close` is answered alone.
@@ -75,7 +77,7 @@ class ReportWriter:
             items: list[_Item] = []
             if item is None:
                 stop = True
-            else:
+            elif _take(item):
                 items.append(item)
             while len(items) < self.batch_max or stop:
                 try:
@@ -84,6 +86,8 @@ class ReportWriter:
                     break
                 if more is None:
                     stop = True
+                elif not _take(more):
+                    continue
                 elif stop:
                     more[1].set_result(None)  # queued behind the end: answered alone
                 else:
@@ -107,3 +111,10 @@ class ReportWriter:
             stored = [None] * len(items)
         for (_, future), result in zip(items, stored, strict=True):
             future.set_result(result)
+
+
+def _take(item: _Item) -> bool:
+    """Whether the report is still awaited: a caller that gave up (its future cancelled, as
+    an awaiting request's cancellation does) is left out, and one taken can no longer be
+    cancelled, so its answer can always be set."""
+    return item[1].set_running_or_notify_cancel()

@@ -9,6 +9,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import anyio.to_thread
 import pytest
 import shapely
 from fastapi.testclient import TestClient
@@ -64,7 +65,8 @@ def test_reports_sent_at_once_are_stored_together_each_answered_as_alone(
 ) -> None:
     """The route awaits the report writer (no thread held while the batch is stored): 24
     reports from 24 threads at once, 4 of them sending one report again, one with a bad
-    category; each gets its own answer, and reports were stored together."""
+    category, with one thread in the app's pool; each gets its own answer, and reports were
+    stored together."""
     sizes: list[int] = []
     together = store.store_together
 
@@ -82,8 +84,18 @@ def test_reports_sent_at_once_are_stored_together_each_answered_as_alone(
         start.wait()
         return write_client.post("/v1/events", json=body)
 
-    with ThreadPoolExecutor(len(bodies)) as pool:
-        answers = list(pool.map(send, bodies))
+    # one thread in the app's pool: a route that held a thread while its report was stored
+    # would store them one at a time, never together
+    portal = write_client.portal
+    assert portal is not None
+    limiter = portal.call(anyio.to_thread.current_default_thread_limiter)
+    tokens = limiter.total_tokens
+    portal.call(setattr, limiter, "total_tokens", 1)
+    try:
+        with ThreadPoolExecutor(len(bodies)) as pool:
+            answers = list(pool.map(send, bodies))
+    finally:
+        portal.call(setattr, limiter, "total_tokens", tokens)
 
     assert max(sizes, default=0) > 1  # some were stored together
     new, again, bad = answers[:20], answers[20:24], answers[24]

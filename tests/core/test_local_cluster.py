@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from gridsvc.db import local, pool
 from gridsvc.db.local import LocalCluster
 from gridsvc.db.migrate import migrate
 from gridsvc.db.pool import Database
@@ -55,8 +56,11 @@ def test_up_creates_a_running_postgis_and_is_harmless_twice(cluster: LocalCluste
     # only loopback: the server was told to listen on 127.0.0.1 alone
     (listen,) = _query(url, "SHOW listen_addresses")[0]
     assert listen == "127.0.0.1"
-    # no JIT: it compiled short statements for longer than they ran (gridsvc.db.local)
-    assert _query(url, "SHOW jit") == [("off",)]
+    # PostgreSQL's cache sized to the machine (a quarter of its memory, 128 MB to 8 GB)
+    (buffers,) = _query(
+        url, "SELECT setting::bigint * 8 / 1024 FROM pg_settings WHERE name = 'shared_buffers'"
+    )[0]
+    assert buffers == max(128, min(local._memory_mb() // 4, 8192))
     # the password file holding the secret is private
     assert oct(cluster.state_file.stat().st_mode & 0o777) == "0o600"
 
@@ -104,6 +108,27 @@ def test_database_pool_turns_a_dead_server_into_database_unavailable(
     # the broken connection was dropped: the same pool works again without a restart
     assert db.cursor_fetchall("SELECT 1") == [(1,)]
     db.close()
+
+
+def test_pool_connections_run_without_jit_and_end_after_their_age(
+    cluster: LocalCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cluster.up()
+    db = Database(cluster.url())
+    try:
+        # no JIT, whatever the server says: it compiled short statements for longer than
+        # they ran; text as UTF-8
+        assert db.cursor_fetchall("SHOW jit") == [("off",)]
+        assert db.cursor_fetchall("SHOW client_encoding") == [("UTF8",)]
+        (first,) = db.cursor_fetchall("SELECT pg_backend_pid()")[0]
+        assert db.cursor_fetchall("SELECT pg_backend_pid()") == [(first,)]  # kept
+        monkeypatch.setattr(pool, "MAX_AGE_S", 0.0)
+        (second,) = db.cursor_fetchall("SELECT pg_backend_pid()")[0]  # closed when returned
+        assert second == first
+        (third,) = db.cursor_fetchall("SELECT pg_backend_pid()")[0]
+        assert third != first  # a new one: the old one was closed past its age
+    finally:
+        db.close()
 
 
 def test_migrations_apply_once_and_refuse_edited_history(cluster: LocalCluster) -> None:

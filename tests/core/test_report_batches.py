@@ -70,13 +70,16 @@ def test_a_batch_answers_each_report_as_it_would_be_answered_alone(svc: Gridsvc)
 def test_a_batch_stores_what_the_same_reports_alone_would_store(svc: Gridsvc) -> None:
     """The stored rows are those of the one-by-one path, column by column (but id and the
     times of receipt and, when not sent, of the report)."""
-    alone = [
-        store.create_event(svc, _report(svc, client_event_id=f"one-{i}", title=f"事{i}"))
-        for i in range(3)
-    ]
-    together = store.create_events(
-        svc, [_report(svc, client_event_id=f"all-{i}", title=f"事{i}") for i in range(3)]
-    )
+
+    def report(prefix: str, i: int) -> dict[str, Any]:
+        r = _report(svc, client_event_id=f"{prefix}-{i}", title=f"事{i}")
+        if i == 3:  # the optional fields left out
+            for key in ("address", "accuracy_m", "media", "description"):
+                del r[key]
+        return r
+
+    alone = [store.create_event(svc, report("one", i)) for i in range(4)]
+    together = store.create_events(svc, [report("all", i) for i in range(4)])
     skip = {"id", "client_event_id", "received_at", "reported_at", "deadlines"}
     for a, b in zip(alone, together, strict=True):
         assert isinstance(b, store.CreateResult)
@@ -203,6 +206,9 @@ def test_the_stage_outlives_batches_and_failures_on_its_connection(
         with pytest.raises(psycopg2.errors.DivisionByZero):
             store.store_together(one, [_report(svc, client_event_id=f"x-{i}") for i in range(3)])
         monkeypatch.setattr(store, "query", real_query)
+        stage = "SELECT to_regclass('pg_temp.event_stage')::oid"
+        assert one.db.cursor_fetchall(stage) == [(None,)]  # gone with the failed transaction
+        oids = set()
         for batch in range(3):
             reports = [_report(svc, client_event_id=f"s{batch}-{i}") for i in range(4)]
             results = store.store_together(one, reports)
@@ -210,11 +216,14 @@ def test_the_stage_outlives_batches_and_failures_on_its_connection(
             assert [r.event["client_event_id"] for r in results if r] == [
                 f"s{batch}-{i}" for i in range(4)
             ]
+            oids.update(one.db.cursor_fetchall(stage))
         imported = import_events(one, io.BytesIO(_CSV.encode()), filename="more.csv")
         assert imported.stored == 2 and imported.rejected == 0
         again = store.store_together(one, [_report(svc, client_event_id="s-last")])
         assert again[0] is not None and again[0].created
         assert one.db.cursor_fetchall("SELECT pg_backend_pid()")[0] == (pid,)  # one connection
+        oids.update(one.db.cursor_fetchall(stage))
+        assert len(oids) == 1 and None not in oids  # created once, kept between transactions
     finally:
         one.close()
     assert _count(svc) == 3 * 4 + 2 + 1  # the failed batch stored nothing
@@ -225,3 +234,26 @@ _CSV = """client_event_id,reporter_id,category,title,occurred_at,lon,lat
 imp-1,gw-1,hazard.fire,烟雾,2026-11-20T09:00:00+08:00,118.7200,32.0000
 imp-2,gw-1,hazard.fire,烟雾,2026-11-20T09:10:00+08:00,118.7210,32.0010
 """
+
+
+def test_a_report_whose_caller_gave_up_is_left_out_and_the_writer_lives_on(
+    svc: Gridsvc,
+) -> None:
+    """An awaiting request's cancellation cancels its future (``asyncio.wrap_future``): the
+    writer leaves that report out and goes on answering the others."""
+    writer = ReportWriter(svc, batch_max=8)
+    reports = [_report(svc, client_event_id=f"k-{i}") for i in range(3)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)  # the writer thread waits for the GIL: all queued first
+    try:
+        futures = [writer.submit(report) for report in reports]
+        assert futures[1].cancel()
+    finally:
+        sys.setswitchinterval(interval)
+    answers = [futures[i].result(timeout=30) for i in (0, 2)]
+    assert all(a is not None and a.created for a in answers)
+    later = writer.create_event(_report(svc, client_event_id="k-later"))
+    assert later.created and writer._thread.is_alive()
+    writer.close()
+    rows = svc.db.cursor_fetchall("SELECT client_event_id FROM event ORDER BY 1")
+    assert rows == [("k-0",), ("k-2",), ("k-later",)]  # the cancelled one was not stored

@@ -1,7 +1,9 @@
 -- Store the staged rows and count them in the rollup, in the caller's transaction. The keys
 -- go into event_key first; only the rows whose key went in are stored as events (a key
--- taken meanwhile by another import or report waits for it and is then skipped), so a key
--- and its event are written together or not at all.
+-- stored already, or taken meanwhile by another import or report, which it waits for, is
+-- skipped), so a key and its event are written together or not at all. The import names
+-- the rows it rejects for their stored key in skip_rows; the API's batch passes none and
+-- answers the left-out reports alone.
 WITH k AS (
     INSERT INTO event_key (event_id, reporter_id, client_event_id, community_code,
                            content_sha256)
@@ -9,8 +11,9 @@ WITH k AS (
            decode(content_sha256, 'hex')
     FROM event_stage
     WHERE row_number <> ALL (%(skip_rows)s::bigint[])
-    -- keys locked in one order: batches with keys in common cannot deadlock
-    ORDER BY reporter_id, client_event_id
+    -- keys locked in one order: batches with keys in common cannot deadlock; of one key
+    -- twice in a batch, the earlier row goes in
+    ORDER BY reporter_id, client_event_id, row_number
     ON CONFLICT (reporter_id, client_event_id) DO NOTHING
     RETURNING event_id
 ), ins AS (

@@ -1,4 +1,4 @@
--- The points fragment of event_nearby.sql: the reports in event_stage (store.create_events),
+-- The points fragment of event_nearby.sql: the reports in event_stage (store.store_together),
 -- each with the radius, window and box of its category, given in step by row number.
 SELECT s.row_number, s.lon_wgs84, s.lat_wgs84, s.category, s.occurred_at, r.window_h,
        r.radius_m, r.box_deg, NULL::bigint AS exclude_id
