@@ -64,3 +64,19 @@ def key_mismatches(db: Database) -> list[tuple[Any, ...]]:
         " WHERE e.id IS NULL OR k.event_id IS NULL"
     )
     return [tuple(r) for r in rows]
+
+
+def batch_sizes(monkeypatch: Any) -> list[int]:
+    """The sizes of the batches ``store.store_together`` is called with from now on (the
+    report writer's batches), as a list that fills as they come."""
+    from gridsvc.events import store
+
+    sizes: list[int] = []
+    together = store.store_together
+
+    def counted(svc: Any, reports: Any, **kwargs: Any) -> Any:
+        sizes.append(len(reports))
+        return together(svc, reports, **kwargs)
+
+    monkeypatch.setattr(store, "store_together", counted)
+    return sizes

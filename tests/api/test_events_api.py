@@ -16,9 +16,8 @@ from fastapi.testclient import TestClient
 from shapely.geometry import shape
 
 from api.schemas import EventCreatedOut, ImportOut
-from gridsvc.events import store
 from gridsvc.service import Gridsvc
-from tests.invariants import duplicate_keys, rollup_differences
+from tests.invariants import batch_sizes, duplicate_keys, rollup_differences
 
 
 def _point(client: TestClient, code: str) -> shapely.Point:
@@ -67,14 +66,7 @@ def test_reports_sent_at_once_are_stored_together_each_answered_as_alone(
     reports from 24 threads at once, 4 of them sending one report again, one with a bad
     category, with one thread in the app's pool; each gets its own answer, and reports were
     stored together."""
-    sizes: list[int] = []
-    together = store.store_together
-
-    def counted(svc: Gridsvc, reports: Any, **kwargs: Any) -> Any:
-        sizes.append(len(reports))
-        return together(svc, reports, **kwargs)
-
-    monkeypatch.setattr(store, "store_together", counted)
+    sizes = batch_sizes(monkeypatch)
     bodies = [_body(write_client, client_event_id=f"t-{i}", title=f"气味{i}") for i in range(20)]
     bodies += [_body(write_client, client_event_id="t-3", title="气味3")] * 4
     bodies.append(_body(write_client, client_event_id="t-bad", category="no.such"))

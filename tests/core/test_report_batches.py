@@ -21,7 +21,7 @@ from gridsvc.events.writer import ReportWriter
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query as real_query
 from tests.core.test_events import _count, _report
-from tests.invariants import duplicate_keys, rollup_differences
+from tests.invariants import batch_sizes, duplicate_keys, rollup_differences
 
 
 def test_a_batch_answers_each_report_as_it_would_be_answered_alone(svc: Gridsvc) -> None:
@@ -91,14 +91,7 @@ def test_a_batch_stores_what_the_same_reports_alone_would_store(svc: Gridsvc) ->
 def test_the_writer_stores_reports_from_many_threads_once_each(
     svc: Gridsvc, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sizes: list[int] = []
-    together = store.store_together
-
-    def counted(svc: Gridsvc, reports: Any, **kwargs: Any) -> Any:
-        sizes.append(len(reports))
-        return together(svc, reports, **kwargs)
-
-    monkeypatch.setattr(store, "store_together", counted)
+    sizes = batch_sizes(monkeypatch)
     writer = ReportWriter(svc, batch_max=16)
     # 20 new reports queued at once (the writer thread waits for the GIL meanwhile), and
     # threads sending one of them again while they are being stored
