@@ -38,7 +38,12 @@ import psycopg2.extensions
 from gridsvc.errors import DatabaseUnavailable, QueryTimeout
 from gridsvc.settings import DatabaseSettings
 
-Connection = psycopg2.extensions.connection
+
+class Connection(psycopg2.extensions.connection):
+    """A psycopg2 connection that knows when it was opened (:data:`MAX_AGE_S`)."""
+
+    opened_at: float = 0.0
+
 
 _PROBE_AFTER_S = 2.0
 MAX_AGE_S = 3600.0
@@ -95,7 +100,6 @@ class Database:
         self._wait_s = wait_s
         self._options = f"-c statement_timeout={statement_timeout_ms} -c timezone=UTC -c jit=off"
         self._idle: list[tuple[Connection, float]] = []  # (connection, when returned)
-        self._born: dict[int, float] = {}  # id of each open connection: when it was opened
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(maxconn)
 
@@ -109,16 +113,17 @@ class Database:
 
     def _connect(self) -> Connection:
         try:
-            conn: Connection = psycopg2.connect(
+            conn = psycopg2.connect(
                 self.url,
+                connection_factory=Connection,
                 options=self._options,
                 connect_timeout=5,
                 application_name="gridsvc",
                 client_encoding="UTF8",
             )
-            self._born[id(conn)] = time.monotonic()
         except psycopg2.OperationalError as exc:
             raise _unavailable(exc) from exc
+        conn.opened_at = time.monotonic()
         return conn
 
     def _checkout(self) -> Connection:
@@ -130,7 +135,6 @@ class Database:
             if conn is None:
                 return self._connect()
             if conn.closed:
-                self._forget(conn)
                 continue
             if time.monotonic() - since < _PROBE_AFTER_S:
                 return conn
@@ -140,23 +144,18 @@ class Database:
                 conn.rollback()
                 return conn
             except psycopg2.Error:
-                self._forget(conn)  # stale after a restart; try the next one or connect anew
+                conn.close()  # stale after a restart; try the next one or connect anew
 
     def _return(self, conn: Connection, *, discard: bool) -> None:
         now = time.monotonic()
-        old = now - self._born.get(id(conn), now) > MAX_AGE_S
-        if discard or conn.closed or old:
-            self._forget(conn)
+        if discard or conn.closed or now - conn.opened_at > MAX_AGE_S:
+            if not conn.closed:
+                conn.close()
             if discard:
                 self.close()  # the idle ones were opened to the same, now gone, server
             return
         with self._lock:
             self._idle.append((conn, now))
-
-    def _forget(self, conn: Connection) -> None:
-        self._born.pop(id(conn), None)
-        if not conn.closed:
-            conn.close()
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -202,7 +201,7 @@ class Database:
         with self._lock:
             idle, self._idle = self._idle, []
         for conn, _ in idle:
-            self._forget(conn)
+            conn.close()
 
 
 def _safe_rollback(conn: Connection) -> None:
