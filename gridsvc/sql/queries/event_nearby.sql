@@ -4,25 +4,25 @@
 -- (event_nearby_point.sql: a new report before it is stored, exclude_id NULL, or a stored
 -- event, not itself) or the reports staged together (event_nearby_staged.sql), each with a
 -- number q.row_number, its WGS-84 position, category, time, radius_m, window_h and box_deg (a
--- box in degrees holding the circle, for the GiST index).
+-- box in degrees holding the circle, whose cells event_cells lists).
 SELECT q.row_number, n.id, n.title, n.status, n.occurred_at, n.distance_m
 FROM ({points}) AS q
 CROSS JOIN LATERAL (
     SELECT e.id, e.title, e.status, e.occurred_at,
            ST_Distance(e.geom::geography, p.g::geography) AS distance_m
     FROM (SELECT ST_SetSRID(ST_MakePoint(q.lon_wgs84, q.lat_wgs84), 4326) AS g) AS p,
-         -- the events in the box by the GiST index alone (OFFSET 0 keeps the planner from
-         -- also scanning event_open: the category's open events of the window are tens of
-         -- thousands at 10 million events; the box of a few hundred metres holds every
-         -- event ever reported there, of any kind, but far fewer: ~18 at 1 million)
-         LATERAL (SELECT b.id, b.category, b.title, b.status, b.occurred_at, b.geom
-                  FROM event AS b WHERE b.geom && ST_Expand(p.g, q.box_deg)
+         -- the category's open events of the window in the cells under the box, by the
+         -- index event_open_near alone (migration 0008): its key is (category, cell, time)
+         LATERAL (SELECT b.id, b.title, b.status, b.occurred_at, b.geom
+                  FROM event AS b
+                  WHERE b.category = q.category
+                    AND b.status NOT IN ('closed', 'rejected', 'merged')
+                    AND event_cell(ST_X(b.geom), ST_Y(b.geom))
+                        = ANY (event_cells(q.lon_wgs84, q.lat_wgs84, q.box_deg))
+                    AND b.occurred_at BETWEEN q.occurred_at - q.window_h * interval '1 hour'
+                                          AND q.occurred_at + q.window_h * interval '1 hour'
                   OFFSET 0) AS e
-    WHERE e.category = q.category
-      AND e.status NOT IN ('closed', 'rejected', 'merged')
-      AND (q.exclude_id IS NULL OR e.id <> q.exclude_id)
-      AND e.occurred_at BETWEEN q.occurred_at - q.window_h * interval '1 hour'
-                            AND q.occurred_at + q.window_h * interval '1 hour'
+    WHERE (q.exclude_id IS NULL OR e.id <> q.exclude_id)
       AND ST_DWithin(e.geom::geography, p.g::geography, q.radius_m)
     ORDER BY distance_m, e.id
     LIMIT 10
