@@ -29,7 +29,7 @@ from gridsvc.events.rows import Batch, Defaults, Prepared, content_hash, prepare
 from gridsvc.events.stage import stage_columns
 from gridsvc.events.taxonomy import Taxonomy
 from gridsvc.service import Gridsvc
-from gridsvc.sql import query
+from gridsvc.sql import query, statements
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _COLUMNS = (
@@ -85,10 +85,10 @@ def _with_event_columns(name: str) -> sql.Composed:
     return sql.SQL(query(name)).format(event_columns=sql.SQL(query("event_columns")))
 
 
-def _statements(*names: str) -> sql.Composed:
-    """Queries sent together, each ended by a semicolon, for one more to follow: one round
-    trip (the result is the last one's)."""
-    return sql.Composed([sql.SQL(query(name) + "\n;\n") for name in names])
+def _statements(*names: str) -> sql.SQL:
+    """Queries sent together, for one more to follow: one round trip (the result is the last
+    one's)."""
+    return sql.SQL(statements(*names))
 
 
 def _local(ts: datetime | None) -> str | None:

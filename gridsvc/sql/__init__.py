@@ -27,6 +27,12 @@ def query(name: str) -> str:
     return (resources.files(__package__) / "queries" / f"{name}.sql").read_text("utf-8")
 
 
+def statements(*names: str) -> str:
+    """Named queries sent together, in one round trip, each ended by a semicolon (a cursor's
+    result is the last one's)."""
+    return "".join(query(name) + "\n;\n" for name in names)
+
+
 def migrations() -> list[Migration]:
     """Every migration in ``gridsvc/sql/migrations``, in version order."""
     found = []

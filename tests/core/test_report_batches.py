@@ -14,6 +14,7 @@ from typing import Any
 import psycopg2.errors
 import pytest
 
+import gridsvc.sql
 from gridsvc.errors import DatabaseUnavailable, DuplicateConflict, InvalidInput
 from gridsvc.events import store
 from gridsvc.events.importer import import_events
@@ -195,10 +196,10 @@ def test_the_stage_outlives_batches_and_failures_on_its_connection(
         def failing(name: str) -> str:
             return "SELECT 1 / 0" if name == "event_insert_stage" else real_query(name)
 
-        monkeypatch.setattr(store, "query", failing)
+        monkeypatch.setattr(gridsvc.sql, "query", failing)
         with pytest.raises(psycopg2.errors.DivisionByZero):
             store.store_together(one, [_report(svc, client_event_id=f"x-{i}") for i in range(3)])
-        monkeypatch.setattr(store, "query", real_query)
+        monkeypatch.setattr(gridsvc.sql, "query", real_query)
         stage = "SELECT to_regclass('pg_temp.event_stage')::oid"
         assert one.db.cursor_fetchall(stage) == [(None,)]  # gone with the failed transaction
         oids = set()
@@ -217,6 +218,8 @@ def test_the_stage_outlives_batches_and_failures_on_its_connection(
         assert one.db.cursor_fetchall("SELECT pg_backend_pid()")[0] == (pid,)  # one connection
         oids.update(one.db.cursor_fetchall(stage))
         assert len(oids) == 1 and None not in oids  # created once, kept between transactions
+        with one.db.connection() as conn:  # neither batches nor imports say it exists already
+            assert [n for n in conn.notices if "event_stage" in n] == []
     finally:
         one.close()
     assert _count(svc) == 3 * 4 + 2 + 1  # the failed batch stored nothing
