@@ -389,9 +389,9 @@ def _nearby(
 
 
 def _box_deg(lat: float, radius_m: float) -> float:
-    """A half-width in degrees of a box holding the circle of ``radius_m`` at ``lat``, for the
-    GiST index (a degree of longitude shrinks with cos(lat)); the exact distance is then
-    measured on the sphere."""
+    """A half-width in degrees of a box holding the circle of ``radius_m`` at ``lat`` (a
+    degree of longitude shrinks with cos(lat)), whose map cells ``event_nearby.sql`` reads
+    (``event_cells``); the exact distance is then measured on the sphere."""
     return radius_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.01)) * 1.01
 
 

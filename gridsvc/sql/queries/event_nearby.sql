@@ -11,18 +11,16 @@ CROSS JOIN LATERAL (
     SELECT e.id, e.title, e.status, e.occurred_at,
            ST_Distance(e.geom::geography, p.g::geography) AS distance_m
     FROM (SELECT ST_SetSRID(ST_MakePoint(q.lon_wgs84, q.lat_wgs84), 4326) AS g) AS p,
-         -- the category's open events of the window in the cells under the box, by the
-         -- index event_open_near alone (migration 0008): its key is (category, cell, time)
-         LATERAL (SELECT b.id, b.title, b.status, b.occurred_at, b.geom
-                  FROM event AS b
-                  WHERE b.category = q.category
-                    AND b.status NOT IN ('closed', 'rejected', 'merged')
-                    AND event_cell(ST_X(b.geom), ST_Y(b.geom))
-                        = ANY (event_cells(q.lon_wgs84, q.lat_wgs84, q.box_deg))
-                    AND b.occurred_at BETWEEN q.occurred_at - q.window_h * interval '1 hour'
-                                          AND q.occurred_at + q.window_h * interval '1 hour'
-                  OFFSET 0) AS e
-    WHERE (q.exclude_id IS NULL OR e.id <> q.exclude_id)
+         event AS e
+    -- the category's open events of the window in the cells under the box: the key of the
+    -- index event_open_near (migration 0008), (category, cell, time); then the circle
+    WHERE e.category = q.category
+      AND e.status NOT IN ('closed', 'rejected', 'merged')
+      AND event_cell(ST_X(e.geom), ST_Y(e.geom))
+          = ANY (event_cells(q.lon_wgs84, q.lat_wgs84, q.box_deg))
+      AND e.occurred_at BETWEEN q.occurred_at - q.window_h * interval '1 hour'
+                            AND q.occurred_at + q.window_h * interval '1 hour'
+      AND (q.exclude_id IS NULL OR e.id <> q.exclude_id)
       AND ST_DWithin(e.geom::geography, p.g::geography, q.radius_m)
     ORDER BY distance_m, e.id
     LIMIT 10
