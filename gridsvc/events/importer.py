@@ -41,7 +41,7 @@ from gridsvc.events.stage import copy_stage, stage_csv
 from gridsvc.events.store import taxonomy_of
 from gridsvc.export import excel_csv
 from gridsvc.service import Gridsvc
-from gridsvc.sql import query, statements
+from gridsvc.sql import query
 
 FORMATS = ("csv", "geojson", "ndjson")
 _ANALYZE_AFTER_ROWS = 5_000
@@ -287,8 +287,7 @@ def _store_batch(
     skip: list[int] = []
     with svc.db.connection() as conn, conn.cursor() as cur:
         if len(prepared):
-            # one round trip; without notices ("event_stage already exists") at each batch
-            cur.execute(statements("quiet_notices", "event_stage_create"))
+            cur.execute(query("event_stage_create"))
             copy_stage(cur, stage or stage_csv(prepared))
             cur.execute(query("event_stage_existing"), {"import_id": import_id})
             for row_number, client_id, event_id, same, same_import in cur.fetchall():

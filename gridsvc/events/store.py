@@ -275,7 +275,7 @@ def store_together(
         # one round trip: the stage (created once per connection), the reports in it, and
         # their possible duplicates, found before any of them is stored
         cur.execute(
-            _statements("quiet_notices", "event_stage_create", "event_stage_insert")
+            _statements("event_stage_create", "event_stage_insert")
             + _nearby_statement("event_nearby_staged"),
             {**stage, **_nearby_staged(prepared, taxonomy)},
         )

@@ -163,9 +163,14 @@ def _cells_of(svc: Gridsvc, ids: list[int]) -> dict[int, int]:
     return {int(i): int(c) for i, c in rows}
 
 
-def _cell_at(svc: Gridsvc, lon: float, lat: float) -> int:
-    ((cell,),) = svc.db.cursor_fetchall("SELECT event_cell(%s, %s)", (lon, lat))
-    return int(cell)
+def _cells_at(svc: Gridsvc, reports: list[dict[str, Any]]) -> list[int]:
+    """The cell of each report's point, in order (one query)."""
+    ((cells,),) = svc.db.cursor_fetchall(
+        "SELECT ARRAY(SELECT event_cell(x, y) FROM unnest(%s::float8[], %s::float8[])"
+        " WITH ORDINALITY AS p (x, y, i) ORDER BY i)",
+        ([r["lon"] for r in reports], [r["lat"] for r in reports]),
+    )
+    return [int(c) for c in cells]
 
 
 def test_duplicates_are_what_a_full_scan_finds_across_cell_borders(svc: Gridsvc) -> None:
@@ -196,9 +201,9 @@ def test_duplicates_are_what_a_full_scan_finds_across_cell_borders(svc: Gridsvc)
     cells = _cells_of(svc, [i for ids in seen for i in ids])
     across = sum(
         1
-        for report, ids in zip(reports, seen, strict=True)
+        for here, ids in zip(_cells_at(svc, reports), seen, strict=True)
         for i in ids
-        if cells[i] != _cell_at(svc, report["lon"], report["lat"])
+        if cells[i] != here
     )
     assert across > 10
 

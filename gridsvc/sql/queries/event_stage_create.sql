@@ -5,7 +5,9 @@
 -- catalogs at API rates; the pool closes connections after an hour, so the table's frozen
 -- xid does not hold back the database's). Each row takes its event id from event's identity
 -- sequence as it is staged, in file order; a row that is not stored (its key is taken)
--- leaves a gap in the ids, as a replay does.
+-- leaves a gap in the ids, as a replay does. No notices for the rest of the transaction:
+-- "relation event_stage already exists, skipping" would come back with every batch.
+SET LOCAL client_min_messages = warning;
 CREATE TEMP TABLE IF NOT EXISTS event_stage (
     event_id bigint NOT NULL DEFAULT nextval(pg_get_serial_sequence('event', 'id')),
     row_number bigint, reporter_id text, client_event_id text, content_sha256 text,
