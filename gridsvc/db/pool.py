@@ -197,6 +197,22 @@ class Database:
             cur.execute(query, params)
             return list(cur.fetchall()) if cur.description else []
 
+    def execute_outside_transaction(self, statement: str) -> None:
+        """One statement in autocommit mode, as ``VACUUM`` must run, without a time limit
+        (its cost grows with the table)."""
+        with self.connection() as conn:
+            conn.rollback()  # end the probe's transaction, if the checkout ran one
+            conn.autocommit = True
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("SET statement_timeout = 0")
+                    try:
+                        cur.execute(statement)
+                    finally:
+                        cur.execute("RESET statement_timeout")
+            finally:
+                conn.autocommit = False
+
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []

@@ -103,7 +103,7 @@ def counts_by_unit(
     with snapshot(svc.db) as cur:
         version = store.active_version_in(cur)
         units = _level_units(svc, version.id, level, with_geometry=with_geometry, cur=cur)
-        rows = fetch(cur, stats_query("stats_counts_by_community"), params)
+        rows = fetch(cur, stats_query("stats_counts_by_community", flt), params)
 
     # each community row to the position of its unit (-1: none), then summed per unit
     codes = np.array([r[0] for r in rows], dtype=object)

@@ -77,7 +77,7 @@ def timeseries(
                 hint=f"Use the code of its community ({grid_code[:12]}).",
                 field="grid_code",
             )
-        rows = fetch(cur, stats_query("stats_timeseries"), {**params, "level": level})
+        rows = fetch(cur, stats_query("stats_timeseries", flt), {**params, "level": level})
     frame = pd.DataFrame(rows, columns=["period_start", "n", "days"])
     frame["period_start"] = pd.to_datetime(frame["period_start"]).astype("datetime64[ns]")
     frame["n"] = frame["n"].astype("int64")

@@ -22,6 +22,7 @@ from gridsvc.db.pool import Database
 from gridsvc.errors import InvalidInput
 from gridsvc.grids.io import parse_level
 from gridsvc.sql import query
+from gridsvc.stats.filters import StatsFilter
 
 STATS_LEVELS: Final[tuple[str, ...]] = ("city", "district", "sector", "street", "community")
 
@@ -39,11 +40,20 @@ def parse_stats_level(level: str) -> str:
     return name
 
 
-def stats_query(name: str, **fragments: sql.Composable) -> sql.Composed:
+def stats_query(
+    name: str, flt: StatsFilter | None = None, **fragments: sql.Composable
+) -> sql.Composed:
     """``gridsvc/sql/queries/<name>.sql`` with its ``{member}``/``{daily}``/``{event_filter}``
-    fragments filled, and any other ``{fragment}`` it names from ``fragments``."""
+    fragments filled, and any other ``{fragment}`` it names from ``fragments``.
+
+    ``{daily}`` reads the rollup (``stats_daily.sql``), or the events themselves
+    (``stats_daily_events.sql``) when ``flt`` filters on being overdue: the query run with
+    ``flt``'s parameters must be composed with ``flt``."""
     event_filter = sql.SQL(query("stats_event_filter"))
-    daily = sql.SQL(query("stats_daily")).format(event_filter=event_filter)
+    from_events = flt is not None and flt.overdue is not None
+    daily = sql.SQL(query("stats_daily_events" if from_events else "stats_daily")).format(
+        event_filter=event_filter
+    )
     return sql.SQL(query(name)).format(
         member=sql.SQL(query("stats_member")),
         daily=daily,

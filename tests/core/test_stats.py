@@ -131,6 +131,14 @@ def _mask(raw: pd.DataFrame, flt: StatsFilter) -> pd.Series:
         keep &= raw["day"] >= flt.date_from
     if flt.date_to:
         keep &= raw["day"] < flt.date_to
+    if flt.overdue is not None:
+        now = pd.Timestamp.now(tz="UTC")
+        accept_late = pd.to_datetime(raw["accept_due_at"], utc=True) < now
+        resolve_late = pd.to_datetime(raw["resolve_due_at"], utc=True) < now
+        overdue = ((raw["status"] == "reported") & accept_late) | (
+            raw["status"].isin(["dispatched", "in_progress"]) & resolve_late
+        )
+        keep &= overdue == flt.overdue
     return keep
 
 
@@ -155,6 +163,9 @@ FILTERS: dict[str, StatsFilter] = {
     "critical": StatsFilter(urgency=("critical",)),
     "hotline_public": StatsFilter(source=("hotline", "public")),
     "one_week": StatsFilter(date_from=date(2026, 11, 1), date_to=date(2026, 11, 8)),
+    # read from the events, not the rollup (stats_daily_events.sql)
+    "overdue": StatsFilter(overdue=True),
+    "not_overdue_hazard": StatsFilter(categories=("hazard",), overdue=False),
     "combined": StatsFilter(
         categories=("hazard", "public_security.theft"),
         urgency=("urgent", "critical"),
@@ -359,17 +370,24 @@ def test_time_series_are_zero_filled_over_the_range(svc: Gridsvc) -> None:
         ("320115", "district_code"),
         ("SJBXQ", "sector_code"),
         ("320106001", "street_code"),
-        (None, "community_code"),  # the busiest community
+        (None, "community_code"),  # the busiest community of the filter
     ],
 )
 @pytest.mark.parametrize("interval", ["day", "week", "month"])
+@pytest.mark.parametrize("overdue", [None, False])
 def test_time_series_equal_the_raw_events(
-    loaded: tuple[Gridsvc, pd.DataFrame], code: str | None, column: str | None, interval: str
+    loaded: tuple[Gridsvc, pd.DataFrame],
+    code: str | None,
+    column: str | None,
+    interval: str,
+    overdue: bool | None,
 ) -> None:
     svc, raw = loaded
+    flt = StatsFilter(
+        categories=("hazard", "dispute"), date_from=date(2026, 10, 1), overdue=overdue
+    )
     if code is None:
-        code = str(raw["community_code"].value_counts().index[0])
-    flt = StatsFilter(categories=("hazard", "dispute"), date_from=date(2026, 10, 1))
+        code = str(raw.loc[_mask(raw, flt), "community_code"].value_counts().index[0])
     result = timeseries(svc, code, interval, flt)  # type: ignore[arg-type]
 
     chosen = raw[_mask(raw, flt) & (raw[column] == code if column else True)]

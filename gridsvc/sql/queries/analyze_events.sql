@@ -1,1 +1,1 @@
-ANALYZE event, event_daily
+ANALYZE event
