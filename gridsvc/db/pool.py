@@ -2,7 +2,8 @@
 going away.
 
 ``Database.connection()`` hands out a connection inside a transaction: committed when the block
-ends, rolled back on any exception.
+ends, rolled back on any exception. ``Database.run_maintenance()`` runs one statement that
+cannot run in a transaction (``VACUUM``) on a connection of its own, outside the pool.
 
 - Connections are kept and reused (opening one costs ~10 ms of password login and a server
   process; psycopg2's own pool closes every connection above ``minconn`` when it is returned,
@@ -197,21 +198,26 @@ class Database:
             cur.execute(query, params)
             return list(cur.fetchall()) if cur.description else []
 
-    def execute_outside_transaction(self, statement: str) -> None:
-        """One statement in autocommit mode, as ``VACUUM`` must run, without a time limit
-        (its cost grows with the table)."""
-        with self.connection() as conn:
-            conn.rollback()  # end the probe's transaction, if the checkout ran one
+    def run_maintenance(self, statement: str, *, timeout_s: float = 600.0) -> None:
+        """One maintenance statement (``VACUUM`` cannot run in a transaction) on a connection
+        of its own, in autocommit mode, closed afterwards: nothing it sets reaches the pool.
+        It waits at most 5 s for a lock and runs at most ``timeout_s``."""
+        try:
+            conn = psycopg2.connect(
+                self.url,
+                options=f"-c statement_timeout={int(timeout_s * 1000)} -c lock_timeout=5000"
+                " -c jit=off",
+                connect_timeout=5,
+                application_name="gridsvc-maintenance",
+            )
+        except psycopg2.OperationalError as exc:
+            raise _unavailable(exc) from exc
+        try:
             conn.autocommit = True
-            try:
-                with conn.cursor() as cur:
-                    cur.execute("SET statement_timeout = 0")
-                    try:
-                        cur.execute(statement)
-                    finally:
-                        cur.execute("RESET statement_timeout")
-            finally:
-                conn.autocommit = False
+            with conn.cursor() as cur:
+                cur.execute(statement)
+        finally:
+            conn.close()
 
     def close(self) -> None:
         with self._lock:

@@ -18,6 +18,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -43,8 +44,10 @@ from gridsvc.export import excel_csv
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
 
+log = logging.getLogger("gridsvc.events.importer")
+
 FORMATS = ("csv", "geojson", "ndjson")
-_ANALYZE_AFTER_ROWS = 5_000
+_MAINTAIN_AFTER_ROWS = 5_000
 
 
 @dataclass
@@ -446,17 +449,23 @@ def import_events(
     finally:
         text.detach()
     report.rejections.sort(key=lambda r: r.row_number)
-    if report.stored >= _ANALYZE_AFTER_ROWS:
-        # fresh statistics for the planner: right after a big load it would otherwise scan
-        # event_daily once per community in the statistics queries (~50× slower); and the
-        # rollup vacuumed, so that statistics read it by index alone (without, at 10 million
-        # events the counts of goal 2 took ~2x as long until autovacuum came; the vacuum
-        # reads only the pages the import changed, ~2 s after 10 million events)
-        svc.db.cursor_fetchall(query("analyze_events"))
-        svc.db.execute_outside_transaction(query("vacuum_rollup"))
     report.seconds = time.monotonic() - started
     _finish(svc, report, "finished", None)
+    if report.stored >= _MAINTAIN_AFTER_ROWS:
+        _maintain(svc)
     return report
+
+
+def _maintain(svc: Gridsvc) -> None:
+    """After a big import, best effort (the import is stored and finished already): fresh
+    planner statistics (stale ones made the statistics queries scan event_daily once per
+    community), and the rollup vacuumed, so the statistics read it by index alone before
+    autovacuum comes (docs/design.md, Statistics)."""
+    try:
+        svc.db.cursor_fetchall(query("analyze_events"))
+        svc.db.run_maintenance(query("vacuum_rollup"))
+    except Exception:
+        log.warning("maintenance after the import failed; autovacuum will do it", exc_info=True)
 
 
 def _finish(svc: Gridsvc, report: ImportReport, status: str, message: str | None) -> None:
