@@ -97,13 +97,11 @@ def rollup_sql_run(svc: Gridsvc, bench_db: BenchDatabase, cases: list[CountCase]
     conn = psycopg2.connect(bench_db.url)
     latencies = []
     try:
-        # (every case filters alike, one category and dates: one statement for all)
-        statement = stats_query("stats_counts_by_community", cases[0].stats_filter()).as_string(
-            conn
-        )
         with conn.cursor() as cur:
             for case in cases:
-                params = {**sql_params(case.stats_filter(), taxonomy), "by_category": False}
+                flt = case.stats_filter()
+                statement = stats_query("stats_counts_by_community", flt).as_string(conn)
+                params = {**sql_params(flt, taxonomy, svc.now()), "by_category": False}
                 started = time.perf_counter()
                 cur.execute(statement, params)
                 cur.fetchall()

@@ -120,7 +120,7 @@ def heat_bins(
         levels += 1
     taxonomy = svc.taxonomy(include_inactive=True)
     params: dict[str, Any] = {
-        **sql_params(flt, taxonomy),
+        **sql_params(flt, taxonomy, svc.now()),
         "sensitive": [c.code for c in taxonomy if c.sensitive],
         "cell_deg": size / METRES_PER_DEGREE,
         "levels": levels,

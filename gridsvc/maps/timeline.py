@@ -181,7 +181,7 @@ def timeline_bins(
             raise _too_many_periods(count, step)
     taxonomy = svc.taxonomy(include_inactive=True)
     params: dict[str, Any] = {
-        **sql_params(flt, taxonomy),
+        **sql_params(flt, taxonomy, svc.now()),
         "sensitive": [c.code for c in taxonomy if c.sensitive],
         "cell_deg": cell_m / METRES_PER_DEGREE,
         "interval": step,

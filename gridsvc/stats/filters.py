@@ -15,7 +15,7 @@ since old events keep their categories.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from gridsvc.errors import InvalidInput
@@ -134,9 +134,12 @@ def expand_categories(taxonomy: Taxonomy, codes: tuple[str, ...] | None) -> list
     return [c.code for c in taxonomy.leaves() if c.code in wanted]
 
 
-def sql_params(flt: StatsFilter, taxonomy: Taxonomy) -> dict[str, Any]:
-    """Parameters of ``stats_daily.sql``: lists or None (no restriction), dates or None."""
+def sql_params(flt: StatsFilter, taxonomy: Taxonomy, now: datetime) -> dict[str, Any]:
+    """Parameters of the ``{daily}`` and ``{event_filter}`` fragments: lists or None (no
+    restriction), dates or None; ``now`` (the service's clock, ``Gridsvc.now()``) is what
+    being overdue is judged against."""
     return {
+        "now": now,
         "categories": expand_categories(taxonomy, flt.categories),
         "status": list(flt.status) if flt.status else None,
         "urgency": list(flt.urgency) if flt.urgency else None,

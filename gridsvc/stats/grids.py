@@ -96,7 +96,7 @@ def counts_by_unit(
     level = parse_stats_level(level)
     taxonomy = svc.taxonomy(include_inactive=True)
     params: dict[str, Any] = {
-        **sql_params(flt, taxonomy),
+        **sql_params(flt, taxonomy, svc.now()),
         "level": level,
         "by_category": by_category,
     }

@@ -54,7 +54,7 @@ def timeseries(
     version = store.active_version(svc.db)
     taxonomy = svc.taxonomy(include_inactive=True)
     params: dict[str, Any] = {
-        **sql_params(flt, taxonomy),
+        **sql_params(flt, taxonomy, svc.now()),
         "version_id": version.id,
         "code": grid_code,
         "interval": interval,

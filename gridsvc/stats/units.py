@@ -3,8 +3,9 @@
 Statistics read the ``event_daily`` rollup, which is kept per community; so they reach from
 the city down to communities, not to grids (网格). A query names the fragments it uses as
 ``{member}`` (community → unit of a level, ``stats_member.sql``), ``{daily}`` (the rollup
-rows a filter selects, ``stats_daily.sql``) and ``{event_filter}`` (the same filter on the
-events themselves, ``stats_event_filter.sql``, also used by the map binning);
+rows a filter selects, ``stats_daily.sql``, or for a filter on being overdue the same rows
+counted from the events, ``stats_daily_events.sql``) and ``{event_filter}`` (the filter on
+the events themselves, ``stats_event_filter.sql``, also used by the map binning);
 :func:`stats_query` fills them in with ``psycopg2.sql`` (so no ``{`` may stand in their SQL
 comments), so every statistic filters and rolls up in exactly the same way.
 """
@@ -47,14 +48,17 @@ def stats_query(
     fragments filled, and any other ``{fragment}`` it names from ``fragments``.
 
     ``{daily}`` reads the rollup (``stats_daily.sql``), or the events themselves
-    (``stats_daily_events.sql``) when ``flt`` filters on being overdue: the query run with
-    ``flt``'s parameters must be composed with ``flt``."""
+    (``stats_daily_events.sql``) when ``flt`` filters on being overdue; a query that names
+    ``{daily}`` needs ``flt`` (``ValueError`` without), the filter its parameters come from."""
+    text = query(name)
+    if "{daily}" in text and flt is None:
+        raise ValueError(f"{name} counts through {{daily}}: compose it with its filter")
     event_filter = sql.SQL(query("stats_event_filter"))
     from_events = flt is not None and flt.overdue is not None
     daily = sql.SQL(query("stats_daily_events" if from_events else "stats_daily")).format(
         event_filter=event_filter
     )
-    return sql.SQL(query(name)).format(
+    return sql.SQL(text).format(
         member=sql.SQL(query("stats_member")),
         daily=daily,
         event_filter=event_filter,

@@ -30,6 +30,9 @@ from gridsvc.stats import StatsFilter, compare, counts_by_unit, timeseries
 from tests.conftest import _admin, _clone, _with_db, make_settings
 
 END = datetime(2026, 11, 15, tzinfo=BEIJING)
+# the service's clock in the loaded data: some deadlines lie before it, some after
+CLOCK = END - timedelta(days=2)
+DAY = timedelta(days=1)
 DAYS = 35
 COUNT = 20_000
 CITY = "320100"
@@ -97,6 +100,13 @@ def loaded(pg_server: str, template_url: str) -> Iterator[tuple[Gridsvc, pd.Data
         ids = [int(r[0]) for r in svc.db.cursor_fetchall("SELECT id FROM event ORDER BY id")]
         _set_status(svc, ids[5::40], "rejected")
         _set_status(svc, ids[7::40], "accepted")
+        dispatched = ids[9::40]
+        _set_status(svc, dispatched, "dispatched")
+        for ids_due, due in ((dispatched[::2], CLOCK - DAY), (dispatched[1::2], CLOCK + DAY)):
+            svc.db.cursor_fetchall(  # resolve deadlines a day before the clock, or after
+                "UPDATE event SET resolve_due_at = %s WHERE id = ANY(%s)", (due, ids_due)
+            )
+        svc.clock = lambda: CLOCK
         yield svc, _read_events(svc)
     finally:
         svc.close()
@@ -132,7 +142,7 @@ def _mask(raw: pd.DataFrame, flt: StatsFilter) -> pd.Series:
     if flt.date_to:
         keep &= raw["day"] < flt.date_to
     if flt.overdue is not None:
-        now = pd.Timestamp.now(tz="UTC")
+        now = pd.Timestamp(CLOCK)
         accept_late = pd.to_datetime(raw["accept_due_at"], utc=True) < now
         resolve_late = pd.to_datetime(raw["resolve_due_at"], utc=True) < now
         overdue = ((raw["status"] == "reported") & accept_late) | (
@@ -197,6 +207,12 @@ def test_counts_per_unit_equal_the_raw_events(
 def test_the_data_exercise_every_filter(loaded: tuple[Gridsvc, pd.DataFrame]) -> None:
     """Guards the test above against passing on empty selections."""
     _, raw = loaded
+    # being overdue turns on the deadlines: of each status it applies to, some are overdue
+    # by the service's clock and some not
+    clock = pd.Timestamp(CLOCK)
+    for status, deadline in (("reported", "accept_due_at"), ("dispatched", "resolve_due_at")):
+        late = pd.to_datetime(raw.loc[raw["status"] == status, deadline], utc=True) < clock
+        assert 0 < int(late.sum()) < len(late), status
     for name, flt in FILTERS.items():
         selected = int(_mask(raw, flt).sum())
         assert 0 < selected < len(raw) or name == "all", name
@@ -374,7 +390,7 @@ def test_time_series_are_zero_filled_over_the_range(svc: Gridsvc) -> None:
     ],
 )
 @pytest.mark.parametrize("interval", ["day", "week", "month"])
-@pytest.mark.parametrize("overdue", [None, False])
+@pytest.mark.parametrize("overdue", [None, True, False])
 def test_time_series_equal_the_raw_events(
     loaded: tuple[Gridsvc, pd.DataFrame],
     code: str | None,

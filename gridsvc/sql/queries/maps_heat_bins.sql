@@ -2,8 +2,8 @@
 -- (EPSG:4326): each point goes to its nearest lattice node, round(x / cell) — what
 -- ST_SnapToGrid does, in float8 arithmetic, grouped on two integers instead of on geometries
 -- (no sort of geometries; ~2x faster at millions of events). Every row is the centre of one
--- cell and its weight n the events in it. The filter is stats_event_filter.sql, as in
--- stats_daily.sql (Beijing days, half-open range, overdue against now()).
+-- cell and its weight n the events in it. The filter is stats_event_filter.sql, as in the
+-- statistics (Beijing days, half-open range, overdue against the service's clock).
 -- Events of the %(sensitive)s categories are first rounded to 0.01° (~1 km), as analysts see
 -- them in event lists, so a fine lattice cannot reveal where they happened.
 -- The sample fragment is empty, or a TABLESAMPLE clause when the caller bins a sample of a very large

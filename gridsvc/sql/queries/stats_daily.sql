@@ -1,10 +1,9 @@
 -- Fragment "daily" of the stats_* queries: per community, category and Beijing day, the
 -- events a StatsFilter selects, from the exact event_daily rollup. A NULL parameter means no
 -- restriction; the range is half-open, [date_from, date_to). A filter on being overdue,
--- which depends on the time of asking, reads the events instead (stats_daily_events.sql):
--- stats_query picks one of the two, so the planner sees one plain scan (a UNION ALL of both
--- with a constant-false branch cost ~1/3 more per row and tempted it into parallel plans
--- whose start-up cost more than they saved, bench goal 2).
+-- which depends on the time of asking, reads the events instead (stats_daily_events.sql);
+-- stats_query picks one of the two in Python, so the planner sees one plain scan
+-- (docs/design.md, Statistics).
 SELECT d.community_code, d.category, d.day, d.n
 FROM event_daily AS d
 -- (overdue: never set here; were this composed for a filter on being overdue, it would count
