@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from psycopg2 import sql
+from psycopg2.extensions import cursor as Cursor
 
 from gridsvc.access import Principal, scope_column
 from gridsvc.db.values import to_param
@@ -568,6 +569,21 @@ def redact(event: dict[str, Any], principal: Principal, sensitive: set[str]) -> 
     return out
 
 
+def _list_order(cur: Cursor, flt: EventFilter) -> sql.Composable:
+    """What a list orders by: ``e.id``, or ``e.id + 0`` (the same order) for a time window
+    that by the planner's statistics holds fewer events than occurred after it. Walking
+    event_pkey down from the newest id, as the planner would (it takes matches to be spread
+    evenly over the ids), then passes every later event first, since ids follow time; ordered
+    by an expression, the window is read first (through the BRIN on occurred_at or a
+    narrower index) and its rows sorted (docs/design.md, "Events")."""
+    if flt.occurred_to is None:
+        return sql.SQL("e.id")
+    window = {"occurred_from": flt.occurred_from, "occurred_to": flt.occurred_to}
+    cur.execute(query("event_time_shares"), window)
+    inside, after = cur.fetchone() or (0.0, 0.0)
+    return sql.SQL("e.id + 0" if inside < after else "e.id")
+
+
 def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], int | None]:
     """A page of events, newest id first, and the cursor for the next page (or None)."""
     conditions: list[sql.Composable] = []
@@ -616,9 +632,14 @@ def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], i
         conditions.append(sql.SQL("e.id < %(after_id)s"))
         params["after_id"] = flt.after_id
     where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
-    stmt = sql.SQL(event_select()) + where + sql.SQL(" ORDER BY e.id DESC LIMIT %(lim)s")
     params["lim"] = flt.limit + 1
     with svc.db.connection() as conn, conn.cursor() as cur:
+        order = _list_order(cur, flt)
+        stmt = (
+            sql.SQL(event_select())
+            + where
+            + sql.SQL(" ORDER BY {} DESC LIMIT %(lim)s").format(order)
+        )
         cur.execute(stmt, params)
         rows = cur.fetchall()
     events = [event_dict(r) for r in rows[: flt.limit]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,8 +12,11 @@ import shapely
 from gridsvc import crs
 from gridsvc.errors import DuplicateConflict, InvalidInput
 from gridsvc.events import store
+from gridsvc.events.generate import BEIJING, DEFAULT_MIX, generate_events, write_events_csv
+from gridsvc.events.importer import import_events
 from gridsvc.grids import store as grid_store
 from gridsvc.service import Gridsvc
+from gridsvc.sql import query
 
 
 def _point(svc: Gridsvc, code: str) -> shapely.Point:
@@ -253,3 +257,57 @@ def test_the_rollup_day_is_the_beijing_day(svc: Gridsvc) -> None:
         "SELECT day::text, sum(n) FROM event_daily GROUP BY day ORDER BY day"
     )
     assert rows == [("2026-11-20", 2), ("2026-11-21", 1)]
+
+
+def test_a_list_of_a_past_window_reads_the_window_first_and_pages_exactly(svc: Gridsvc) -> None:
+    """A window in the past is listed by sorting its own rows (``e.id + 0``), a recent one by
+    walking the newest ids (``e.id``); either way the pages are exactly the window's events,
+    newest id first (checked against a pandas reading of every event)."""
+    units = grid_store.read_units(svc.db, grid_store.active_version(svc.db).id)
+    end = datetime(2026, 11, 15, tzinfo=BEIJING)
+    buffer = io.BytesIO()
+    write_events_csv(
+        buffer, generate_events(units, DEFAULT_MIX, count=3_000, days=60, seed=11, end=end)
+    )
+    buffer.seek(0)
+    assert import_events(svc, buffer, filename="window.csv").stored == 3_000
+    svc.db.cursor_fetchall(query("analyze_events"))  # the planner's histogram of the times
+
+    def order(flt: store.EventFilter) -> str:
+        with svc.db.connection() as conn, conn.cursor() as cur:
+            return store._list_order(cur, flt).as_string(conn)
+
+    past = store.EventFilter(
+        occurred_from=end - timedelta(days=60), occurred_to=end - timedelta(days=45)
+    )
+    recent = store.EventFilter(occurred_from=end - timedelta(days=10), occurred_to=end)
+    assert order(past) == "e.id + 0"
+    assert order(recent) == order(store.EventFilter(occurred_from=past.occurred_from)) == "e.id"
+
+    rows = svc.db.cursor_fetchall("SELECT id, category, occurred_at FROM event")
+    category = "environment.sanitation"
+    for window in (past, recent):
+        expected = sorted(
+            (
+                i
+                for i, c, t in rows
+                if c == category and window.occurred_from <= t < window.occurred_to  # type: ignore[operator]
+            ),
+            reverse=True,
+        )
+        assert len(expected) > 60  # more than one page
+        seen: list[int] = []
+        cursor: int | None = None
+        while True:
+            flt = store.EventFilter(
+                categories=(category,),
+                occurred_from=window.occurred_from,
+                occurred_to=window.occurred_to,
+                limit=50,
+                after_id=cursor,
+            )
+            page, cursor = store.list_events(svc, flt)
+            seen += [e["id"] for e in page]
+            if cursor is None:
+                break
+        assert seen == expected
