@@ -99,7 +99,11 @@ class Database:
         self.url = url
         self._maxconn = maxconn
         self._wait_s = wait_s
-        self._options = f"-c statement_timeout={statement_timeout_ms} -c timezone=UTC -c jit=off"
+        # (DateStyle ISO: what psycopg2 parses, and text round trips of times stay exact)
+        self._options = (
+            f"-c statement_timeout={statement_timeout_ms} -c timezone=UTC -c datestyle=ISO"
+            " -c jit=off"
+        )
         self._idle: list[tuple[Connection, float]] = []  # (connection, when returned)
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(maxconn)
@@ -206,7 +210,7 @@ class Database:
             conn = psycopg2.connect(
                 self.url,
                 options=f"-c statement_timeout={int(timeout_s * 1000)} -c lock_timeout=5000"
-                " -c jit=off",
+                " -c datestyle=ISO -c jit=off",
                 connect_timeout=5,
                 application_name="gridsvc-maintenance",
             )

@@ -572,15 +572,24 @@ def redact(event: dict[str, Any], principal: Principal, sensitive: set[str]) -> 
 def _list_order(cur: Cursor, flt: EventFilter) -> sql.Composable:
     """What a list orders by: ``e.id``, or ``e.id + 0`` (the same order) for a time window
     that by the planner's statistics holds fewer events than occurred after it. Walking
-    event_pkey down from the newest id, as the planner would (it takes matches to be spread
-    evenly over the ids), then passes every later event first, since ids follow time; ordered
-    by an expression, the window is read first (through the BRIN on occurred_at or a
-    narrower index) and its rows sorted (docs/design.md, "Events")."""
+    event_pkey down from the newest id (or from ``after_id``), as the planner would (it takes
+    matches to be spread evenly over the ids), passes every later event first, since ids
+    follow time; ordered by an expression, the window is read first (through the BRIN on
+    occurred_at or a narrower index) and its rows sorted (docs/design.md, "Events")."""
     if flt.occurred_to is None:
         return sql.SQL("e.id")
     window = {"occurred_from": flt.occurred_from, "occurred_to": flt.occurred_to}
+    if flt.after_id is not None:
+        # a later page: the walk starts below its cursor; already inside the window or below
+        # it, nothing newer is in the way
+        cur.execute(query("event_time_below"), {"after_id": flt.after_id})
+        below = cur.fetchone()
+        if below is None or below[0] < flt.occurred_to:
+            return sql.SQL("e.id")
     cur.execute(query("event_time_shares"), window)
-    inside, after = cur.fetchone() or (0.0, 0.0)
+    shares = cur.fetchone()
+    assert shares is not None  # (aggregates: always one row)
+    inside, after = shares
     return sql.SQL("e.id + 0" if inside < after else "e.id")
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import io
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
+import psycopg2.extensions
 import pytest
 import shapely
 
@@ -259,12 +263,35 @@ def test_the_rollup_day_is_the_beijing_day(svc: Gridsvc) -> None:
     assert rows == [("2026-11-20", 2), ("2026-11-21", 1)]
 
 
-def test_a_list_of_a_past_window_reads_the_window_first_and_pages_exactly(svc: Gridsvc) -> None:
+class _RecordingCursor(psycopg2.extensions.cursor):
+    """A cursor that keeps the text of every statement it ran."""
+
+    statements: ClassVar[list[str]] = []
+
+    def execute(self, query: Any, vars: Any = None) -> None:
+        super().execute(query, vars)
+        assert self.query is not None
+        _RecordingCursor.statements.append(self.query.decode())
+
+
+def test_a_list_of_a_past_window_reads_the_window_first_and_pages_exactly(
+    svc: Gridsvc, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A window in the past is listed by sorting its own rows (``e.id + 0``), a recent one by
     walking the newest ids (``e.id``); either way the pages are exactly the window's events,
     newest id first (checked against a pandas reading of every event)."""
     units = grid_store.read_units(svc.db, grid_store.active_version(svc.db).id)
     end = datetime(2026, 11, 15, tzinfo=BEIJING)
+    past = store.EventFilter(
+        occurred_from=end - timedelta(days=60), occurred_to=end - timedelta(days=45)
+    )
+    recent = store.EventFilter(occurred_from=end - timedelta(days=10), occurred_to=end)
+
+    def order(flt: store.EventFilter) -> str:
+        with svc.db.connection() as conn, conn.cursor() as cur:
+            return store._list_order(cur, flt).as_string(conn)
+
+    assert order(past) == "e.id"  # no statistics yet: as before
     buffer = io.BytesIO()
     write_events_csv(
         buffer, generate_events(units, DEFAULT_MIX, count=3_000, days=60, seed=11, end=end)
@@ -273,18 +300,35 @@ def test_a_list_of_a_past_window_reads_the_window_first_and_pages_exactly(svc: G
     assert import_events(svc, buffer, filename="window.csv").stored == 3_000
     svc.db.cursor_fetchall(query("analyze_events"))  # the planner's histogram of the times
 
-    def order(flt: store.EventFilter) -> str:
-        with svc.db.connection() as conn, conn.cursor() as cur:
-            return store._list_order(cur, flt).as_string(conn)
-
-    past = store.EventFilter(
-        occurred_from=end - timedelta(days=60), occurred_to=end - timedelta(days=45)
-    )
-    recent = store.EventFilter(occurred_from=end - timedelta(days=10), occurred_to=end)
     assert order(past) == "e.id + 0"
+    assert order(store.EventFilter(occurred_to=past.occurred_to)) == "e.id + 0"
     assert order(recent) == order(store.EventFilter(occurred_from=past.occurred_from)) == "e.id"
-
     rows = svc.db.cursor_fetchall("SELECT id, category, occurred_at FROM event")
+    # a later page whose walk starts inside the window, or above it
+    inside = next(i for i, _, t in rows if past.occurred_from <= t < past.occurred_to)  # type: ignore[operator]
+    later = next(i for i, _, t in rows if t >= past.occurred_to)  # type: ignore[operator]
+    assert order(dataclasses.replace(past, after_id=inside + 1)) == "e.id"
+    assert order(dataclasses.replace(past, after_id=later + 1)) == "e.id + 0"
+
+    # list_events runs the order chosen
+    real_connection = svc.db.connection
+
+    @contextlib.contextmanager
+    def recording() -> Iterator[Any]:
+        with real_connection() as conn:
+            conn.cursor_factory = _RecordingCursor
+            try:
+                yield conn
+            finally:
+                conn.cursor_factory = psycopg2.extensions.cursor
+
+    monkeypatch.setattr(svc.db, "connection", recording)
+    for flt, expected_order in ((past, "ORDER BY e.id + 0 DESC"), (recent, "ORDER BY e.id DESC")):
+        _RecordingCursor.statements.clear()
+        store.list_events(svc, flt)
+        assert expected_order in _RecordingCursor.statements[-1]
+    monkeypatch.undo()
+
     category = "environment.sanitation"
     for window in (past, recent):
         expected = sorted(
