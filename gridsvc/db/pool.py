@@ -85,6 +85,11 @@ def _is_broken(conn: Connection, exc: BaseException) -> bool:
     return code.startswith("08") or code in _BROKEN_SQLSTATES
 
 
+# Every connection's session settings: times in UTC and written in ISO (what psycopg2 parses;
+# text round trips of times stay exact), no JIT (docs/design.md, "Events").
+_SESSION = "-c timezone=UTC -c datestyle=ISO -c jit=off"
+
+
 class Database:
     """A pool of connections to one database URL (created lazily; nothing connects yet)."""
 
@@ -99,11 +104,7 @@ class Database:
         self.url = url
         self._maxconn = maxconn
         self._wait_s = wait_s
-        # (DateStyle ISO: what psycopg2 parses, and text round trips of times stay exact)
-        self._options = (
-            f"-c statement_timeout={statement_timeout_ms} -c timezone=UTC -c datestyle=ISO"
-            " -c jit=off"
-        )
+        self._options = f"-c statement_timeout={statement_timeout_ms} {_SESSION}"
         self._idle: list[tuple[Connection, float]] = []  # (connection, when returned)
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(maxconn)
@@ -116,14 +117,15 @@ class Database:
             statement_timeout_ms=settings.statement_timeout_ms,
         )
 
-    def _connect(self) -> Connection:
+    def _connect(self, options: str | None = None, application_name: str = "gridsvc") -> Connection:
+        """A new connection with the pool's settings, or with ``options`` instead."""
         try:
             conn = psycopg2.connect(
                 self.url,
                 connection_factory=Connection,
-                options=self._options,
+                options=options or self._options,
                 connect_timeout=5,
-                application_name="gridsvc",
+                application_name=application_name,
                 client_encoding="UTF8",
             )
         except psycopg2.OperationalError as exc:
@@ -206,16 +208,10 @@ class Database:
         """One maintenance statement (``VACUUM`` cannot run in a transaction) on a connection
         of its own, in autocommit mode, closed afterwards: nothing it sets reaches the pool.
         It waits at most 5 s for a lock and runs at most ``timeout_s``."""
-        try:
-            conn = psycopg2.connect(
-                self.url,
-                options=f"-c statement_timeout={int(timeout_s * 1000)} -c lock_timeout=5000"
-                " -c datestyle=ISO -c jit=off",
-                connect_timeout=5,
-                application_name="gridsvc-maintenance",
-            )
-        except psycopg2.OperationalError as exc:
-            raise _unavailable(exc) from exc
+        conn = self._connect(
+            f"-c statement_timeout={int(timeout_s * 1000)} -c lock_timeout=5000 {_SESSION}",
+            "gridsvc-maintenance",
+        )
         try:
             conn.autocommit = True
             with conn.cursor() as cur:
