@@ -49,6 +49,7 @@ from partition import (
     cuts_lonlat,
     lonlat_to_plane,
     node_faces,
+    norm,
     points_to_plane,
     sample_uniform,
     weighted_kmeans,
@@ -97,15 +98,23 @@ SOURCES = {
 
 
 def city_density(points_km: Points) -> NDArray[np.float64]:
-    """Relative cell density at plane points (km from 新街口); 1 at the centre."""
-    r = np.hypot(points_km[:, 0], points_km[:, 1])
-    density: NDArray[np.float64] = 1.0 / (1.0 + (r / DENSITY_RADIUS_KM) ** 1.5)
+    """Relative cell density at plane points (km from 新街口); 1 at the centre.
+
+    ``t ** 1.5`` is written ``t * √t``: libm's ``pow`` may round differently on another CPU,
+    and the layout must come out the same bits everywhere (see :mod:`partition`).
+    """
+    t = norm(points_km[:, 0], points_km[:, 1]) / DENSITY_RADIUS_KM
+    density: NDArray[np.float64] = 1.0 / (1.0 + t * np.sqrt(t))
     return density
 
 
 def population_density(points_km: Points) -> NDArray[np.float64]:
-    """Synthetic residents per km² at plane points: an urban core, a suburban ring, a floor."""
-    r = np.hypot(points_km[:, 0], points_km[:, 1])
+    """Synthetic residents per km² at plane points: an urban core, a suburban ring, a floor.
+
+    Only population uses ``exp``: a last-bit difference can move at most one resident between
+    two communities in the largest-remainder rounding, never a boundary.
+    """
+    r = norm(points_km[:, 0], points_km[:, 1])
     persons: NDArray[np.float64] = 15000.0 * np.exp(-r / 4.0) + 3000.0 * np.exp(-r / 15.0) + 400.0
     return persons
 
@@ -148,7 +157,7 @@ Start = Callable[[Points, NDArray[np.float64]], NDArray[np.float64]]
 def seat(points_km: Points, mass: NDArray[np.float64]) -> NDArray[np.float64]:
     """The sample nearest the density-weighted centroid: a street's centre of life."""
     centroid = np.average(points_km, axis=0, weights=mass)
-    nearest: NDArray[np.float64] = points_km[np.argmin(np.hypot(*(points_km - centroid).T))]
+    nearest: NDArray[np.float64] = points_km[np.argmin(norm(*(points_km - centroid).T))]
     return nearest
 
 
@@ -159,7 +168,7 @@ def toward(target_km: Geometry | None) -> Start:
     """
 
     def start(points_km: Points, mass: NDArray[np.float64]) -> NDArray[np.float64]:
-        cost = np.hypot(points_km[:, 0], points_km[:, 1])
+        cost = norm(points_km[:, 0], points_km[:, 1])
         if target_km is not None:
             cost += shapely.distance(target_km, shapely.points(points_km))
         best: NDArray[np.float64] = points_km[np.argmin(cost)]

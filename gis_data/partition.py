@@ -18,6 +18,22 @@ Exactness does not come from the diagram but from :func:`node_faces`: all cuts o
 city-wide, are noded together with snap rounding on a fixed grid and polygonized, so every
 face edge exists once and two neighbours share it vertex for vertex. Units are unions of
 faces, hence siblings neither overlap nor leave gaps, and parents are unions of children.
+
+The layout is chaotic in its last bits: a seed moved by one unit in the last place can move a
+sample across a power-cell edge, and a cut across a snapping pixel, so the same seed must give
+the same bits on every machine. Every number on the way to a geometry is therefore made with
++, −, ×, ÷ and √ alone, which IEEE 754 rounds exactly and so identically on every CPU:
+
+* no BLAS: ``a @ b`` and ``np.dot`` run a kernel OpenBLAS picks by CPU model (SkylakeX,
+  Haswell, …, ``OPENBLAS_CORETYPE``), with its own order and fused multiply-adds. One dot
+  product here, rounded by the SkylakeX kernel, moved 258 of 1,380 units by up to 0.16 m;
+* no transcendental function of libm or of numpy's SIMD loops: glibc picks FMA variants of
+  ``cos``, ``pow`` and ``exp`` per CPU and numpy its own AVX2/AVX-512 loops, none correctly
+  rounded. Distances are :func:`norm`, ``t ** 1.5`` is ``t * √t``, and cos(32.041°) is a
+  constant.
+
+GEOS's noding and pyproj's geodesic areas come after the layout and are checked by the tests
+within stated tolerances (``tests/core/test_dataset.py``).
 """
 
 from __future__ import annotations
@@ -32,12 +48,21 @@ from shapely import Geometry
 
 CENTRE_LON_LAT = (118.784, 32.041)  # 新街口, the centre of the old city
 _KM_PER_DEG_LAT = math.pi / 180.0 * 6371.0088
-_KM_PER_DEG_LON = _KM_PER_DEG_LAT * math.cos(math.radians(CENTRE_LON_LAT[1]))
+# cos(32.041°) as a literal (math.cos(math.radians(32.041)) on CPython 3.11 / glibc 2.36):
+# libm's cos may round its last bit differently on another CPU.
+_COS_CENTRE_LAT = 0.8476686767890902
+_KM_PER_DEG_LON = _KM_PER_DEG_LAT * _COS_CENTRE_LAT
 _ORIGIN = np.array(CENTRE_LON_LAT)
 _SCALE = np.array([_KM_PER_DEG_LON, _KM_PER_DEG_LAT])
 
 Points = NDArray[np.float64]
 """An (n, 2) array of plane coordinates in km."""
+
+
+def norm(dx: NDArray[np.float64], dy: NDArray[np.float64]) -> NDArray[np.float64]:
+    """√(dx² + dy²) element-wise, from correctly rounded operations only (not ``np.hypot``)."""
+    length: NDArray[np.float64] = np.sqrt(dx * dx + dy * dy)
+    return length
 
 
 def lonlat_to_plane(geom: Geometry) -> Geometry:
@@ -94,11 +119,11 @@ class PowerDiagram:
     def cells_km(self, bounds_km: tuple[float, float, float, float]) -> list[Geometry]:
         """The power cells clipped to a rectangle, each as the intersection of half-planes."""
         minx, miny, maxx, maxy = bounds_km
-        reach = 4.0 * math.hypot(maxx - minx, maxy - miny)
+        reach = 4.0 * math.sqrt((maxx - minx) * (maxx - minx) + (maxy - miny) * (maxy - miny))
         frame = shapely.box(minx, miny, maxx, maxy)
         centre = np.array([(minx + maxx) / 2.0, (miny + maxy) / 2.0])
         s, w = self.seeds_km, self.weights_km2
-        power = (s**2).sum(axis=1) - w
+        power = s[:, 0] * s[:, 0] + s[:, 1] * s[:, 1] - w
         cells = []
         for i in range(len(s)):
             halves = [frame]
@@ -106,11 +131,12 @@ class PowerDiagram:
                 if j == i:
                     continue
                 normal = s[j] - s[i]
-                length = math.hypot(*normal)
+                length = math.sqrt(normal[0] * normal[0] + normal[1] * normal[1])
                 unit = normal / length
                 # The bisector: unit·p = offset; cell i is the side with unit·p <= offset.
                 offset = (power[j] - power[i]) / (2.0 * length)
-                foot = centre + unit * (offset - unit @ centre)
+                # unit·centre written out: ``unit @ centre`` is a BLAS call (see the module).
+                foot = centre + unit * (offset - (unit[0] * centre[0] + unit[1] * centre[1]))
                 along = np.array([-unit[1], unit[0]]) * reach
                 back = unit * reach
                 halves.append(
@@ -198,13 +224,13 @@ def coherent_order(seeds_km: Points, start_km: Points, pull: float = 0.6) -> NDA
     walk stays compact and spirals outward: consecutive codes are neighbours, and the first
     codes sit near the start.
     """
-    from_start = np.hypot(*(seeds_km - start_km).T)
+    from_start = norm(*(seeds_km - start_km).T)
     order = [int(np.argmin(from_start))]
     free = np.ones(len(seeds_km), dtype=bool)
     free[order[0]] = False
     while free.any():
         here = seeds_km[order[-1]]
-        cost = np.hypot(*(seeds_km - here).T) + pull * from_start
+        cost = norm(*(seeds_km - here).T) + pull * from_start
         cost[~free] = np.inf
         order.append(int(np.argmin(cost)))
         free[order[-1]] = False
