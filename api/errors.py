@@ -26,6 +26,7 @@ log = logging.getLogger("gridsvc.api")
 STATUS: tuple[tuple[type[errors.GridsvcError], int], ...] = (
     (errors.PayloadTooLarge, 413),
     (errors.InvalidGridData, 422),
+    (errors.DateOutOfRange, 422),
     (errors.InvalidInput, 400),
     (errors.Unauthenticated, 401),
     (errors.Forbidden, 403),
@@ -79,7 +80,11 @@ async def _gridsvc_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.GridsvcError)
     status = status_for(exc)
     body = exc.to_dict()
-    if status >= 500:
+    if isinstance(exc, errors.NoActiveGridVersion):
+        # a state of the set-up, not a failure: one warning line each, no stack
+        log.warning("request %s: %s", request.state.request_id, exc.message)
+        body.pop("details", None)
+    elif status >= 500:
         log.error(
             "request %s failed: %s %s",
             request.state.request_id,

@@ -8,6 +8,8 @@ say so instead.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -56,3 +58,30 @@ async def reject_unknown_query(request: Request) -> None:
             field=unknown[0],
             hint=f"This endpoint takes: {takes}. Check the spelling (see /docs).",
         )
+
+
+def _examples(values: dict[str, str]) -> dict[str, Any]:
+    return {name: {"summary": name, "value": value} for name, value in values.items()}
+
+
+# The ends of gridsvc.dates' range and one day beyond each, as documented examples of every
+# date parameter: schemathesis sends a parameter's examples first, so the fuzz run always
+# tries the edges (a statistic of 0244-11-25 once answered 500).
+DAY_EXAMPLES = _examples(
+    {
+        "earliest": "1900-01-01",
+        "latest": "2200-01-01",
+        "before the range": "1899-12-31",
+        "after the range": "2200-01-02",
+        "year 244": "0244-11-25",
+    }
+)
+TIME_EXAMPLES = _examples(
+    {
+        "earliest": "1900-01-01T00:00:00+08:00",
+        "latest": "2200-01-01T23:59:59+08:00",
+        "before the range": "1899-12-31T23:59:59+08:00",
+        "after the range": "2200-01-02T00:00:00+08:00",
+        "year 244": "0244-11-25T00:00:00+08:00",
+    }
+)

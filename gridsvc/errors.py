@@ -55,6 +55,10 @@ class UnknownCrs(InvalidInput):
     """A coordinate system name that gridsvc does not accept."""
 
 
+class DateOutOfRange(InvalidInput):
+    """A date or time outside the range gridsvc accepts (:mod:`gridsvc.dates`)."""
+
+
 class UnknownLevel(InvalidInput):
     """A grid level name that is not one of city/district/sector/street/community/grid."""
 

@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, Reporter, Service, Writer
+from api.params import TIME_EXAMPLES
 from api.schemas import ErrorOut, EventCreatedOut, EventIn
+from gridsvc.dates import check_time
 from gridsvc.errors import Forbidden, InvalidInput
 from gridsvc.events import store
 from gridsvc.events.rows import SOURCES, URGENCIES
@@ -83,7 +85,7 @@ def _time(value: str | None, name: str) -> datetime | None:
             field=name,
             hint="Add an offset, e.g. +08:00 for Beijing time.",
         )
-    return parsed
+    return check_time(parsed, name)
 
 
 def _check_choice(values: tuple[str, ...] | None, allowed: tuple[str, ...], name: str) -> None:
@@ -121,9 +123,13 @@ def list_events(
     urgency: Annotated[str | None, Query()] = None,
     source: Annotated[str | None, Query()] = None,
     occurred_from: Annotated[
-        str | None, Query(alias="from", description="ISO 8601 with offset")
+        str | None,
+        Query(alias="from", description="ISO 8601 with offset", openapi_examples=TIME_EXAMPLES),
     ] = None,
-    occurred_to: Annotated[str | None, Query(alias="to")] = None,
+    occurred_to: Annotated[
+        str | None,
+        Query(alias="to", description="ISO 8601 with offset", openapi_examples=TIME_EXAMPLES),
+    ] = None,
     overdue: Annotated[
         bool | None, Query(description="true: only events past a deadline; false: none")
     ] = None,

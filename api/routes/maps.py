@@ -14,14 +14,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import Service
-from api.routes.stats import Analyst, Filters, compared_periods
+from api.routes.stats import Analyst, BaseFrom, BaseTo, Filters, compared_periods
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.maps import ASSETS, asset_text, choropleth_html, heatmap_html, png
 from gridsvc.maps.compare import compare_html
@@ -230,8 +229,8 @@ def map_compare(
     caller: Analyst,
     filters: Filters,
     page: Page,
-    base_from: Annotated[date, Query(description="first Beijing day of the base period")],
-    base_to: Annotated[date, Query(description="day after the base period")],
+    base_from: BaseFrom,
+    base_to: BaseTo,
     level: Annotated[
         str, Query(description="city, district, sector, street, community")
     ] = "street",

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import Caller, Service
+from api.params import DAY_EXAMPLES
 from gridsvc.access import Principal
 from gridsvc.errors import Forbidden, InvalidInput
 from gridsvc.export import excel_csv
@@ -61,10 +62,18 @@ class FilterParams:
     urgency: Annotated[str | None, Query(description="normal, urgent, critical")] = None
     source: Annotated[str | None, Query(description="grid_worker, hotline, …")] = None
     date_from: Annotated[
-        date | None, Query(alias="from", description="first Beijing day, YYYY-MM-DD")
+        date | None,
+        Query(
+            alias="from",
+            description="first Beijing day, YYYY-MM-DD",
+            openapi_examples=DAY_EXAMPLES,
+        ),
     ] = None
     date_to: Annotated[
-        date | None, Query(alias="to", description="day after the last, YYYY-MM-DD")
+        date | None,
+        Query(
+            alias="to", description="day after the last, YYYY-MM-DD", openapi_examples=DAY_EXAMPLES
+        ),
     ] = None
     overdue: Annotated[bool | None, Query(description="true: only events past a deadline now")] = (
         None
@@ -83,6 +92,13 @@ class FilterParams:
 
 
 Filters = Annotated[FilterParams, Depends()]
+BaseFrom = Annotated[
+    date,
+    Query(description="first Beijing day of the base period", openapi_examples=DAY_EXAMPLES),
+]
+BaseTo = Annotated[
+    date, Query(description="day after the base period", openapi_examples=DAY_EXAMPLES)
+]
 
 
 def compared_periods(
@@ -184,8 +200,8 @@ def stats_compare(
     svc: Service,
     caller: Analyst,
     filters: Filters,
-    base_from: Annotated[date, Query(description="first Beijing day of the base period")],
-    base_to: Annotated[date, Query(description="day after the base period")],
+    base_from: BaseFrom,
+    base_to: BaseTo,
     level: Annotated[str, Query()] = "district",
     fdr: Annotated[bool, Query(description="significance after Benjamini-Hochberg")] = False,
     format: Annotated[Format, Query()] = "json",

@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from gridsvc import crs as crs_mod
+from gridsvc.dates import BEIJING, EARLIEST_DAY, LATEST_DAY, RANGE_TEXT
 from gridsvc.errors import InvalidInput
 from gridsvc.events.attributes import validate_attributes
 from gridsvc.events.taxonomy import Taxonomy
@@ -69,6 +70,9 @@ class Rejection:
     reason: str
     value: str | None = None
     hint: str | None = None
+    error: str | None = None
+    """The error class a single report refused for this raises (``DateOutOfRange``);
+    None: ``InvalidInput``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -233,6 +237,7 @@ class _Checks:
         values: Values | None = None,
         *,
         hint: str | None = None,
+        error: str | None = None,
     ) -> None:
         """Reject rows under ``mask`` not already rejected; ``reason`` is text or a function
         of the value."""
@@ -249,11 +254,38 @@ class _Checks:
                     text,
                     None if value is None else _short(value),
                     hint,
+                    error,
                 )
             )
         self.bad |= new
 
+    def reject_out_of_range(
+        self, parsed: pd.DatetimeIndex, text: Values, raw: Values, column: str
+    ) -> None:
+        """Times whose Beijing day is outside :mod:`gridsvc.dates`' range, also those too far
+        out for pandas to parse at all (a year like 0244 or 9999)."""
+        start = pd.Timestamp(datetime.combine(EARLIEST_DAY, time(), BEIJING))
+        end = pd.Timestamp(datetime.combine(LATEST_DAY + timedelta(days=1), time(), BEIJING))
+        years = np.fromiter(
+            (int(m.group(1)) if (m := _YEAR.match(v)) else 0 for v in text),
+            dtype=np.int64,
+            count=len(text),
+        )
+        # a year pandas could not parse at all; a parsed time is judged by its Beijing day
+        far = (years != 0) & ((years < EARLIEST_DAY.year) | (years > LATEST_DAY.year))
+        outside = (far & np.asarray(parsed.isna())) | np.asarray((parsed < start) | (parsed >= end))
+        self.reject(
+            outside,
+            column,
+            lambda v: f"{column} '{v}' is outside the dates gridsvc accepts ({RANGE_TEXT}).",
+            raw,
+            hint=f"Give a time from {RANGE_TEXT} with its offset, e.g. 2026-11-28T09:30:00+08:00.",
+            error="DateOutOfRange",
+        )
 
+
+# the year of an ISO 8601 date, however many digits (pandas cannot parse 0244 or 99999)
+_YEAR = re.compile(r"([+-]?\d{4,})-\d{2}")
 # a clock time followed by Z or ±hh[:mm]: "2026-11-01" alone has no time and no zone
 _HAS_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$")
 
@@ -389,6 +421,7 @@ def prepare(
     # times
     latest = pd.Timestamp(now + defaults.future_tolerance)
     occurred, bad_occ, naive_occ = batch.times("occurred_at")
+    checks.reject_out_of_range(occurred, text("occurred_at"), raw["occurred_at"], "occurred_at")
     checks.reject(
         bad_occ,
         "occurred_at",
@@ -413,6 +446,7 @@ def prepare(
         raw["occurred_at"],
     )
     reported, bad_rep, naive_rep = batch.times("reported_at")
+    checks.reject_out_of_range(reported, text("reported_at"), raw["reported_at"], "reported_at")
     checks.reject(
         bad_rep, "reported_at", "reported_at is not an ISO 8601 time.", raw["reported_at"]
     )

@@ -20,6 +20,7 @@ from psycopg2.extensions import cursor as Cursor
 from gridsvc.access import Principal, scope_column
 from gridsvc.db.values import to_param
 from gridsvc.errors import (
+    DateOutOfRange,
     DuplicateConflict,
     Forbidden,
     InvalidInput,
@@ -325,7 +326,8 @@ def _raise_rejection(svc: Gridsvc, report: Mapping[str, Any], rejection: Any) ->
             )
         except OutsideAllGrids as exc:
             raise InvalidInput(exc.message, hint=exc.hint, field="lon", **exc.details) from None
-    raise InvalidInput(
+    kind = DateOutOfRange if rejection.error == "DateOutOfRange" else InvalidInput
+    raise kind(
         rejection.reason,
         field=rejection.field,
         hint=rejection.hint or "Fix this field and send the report again.",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
+from gridsvc.dates import check_day
 from gridsvc.errors import InvalidInput
 from gridsvc.events.rows import SOURCES, URGENCIES
 from gridsvc.events.taxonomy import Taxonomy
@@ -79,6 +80,8 @@ class StatsFilter:
                     hint="Pass datetime.date(2026, 11, 1); the range is [date_from, date_to).",
                     field=name,
                 )
+            if value is not None:
+                check_day(value, name)
         if (
             self.date_from is not None
             and self.date_to is not None

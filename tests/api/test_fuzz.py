@@ -123,7 +123,7 @@ _SETTINGS = dict(
     derandomize=os.environ.get("GRIDSVC_FUZZ_RANDOM") != "1",
     database=None,
     suppress_health_check=list(HealthCheck),
-    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+    phases=[Phase.generate, Phase.shrink],
 )
 
 
@@ -139,3 +139,11 @@ def test_fuzz_operation(case: Any, role: str, fuzz: Fuzz) -> None:
 @settings(max_examples=HEAVY_EXAMPLES, **_SETTINGS)  # type: ignore[arg-type]
 def test_fuzz_heavy_operation(case: Any, role: str, fuzz: Fuzz) -> None:
     _send(case, fuzz, role)
+
+
+@schema.parametrize()
+@settings(**{**_SETTINGS, "phases": [Phase.explicit]})  # type: ignore[arg-type]
+def test_fuzz_documented_examples(case: Any, fuzz: Fuzz) -> None:
+    """The examples the document gives (the ends of the date range and a day beyond each,
+    :data:`api.params.DAY_EXAMPLES`), sent as an admin, who may call every operation."""
+    _send(case, fuzz, "admin")
