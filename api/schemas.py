@@ -40,7 +40,9 @@ class GridVersionOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok", "unavailable"]
+    status: Literal["ok", "no_grids", "unavailable"]
+    """ok; no_grids: the database answers but no grid version is active (503, ``message``
+    says what to run); unavailable: the database cannot be reached (503)."""
     database: Literal["ok", "unreachable"]
     postgresql: str | None = None
     postgis: str | None = None

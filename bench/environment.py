@@ -103,9 +103,12 @@ class BenchDatabase:
 
 
 @contextmanager
-def throwaway_database(workdir: Path | None = None) -> Iterator[BenchDatabase]:
+def throwaway_database(
+    workdir: Path | None = None, *, initialised: bool = True
+) -> Iterator[BenchDatabase]:
     """A migrated, initialised private PostGIS in a temporary folder under ``workdir``
-    (default: the system's temporary folder); destroyed on exit."""
+    (default: the system's temporary folder); destroyed on exit. ``initialised=False``:
+    migrated only, no grids, taxonomy or token loaded (a service's very first state)."""
     folder = Path(tempfile.mkdtemp(prefix="gridsvc-bench-", dir=workdir))
     folder.chmod(0o755)  # as root, the server's unprivileged user must reach it
     cluster = LocalCluster(folder / "db")
@@ -117,11 +120,12 @@ def throwaway_database(workdir: Path | None = None) -> Iterator[BenchDatabase]:
             migrate(db)
         finally:
             db.close()
-        svc = bench_db.service()
-        try:
-            initialise(svc)
-        finally:
-            svc.close()
+        if initialised:
+            svc = bench_db.service()
+            try:
+                initialise(svc)
+            finally:
+                svc.close()
         yield bench_db
     finally:
         cluster.destroy()

@@ -100,10 +100,15 @@ class Server:
 
 @contextmanager
 def api_server(
-    bench_db: BenchDatabase, *, workers: int = 1, startup_s: float = 90.0
+    bench_db: BenchDatabase,
+    *,
+    workers: int = 1,
+    startup_s: float = 90.0,
+    ready_status: int = 200,
 ) -> Iterator[Server]:
     """``gridsvc serve --workers N`` on a free port of 127.0.0.1 until the block ends (then
-    SIGINT, and SIGKILL of that process if it does not stop within 20 s)."""
+    SIGINT, and SIGKILL of that process if it does not stop within 20 s). Started means
+    ``/health`` answers ``ready_status`` (503 for a service that has no grids yet)."""
     port = _free_port()
     env = bench_db.child_env()
     env.update(GRIDSVC_HOST=HOST, GRIDSVC_PORT=str(port))
@@ -124,7 +129,7 @@ def api_server(
             if proc.poll() is not None:
                 raise RuntimeError(f"the API server exited: {log.read_text()[-2000:]}")
             try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                if httpx.get(base + "/health", timeout=2).status_code == ready_status:
                     break
             except httpx.HTTPError:
                 pass

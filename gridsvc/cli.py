@@ -262,12 +262,38 @@ def serve(
     token = settings.db.data_dir / "admin-token"
     if token.is_file():
         err.print(f"admin token: {token} (send it as `Authorization: Bearer …`)")
+    _warn_without_grids(settings)
     logs.configure(settings.server.log_format, settings.server.log_level)
     status = server.serve(
         settings.server.host, settings.server.port, workers or settings.server.workers
     )
     if status:
         raise typer.Exit(status)
+
+
+def _warn_without_grids(settings: Settings) -> None:
+    """Say at start, not at the first request, that a service without grids cannot locate,
+    count or draw anything yet, and what to run. The service starts all the same: it picks
+    up grids loaded while it runs."""
+    from gridsvc.db.pool import Database, resolve_database_url
+    from gridsvc.errors import NoActiveGridVersion
+    from gridsvc.grids import store
+
+    try:
+        db = Database(resolve_database_url(settings.db), maxconn=1)
+    except GridsvcError:
+        return  # the server's own start says what is wrong with the database
+    try:
+        store.active_version(db)
+    except NoActiveGridVersion as exc:
+        err.print(
+            f"[yellow]warning:[/] {exc.message} Until then locate, reports, statistics and "
+            f"maps answer 503. {exc.hint}"
+        )
+    except GridsvcError:
+        pass
+    finally:
+        db.close()
 
 
 register_grid_commands(grids_app, app)

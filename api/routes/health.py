@@ -14,7 +14,9 @@ router = APIRouter(tags=["health"])
 @router.get(
     "/health",
     response_model=HealthOut,
-    responses={503: {"model": HealthOut, "description": "database unreachable"}},
+    responses={
+        503: {"model": HealthOut, "description": "database unreachable, or no grids loaded"}
+    },
 )
 def health(svc: Service) -> JSONResponse | HealthOut:
     """Whether the service and its database work, with versions and grid units loaded."""
@@ -37,6 +39,16 @@ def health(svc: Service) -> JSONResponse | HealthOut:
         )
         return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})
     pg, postgis = rows[0]
+    if version is None:
+        body = HealthOut(
+            status="no_grids",
+            database="ok",
+            postgresql=pg,
+            postgis=postgis,
+            grid_units=counts,
+            message=f"No grid version is active. {store.NO_GRIDS_HINT}",
+        )
+        return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})
     return HealthOut(
         status="ok",
         database="ok",

@@ -114,6 +114,13 @@ def list_versions(db: Database) -> list[GridVersion]:
     return [GridVersion(*row) for row in rows]
 
 
+NO_GRIDS_HINT = (
+    "Run `gridsvc init` (the Nanjing default grids and the event taxonomy), or "
+    "`gridsvc grids load-default`, or import a city's boundaries with `gridsvc grids import`; "
+    "the running service picks them up without a restart."
+)
+
+
 def active_version(db: Database) -> GridVersion:
     with db.connection() as conn, conn.cursor() as cur:
         return active_version_in(cur)
@@ -126,9 +133,8 @@ def active_version_in(cur: Any) -> GridVersion:
     if row is not None:
         return GridVersion(*row)
     raise NoActiveGridVersion(
-        "No grid version is active.",
-        hint="Load the Nanjing default with `gridsvc grids load-default` or import a city's "
-        "boundaries with `gridsvc grids import`.",
+        "No grid version is active: no grids are loaded yet.",
+        hint=NO_GRIDS_HINT,
     )
 
 

@@ -368,3 +368,61 @@ def test_after_a_restart_a_pool_fails_one_call_not_one_per_idle_connection(
         assert failures == 1  # the first finds the restart; the other idle ones are dropped
     finally:
         db.close()
+
+
+def test_a_service_with_no_grids_yet_says_what_to_run() -> None:
+    """The state "migrated, nothing loaded" (`gridsvc db up` then `gridsvc serve` before
+    `gridsvc init`, as the README's own-PostGIS order allows): every request that needs
+    grids answers 503 naming the commands, /health says so, `serve` warns at start, nothing
+    is logged as an error; `gridsvc init` while the server runs makes it whole."""
+    with throwaway_database(initialised=False) as bench_db:
+        db = Database(bench_db.url)
+        try:
+            token = create_token(db, role="admin", name="first-admin")[1]
+        finally:
+            db.close()
+        auth = {"Authorization": f"Bearer {token}"}
+        with (
+            api_server(bench_db, ready_status=503) as server,
+            httpx.Client(base_url=server.base_url, headers=auth, timeout=30) as client,
+        ):
+            health = client.get("/health")
+            assert health.json()["status"] == "no_grids"
+            assert "gridsvc init" in health.json()["message"]
+            requests = [
+                client.get("/v1/locate", params={"lon": 118.784, "lat": 32.041}),
+                client.get("/v1/grids"),
+                client.get("/v1/stats/grids", params={"level": "street"}),
+                client.get("/v1/maps/heatmap"),
+                client.post(
+                    "/v1/events",
+                    json={
+                        "client_event_id": "first-1",
+                        "category": "hazard.fire",
+                        "occurred_at": "2026-11-28T09:30:00+08:00",
+                        "lon": 118.784,
+                        "lat": 32.041,
+                    },
+                ),
+            ]
+            for response in requests:
+                assert response.status_code == 503, (response.request.url, response.text)
+                assert response.json()["error"] == "NoActiveGridVersion"
+                assert "gridsvc init" in response.json()["hint"]
+                assert response.headers["Retry-After"] == "5"
+
+            init = subprocess.run(
+                gridsvc_command("init", "--sample-events", "0"),
+                env=bench_db.child_env(),
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert init.returncode == 0, init.stderr
+            assert client.get("/health").status_code == 200
+            located = client.get("/v1/locate", params={"lon": 118.784, "lat": 32.041})
+            assert located.status_code == 200 and located.json()["found"] is True
+            log = server.log.read_text()
+        assert "warning: No grid version is active" in " ".join(log.split())
+        assert " ERROR " not in log, log[-2000:]
+        assert log.count("No grid version is active") >= len(requests)
