@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
+from starlette.staticfiles import StaticFiles
 
 from api import errors, limits, logging, security
 from api.params import reject_unknown_query
@@ -28,6 +29,7 @@ from gridsvc import __version__, logs
 from gridsvc.events.writer import ReportWriter
 from gridsvc.service import Gridsvc
 from gridsvc.settings import Settings, load_settings
+from web import pages
 
 
 def create_app(settings: Settings | None = None, *, service: Gridsvc | None = None) -> FastAPI:
@@ -75,6 +77,8 @@ def create_app(settings: Settings | None = None, *, service: Gridsvc | None = No
     app.include_router(health.router)
     app.include_router(maps.static_router)  # /static/maps/*: Leaflet from packages, no token
     app.include_router(embeds.public_router)  # /embed/{token}: signed links, no token
+    app.include_router(pages.router)  # the console's pages: sign-in, map, embeds, users
+    app.mount("/static/console", StaticFiles(packages=[("web", "static")]), name="console")
     for module in (grids, locate, categories, events, imports, workflow, stats, maps, embeds):
         app.include_router(
             module.router,

@@ -9,7 +9,9 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from gridsvc import users
 from gridsvc.access import Principal, authenticate, cached_principal, require_role
+from gridsvc.errors import Forbidden, Unauthenticated
 from gridsvc.events.writer import ReportWriter
 from gridsvc.service import Gridsvc
 
@@ -41,12 +43,51 @@ Writer = Annotated[ReportWriter | None, Depends(get_report_writer)]
 _bearer = HTTPBearer(auto_error=False, description="a token from `gridsvc token create`")
 
 
+SESSION_COOKIE = "gridsvc_session"
+CSRF_HEADER = "x-csrf-token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def session_of(svc: Gridsvc, request: Request) -> users.Session | None:
+    """The console session of the request's cookie (None without one); Unauthenticated for
+    a cookie whose session ended. Read once per request."""
+    if hasattr(request.state, "session"):
+        known: users.Session | None = request.state.session
+        return known
+    cookie = request.cookies.get(SESSION_COOKIE)
+    found = await run_in_threadpool(users.session, svc.db, cookie) if cookie else None
+    request.state.session = found
+    if cookie and found is None:
+        raise Unauthenticated(
+            "Your sign-in has ended (signed out, expired, or the account was disabled).",
+            hint="Sign in again at /login.",
+        )
+    return found
+
+
 async def get_principal(
     svc: Service,
     request: Request,
     _scheme: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
 ) -> Principal:
+    """The caller: by its bearer token (apps) or, without one, by its console session
+    cookie. A session's state-changing request must carry the session's CSRF token in the
+    ``X-CSRF-Token`` header (a page of another site can make the browser send the cookie,
+    never read the token). Either way the principal is the same kind of value, so every
+    route checks rights one way."""
     header = request.headers.get("authorization")
+    if header is None and SESSION_COOKIE in request.cookies:
+        found = await session_of(svc, request)
+        assert found is not None
+        if request.method not in _SAFE_METHODS and not users.csrf_matches(
+            found, request.headers.get(CSRF_HEADER)
+        ):
+            raise Forbidden(
+                "This request from a signed-in page lacks the page's CSRF token.",
+                hint="Reload the page and try again; apps send a bearer token instead.",
+            )
+        request.state.authenticated = True
+        return found.principal
     principal = cached_principal(header, svc.tokens)
     if principal is None:
         principal = await run_in_threadpool(authenticate, svc.db, header, svc.tokens)

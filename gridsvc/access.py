@@ -62,6 +62,9 @@ class Principal:
     role: str
     scope_code: str | None = None
     department_code: str | None = None
+    user_id: int | None = None
+    """Set when the caller signed in to the console (:mod:`gridsvc.users`); ``token_id``
+    is 0 then. Rights come from role and scope alone, whichever way the caller came."""
 
     @property
     def citywide(self) -> bool:
@@ -89,6 +92,45 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def check_rights(
+    db: Database,
+    role: str,
+    scope_code: str | None,
+    department_code: str | None,
+    *,
+    holder: str = "token",
+) -> None:
+    """InvalidInput unless ``role`` with this scope and department is a valid holder of
+    rights: the rules for tokens and console users alike (``--scope`` and ``--department``
+    as the command line names them)."""
+    if role not in ROLES:
+        raise InvalidInput(
+            f"Unknown role '{role}'.", hint=f"Use one of {', '.join(ROLES)}.", field="role"
+        )
+    if role in ("grid_worker", "dispatcher"):
+        if not scope_code:
+            raise InvalidInput(f"A {role} {holder} needs --scope (a grid code).", field="scope")
+        scope_column(scope_code)
+        if role == "grid_worker" and len(scope_code) not in (9, 12):
+            raise InvalidInput(
+                "A grid_worker's scope is a community or street code.", field="scope"
+            )
+    elif scope_code:
+        raise InvalidInput(f"A {role} {holder} has no grid scope.", field="scope")
+    if role == "department":
+        if not department_code:
+            raise InvalidInput(f"A department {holder} needs --department.", field="department")
+        rows = db.cursor_fetchall("SELECT 1 FROM department WHERE code = %s", (department_code,))
+        if not rows:
+            raise InvalidInput(
+                f"Unknown department '{department_code}'.",
+                hint="See `gridsvc departments list`.",
+                field="department",
+            )
+    elif department_code:
+        raise InvalidInput(f"A {role} {holder} has no department.", field="department")
+
+
 def create_token(
     db: Database,
     *,
@@ -98,32 +140,7 @@ def create_token(
     department_code: str | None = None,
 ) -> tuple[int, str]:
     """Create a token; returns its id and the token itself (shown once, never stored)."""
-    if role not in ROLES:
-        raise InvalidInput(
-            f"Unknown role '{role}'.", hint=f"Use one of {', '.join(ROLES)}.", field="role"
-        )
-    if role in ("grid_worker", "dispatcher"):
-        if not scope_code:
-            raise InvalidInput(f"A {role} token needs --scope (a grid code).", field="scope")
-        scope_column(scope_code)
-        if role == "grid_worker" and len(scope_code) not in (9, 12):
-            raise InvalidInput(
-                "A grid_worker's scope is a community or street code.", field="scope"
-            )
-    elif scope_code:
-        raise InvalidInput(f"A {role} token has no grid scope.", field="scope")
-    if role == "department":
-        if not department_code:
-            raise InvalidInput("A department token needs --department.", field="department")
-        rows = db.cursor_fetchall("SELECT 1 FROM department WHERE code = %s", (department_code,))
-        if not rows:
-            raise InvalidInput(
-                f"Unknown department '{department_code}'.",
-                hint="See `gridsvc departments list`.",
-                field="department",
-            )
-    elif department_code:
-        raise InvalidInput(f"A {role} token has no department.", field="department")
+    check_rights(db, role, scope_code, department_code)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     rows = db.cursor_fetchall(
         query("token_insert"),

@@ -17,6 +17,7 @@ from gridsvc.grids.cli import register_grid_commands
 from gridsvc.maps.cli import register_map_commands
 from gridsvc.settings import Settings, load_settings
 from gridsvc.stats.cli import register_stats_commands
+from gridsvc.users_cli import register_user_commands
 from gridsvc.workflow.cli import register_workflow_commands
 
 
@@ -299,6 +300,7 @@ def _warn_without_grids(settings: Settings) -> None:
 register_grid_commands(grids_app, app)
 register_event_commands(events_app, categories_app, app)
 register_workflow_commands(app)
+register_user_commands(app)
 register_stats_commands(app)
 register_map_commands(app)
 register_embed_commands(app)

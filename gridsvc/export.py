@@ -66,7 +66,16 @@ def events_geopackage(events: Sequence[dict[str, Any]]) -> bytes:
         rows.append({c: flat.get(c) for c in EVENT_COLUMNS})
     points = [shapely.Point(e["location"]["lon_wgs84"], e["location"]["lat_wgs84"]) for e in events]
     frame = gpd.GeoDataFrame(rows, columns=list(EVENT_COLUMNS), geometry=points, crs="EPSG:4326")
+    return frame_geopackage(frame, "events")
+
+
+GPKG_MEDIA_TYPE = "application/geopackage+sqlite3"
+
+
+def frame_geopackage(frame: Any, layer: str) -> bytes:
+    """A GeoDataFrame as the bytes of a GeoPackage with one layer (written through GDAL to a
+    temporary file: the format is a SQLite database, not a stream)."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "events.gpkg"
-        frame.to_file(path, driver="GPKG", layer="events")
+        path = Path(tmp) / f"{layer}.gpkg"
+        frame.to_file(path, driver="GPKG", layer=layer)
         return path.read_bytes()

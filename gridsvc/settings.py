@@ -169,6 +169,24 @@ class SecuritySettings(BaseSettings):
         description="401 answers per minute per client IP before it gets 429; 0 = no limit",
     )
 
+    session_hours: float = Field(
+        default=12.0,
+        gt=0,
+        le=24 * 90,
+        description="a console sign-in lasts this long (a field phone may want days)",
+    )
+    login_failures_max: int = Field(
+        default=5, ge=1, description="wrong passwords in a row before an account locks"
+    )
+    login_lock_minutes: float = Field(
+        default=15.0, gt=0, description="how long a locked account stays locked"
+    )
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="the session cookie's Secure flag: auto = when the request came over "
+        "HTTPS (behind a proxy, with --proxy-headers)",
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:

@@ -20,17 +20,18 @@ from api.deps import Caller, Service
 from api.params import DAY_EXAMPLES
 from gridsvc.access import Principal
 from gridsvc.errors import Forbidden, InvalidInput
-from gridsvc.export import excel_csv
+from gridsvc.export import GPKG_MEDIA_TYPE, excel_csv, frame_geopackage
 from gridsvc.grids import store as grid_store
 from gridsvc.stats import StatsFilter, compare, counts_by_unit, hotspots, timeseries
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
 
-Format = Literal["json", "csv", "geojson"]
+Format = Literal["json", "csv", "geojson", "gpkg"]
 # the media types of format=csv and format=geojson, documented for clients
 _CSV: dict[str, Any] = {"text/csv": {}}
 _GEOJSON: dict[str, Any] = {"application/geo+json": {}}
-CSV_GEOJSON: dict[int | str, dict[str, Any]] = {200: {"content": {**_CSV, **_GEOJSON}}}
+_GPKG: dict[str, Any] = {GPKG_MEDIA_TYPE: {}}
+CSV_GEOJSON: dict[int | str, dict[str, Any]] = {200: {"content": {**_CSV, **_GEOJSON, **_GPKG}}}
 CSV_ONLY: dict[int | str, dict[str, Any]] = {200: {"content": _CSV}}
 GEOJSON_ONLY: dict[int | str, dict[str, Any]] = {200: {"content": _GEOJSON}}
 
@@ -133,7 +134,13 @@ def _respond(frame: pd.DataFrame, fmt: Format, meta: dict[str, Any], name: str) 
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    if fmt == "geojson":
+    if fmt == "gpkg" and isinstance(frame, gpd.GeoDataFrame):
+        return Response(
+            frame_geopackage(frame, "stats"),
+            media_type=GPKG_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{name}.gpkg"'},
+        )
+    if fmt in ("geojson", "gpkg"):
         if not isinstance(frame, gpd.GeoDataFrame):
             raise InvalidInput(
                 "This statistic has no geometry; use format=json or csv.", field="format"
@@ -169,7 +176,7 @@ def stats_grids(
     residents where population is known. Higher levels are sums of communities."""
     flt = filters.to_filter()
     frame: pd.DataFrame
-    if format == "geojson":
+    if format in ("geojson", "gpkg"):
         frame = counts_by_unit(svc, level, flt, by_category=by_category, with_geometry=True)
     else:
         frame = counts_by_unit(svc, level, flt, by_category=by_category)
@@ -210,7 +217,7 @@ def stats_compare(
     chance (exact conditional test of two Poisson counts, stated in each row)."""
     current, base = compared_periods(filters, base_from, base_to, "compare")
     frame = compare(svc, level, current, base, fdr=fdr)
-    if format == "geojson":
+    if format in ("geojson", "gpkg"):
         units = counts_by_unit(svc, level, current, with_geometry=True)[["code", "geometry"]]
         frame = gpd.GeoDataFrame(units.merge(frame, on="code"), geometry="geometry")
     meta = _meta(svc, current, level=level, base=base.describe())

@@ -165,6 +165,7 @@ def initialise(svc: Any, *, sample_events: int = 0, sample_days: int = 90) -> li
     from gridsvc.events.taxonomy_db import read_taxonomy, store_taxonomy
     from gridsvc.events.taxonomy_file import default_taxonomy
     from gridsvc.grids.default import load_default
+    from gridsvc.users import create_first_admin
     from gridsvc.workflow.departments import (
         default_departments,
         read_departments,
@@ -189,6 +190,17 @@ def initialise(svc: Any, *, sample_events: int = 0, sample_days: int = 90) -> li
         path.write_text(token + "\n")
         path.chmod(0o600)
         done.append(f"created the first admin token; it is in {path}")
+    first = create_first_admin(svc.db)
+    if first is not None:
+        name, password = first
+        path = svc.settings.db.data_dir / "admin-password"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(password + "\n")
+        path.chmod(0o600)
+        done.append(
+            f"created the console account '{name}' with password {password} (also in {path}); "
+            "open the service's address in a browser and sign in"
+        )
     if sample_events > 0:
         (n,) = svc.db.cursor_fetchall("SELECT count(*) FROM event")[0]
         if n == 0:
@@ -202,4 +214,6 @@ def initialise(svc: Any, *, sample_events: int = 0, sample_days: int = 90) -> li
             done.append(
                 f"loaded {report.stored:,} synthetic sample events ({report.rejected} rejected)"
             )
-    return done or ["nothing to load: grids, taxonomy, departments, tokens and events are there"]
+    return done or [
+        "nothing to load: grids, taxonomy, departments, tokens, users and events are there"
+    ]

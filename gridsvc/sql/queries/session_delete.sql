@@ -1,0 +1,1 @@
+DELETE FROM user_session WHERE id_sha256 = %(id_sha256)s
