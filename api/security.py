@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -142,11 +143,21 @@ def _client_ip(scope: Scope) -> str:
     return str(client[0]) if client else "unknown"
 
 
+_SESSION_COOKIE = re.compile(rb"(?:^|;)\s*gridsvc_session=([^;]+)")
+
+
 def _caller_key(scope: Scope) -> str:
-    """The sha256 of the bearer token (never the token itself), or the client IP."""
+    """The sha256 of the bearer token or of the console session cookie (never either
+    itself), or the client IP. A session is a caller of its own: one that worked must not
+    exempt its whole address from the limit of failed sign-ins."""
+    cookie = None
     for name, value in scope["headers"]:
         if name == b"authorization":
             return "token:" + hashlib.sha256(value.partition(b" ")[2].strip()).hexdigest()
+        if name == b"cookie":
+            cookie = _SESSION_COOKIE.search(value)
+    if cookie is not None:
+        return "session:" + hashlib.sha256(cookie.group(1).strip()).hexdigest()
     return "ip:" + _client_ip(scope)
 
 
@@ -177,7 +188,9 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         ip = "ip:" + _client_ip(scope)
-        caller = _caller_key(scope)
+        # the sign-in form is always judged by address: a session that works must not lift
+        # the limit for guesses at other accounts' passwords
+        caller = ip if scope["path"] == "/login" else _caller_key(scope)
         known = caller in self._good
         if self.failures is not None and not known:
             wait = self.failures.wait_s(ip)

@@ -14,7 +14,8 @@ Steps, all against a throwaway PostGIS destroyed at the end (see ``bench/README.
 3. goal 2: per-community counts of one category in 30-day windows via ``gridsvc.stats``,
    and the same counts by a spatial join at query time;
 4. the design measurement: ``Locator.assign`` vs PostGIS on the same points;
-5. goals 3 and 4: ``gridsvc serve`` under 32 concurrent clients;
+5. goals 3 and 4: ``gridsvc serve`` under 32 concurrent clients; goal 6 and the console
+   (C1, C2) in headless Chromium against the same server;
 6. goal 1's baseline last (it adds rows): one INSERT per row with an ST_Contains subquery.
 """
 
@@ -33,7 +34,7 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 
-from bench import imports, load, maps, queries
+from bench import console, imports, load, maps, queries
 from bench.data import generate_csv, read_points, read_rows
 from bench.environment import BenchDatabase, machine_info, postgres_info, throwaway_database
 from bench.plan import Plan, make_plan
@@ -189,7 +190,14 @@ def _http_phase(
                 )
             except Exception as exc:  # the browser itself failed: the row says n/a
                 err.print(f"  goal 6 not measured: {exc!r}"[:300], highlight=False)
+        page: dict[str, Any] = {"console_runs": [], "console_api_runs": []}
+        if maps.available():
+            page = _step(
+                "console: the analyst's page in Chromium",
+                lambda: console.measure(bench_db, server, plan.runs),
+            )
     return {
+        **page,
         "locate_runs": [r.to_dict() for r in locate_runs],
         "post_runs": [r.to_dict() for r in post_runs],
         "server_threads": threads,
@@ -284,6 +292,8 @@ def build_rows(
     pages: list[dict[str, Any]],
     raw_points: dict[str, Any],
     paint_runs: list[dict[str, Any]],
+    console_runs: list[dict[str, Any]],
+    console_api_runs: list[dict[str, Any]],
 ) -> list[Row]:
     """The table's rows, one figure and one goal each (see the issue for the goals)."""
     runs = f"median of {plan.runs} runs"
@@ -524,6 +534,7 @@ def build_rows(
                 "agreement": locate_same,
             },
         ),
+        *console.rows(console_runs, console_api_runs),
     ]
     return rows
 

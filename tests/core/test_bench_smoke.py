@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-ROW_IDS = {"1", "1m", "2", "2q", "3", "3p", "4", "4p", "4e", "5", "5t", "5c", "6", "7", "D"}
-WITH_BASELINE = {"1", "2", "2q", "5", "D"}
+ROW_IDS = {
+    *("1", "1m", "2", "2q", "3", "3p", "4", "4p", "4e", "5", "5t", "5c", "6", "7", "D"),
+    *("C1", "C2"),
+}
+WITH_BASELINE = {"1", "2", "2q", "5", "D", "C1"}
 
 
 def _number(value: Any) -> bool:
@@ -64,6 +67,9 @@ def test_bench_harness_measures_every_goal(tmp_path: Path) -> None:
     assert rows["5c"]["figure"]["median"] > 100_000  # 1,255 community polygons
     paints = rows["6"]["details"]["runs"]
     assert paints and all(run["failed_requests"] == [] for run in paints)
+    pages = rows["C1"]["details"]["runs"]  # the console drawn, in a signed-in browser
+    assert pages and all(run["failed_requests"] == [] and "error" not in run for run in pages)
+    assert all(run["default_view_ms"] > 0 and run["filter_change_ms"] > 0 for run in pages)
 
     machine = doc["machine"]
     assert machine["nproc"] >= 1 and machine["memory_bytes"] > 0

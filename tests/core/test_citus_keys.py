@@ -21,13 +21,16 @@ from gridsvc.db.pool import Database
 from gridsvc.db.values import to_param
 from gridsvc.errors import DuplicateConflict
 from gridsvc.events import store
-from gridsvc.events.cli import initialise
 from gridsvc.events.importer import import_events
 from gridsvc.events.rows import Batch, Defaults, content_hash, prepare
+from gridsvc.events.taxonomy_db import store_taxonomy
+from gridsvc.events.taxonomy_file import default_taxonomy
 from gridsvc.grids import store as grid_store
+from gridsvc.grids.default import load_default
 from gridsvc.service import Gridsvc
 from gridsvc.sql import migrations
 from gridsvc.workflow.actions import ActionRequest, apply_action, dispatches, history
+from gridsvc.workflow.departments import default_departments, store_departments
 from tests.conftest import _admin, _with_db, make_settings
 from tests.invariants import duplicate_keys, key_mismatches, rollup_differences
 
@@ -236,10 +239,20 @@ def v5_svc(pg_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gridsvc]
         finally:
             db.close()
     svc = Gridsvc.open(make_settings(url))
-    initialise(svc)
+    _load_reference_data(svc)
     yield svc
     svc.close()
     _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _load_reference_data(svc: Gridsvc) -> None:
+    """What ``gridsvc init`` loaded at schema version 5: grids, taxonomy, departments
+    (``initialise`` itself now also makes the console's first account, whose table came in
+    0009)."""
+    assert load_default(svc.db, svc.settings.grids, if_empty=True) is not None
+    with svc.db.connection() as conn:
+        store_taxonomy(conn, default_taxonomy())
+        store_departments(conn, default_departments())
 
 
 def _store_the_old_way(svc: Gridsvc, report: dict[str, Any], *, outside: bool = False) -> int:

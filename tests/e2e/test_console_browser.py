@@ -214,10 +214,12 @@ def test_the_analyst_sees_the_map_and_the_apis_counts(person: Person) -> None:
     page = person.page
     assert page.url.startswith(person.base + "/console/map")
     assert page.locator("#who-name").inner_text() == "分析员小李"
-    wait_table(page, 101)  # streets, the default level
-    wait_polygons(page, 101)
+    wait_table(page, 1255)  # communities, the default level
+    wait_polygons(page, 1255)
     p = plan(page)
-    expected = api_counts(person, "street", p)
+    assert p["kind"] == "choropleth" and "value=density_per_km2" in p["mapUrl"]
+    assert p["to"] > p["from"]  # the last 30 days, whatever today is
+    expected = api_counts(person, "community", p)
     assert table(page) == expected
     total = int(page.locator("#total-n").inner_text().replace(",", ""))
     assert total == sum(expected.values()) > 0
