@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from gridsvc.dates import local
 from gridsvc.db.pool import Database
 from gridsvc.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from gridsvc.sql import query
@@ -176,7 +177,13 @@ def list_tokens(db: Database) -> list[dict[str, Any]]:
         "revoked_at",
         "last_used_at",
     )
-    return [dict(zip(keys, row, strict=True)) for row in db.cursor_fetchall(query("token_list"))]
+    out = []
+    for row in db.cursor_fetchall(query("token_list")):
+        token = dict(zip(keys, row, strict=True))
+        for key in ("created_at", "revoked_at", "last_used_at"):
+            token[key] = local(token[key])  # the city's time, as every time gridsvc shows
+        out.append(token)
+    return out
 
 
 class TokenCache:

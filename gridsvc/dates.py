@@ -16,6 +16,8 @@ PostgreSQL hold, so every statistic and map works at both (``tests/api/test_date
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from typing import overload
+from zoneinfo import ZoneInfo
 
 from gridsvc.errors import DateOutOfRange
 
@@ -25,6 +27,48 @@ RANGE_TEXT = f"{EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}"
 
 # Beijing days: UTC+08:00 all year (no daylight saving since 1991), as in gridsvc.stats.
 BEIJING = timezone(timedelta(hours=8))
+
+CITY_TZ = ZoneInfo("Asia/Shanghai")
+"""The city's time zone: every time gridsvc shows (API, exports, maps, pages, CLI) is in it,
+with its offset (``+08:00``); the database keeps ``timestamptz`` and the pool's sessions run
+in UTC, so a time read from it must pass :func:`local` or :func:`local_iso` on its way out.
+The zone, not the fixed offset, so the few past times of China's daylight saving
+(1986–1991) show the offset they had."""
+
+
+@overload
+def local(ts: datetime) -> datetime: ...
+@overload
+def local(ts: None) -> None: ...
+def local(ts: datetime | None) -> datetime | None:
+    """``ts`` (timezone-aware) as the same instant in :data:`CITY_TZ`; None stays None.
+
+    A naive ``ts`` is refused with ``ValueError``: gridsvc never makes one, and guessing its
+    zone would show a wrong time with a right-looking offset."""
+    if ts is None:
+        return None
+    if ts.tzinfo is None:
+        raise ValueError(f"a naive time has no zone to convert from: {ts!r}")
+    return ts.astimezone(CITY_TZ)
+
+
+def local_iso(ts: datetime | None) -> str | None:
+    """ISO 8601 of ``ts`` in :data:`CITY_TZ` with its offset (``2026-12-06T04:55:00+08:00``);
+    None for None."""
+    shown = local(ts)
+    return shown.isoformat() if shown is not None else None
+
+
+def local_iso_text(value: str | None) -> str | None:
+    """An ISO time already stored as text (a history entry's ``data``) shown in
+    :data:`CITY_TZ`; text that is not an aware ISO time is returned as it is."""
+    if not value:
+        return value
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return local_iso(parsed) if parsed.tzinfo is not None else value
 
 
 def _refuse(field: str, shown: str) -> DateOutOfRange:

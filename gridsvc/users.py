@@ -29,6 +29,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from gridsvc.access import Principal, check_rights
+from gridsvc.dates import local, local_iso
 from gridsvc.db.pool import Database
 from gridsvc.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from gridsvc.sql import query
@@ -135,7 +136,12 @@ def list_users(db: Database) -> list[dict[str, Any]]:
         "locked_until",
         "last_login_at",
     )
-    return [dict(zip(keys, row, strict=True)) for row in db.cursor_fetchall(query("user_list"))]
+    times = ("created_at", "disabled_at", "locked_until", "last_login_at")
+    out = []
+    for row in db.cursor_fetchall(query("user_list")):
+        user = dict(zip(keys, row, strict=True))
+        out.append({**user, **{k: local(user[k]) for k in times}})  # shown in the city's zone
+    return out
 
 
 _REFUSED = "The user name or the password is wrong, or the account is disabled."
@@ -164,9 +170,9 @@ def sign_in(
         if locked:
             raise Unauthenticated(
                 f"The account is locked after {max_failures} wrong passwords in a row, "
-                f"until {locked_until:%H:%M}.",
+                f"until {local(locked_until):%H:%M}.",
                 hint="Wait until then, or ask an admin to set a new password.",
-                locked_until=locked_until.isoformat(),
+                locked_until=local_iso(locked_until),
             )
         if disabled or not _verify(stored, password):
             if not disabled:
@@ -194,7 +200,7 @@ def sign_in(
         expires_at = inserted[0]
     found = session(db, session_id)
     assert found is not None
-    return Session(found.principal, found.display_name, csrf, expires_at, session_id)
+    return Session(found.principal, found.display_name, csrf, local(expires_at), session_id)
 
 
 def _verify(stored: str, password: str) -> bool:
@@ -215,7 +221,7 @@ def session(db: Database, session_id: str) -> Session | None:
     if not hmac.compare_digest(digest, hash_session_id(session_id)):
         return None
     principal = Principal(0, username, role, scope, department, user_id=int(user_id))
-    return Session(principal, display_name, csrf, expires_at)
+    return Session(principal, display_name, csrf, local(expires_at))
 
 
 def sign_out(db: Database, session_id: str) -> None:

@@ -164,7 +164,13 @@ def map_choropleth(
     level: Annotated[
         str, Query(description="city, district, sector, street, community")
     ] = "community",
-    value: Annotated[Literal["n", "density_per_km2", "rate_per_1000"], Query()] = "n",
+    value: Annotated[
+        Literal["n", "density_per_km2", "rate_per_1000"],
+        Query(
+            description="what colours the units: events per km² (default: large rural units "
+            "are not darkest merely for their size), per 1,000 residents, or the count `n`"
+        ),
+    ] = "density_per_km2",
     scheme: Annotated[Literal["quantiles", "fisher_jenks", "equal_interval"], Query()] = (
         "quantiles"
     ),

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
@@ -19,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from api.deps import Caller, Service
 from api.params import DAY_EXAMPLES
 from gridsvc.access import Principal
+from gridsvc.dates import CITY_TZ, local_iso
 from gridsvc.errors import Forbidden, InvalidInput
 from gridsvc.export import GPKG_MEDIA_TYPE, excel_csv, frame_geopackage
 from gridsvc.grids import store as grid_store
@@ -117,8 +119,33 @@ def compared_periods(
     return current, replace(current, date_from=base_from, date_to=base_to)
 
 
+def _times_shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its time columns as ISO text in the city's zone with the offset
+    (``2026-11-02T00:00:00+08:00``). Naive times are Beijing wall times (a period's first
+    midnight, :func:`gridsvc.stats.timeseries`); pandas would write them without an offset
+    and aware ones in UTC."""
+    out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    for name in out.columns:
+        column = out[name]
+        if not pd.api.types.is_datetime64_any_dtype(column):
+            continue
+        aware = (
+            column.dt.tz_convert(CITY_TZ)
+            if column.dt.tz is not None
+            # the zone's old summer times (1919, 1940-49, 1986-91) skipped or repeated
+            # midnights: a skipped one is the first hour of that day, a repeated one the first
+            else column.dt.tz_localize(
+                CITY_TZ,
+                nonexistent="shift_forward",
+                ambiguous=np.ones(len(column), dtype=bool),
+            )
+        )
+        out[name] = [local_iso(t.to_pydatetime()) if not pd.isna(t) else None for t in aware]
+    return out
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    plain = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    plain = _times_shown(frame)
     records: list[dict[str, Any]] = json.loads(
         plain.to_json(orient="records", date_format="iso", force_ascii=False)
     )
@@ -127,7 +154,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _respond(frame: pd.DataFrame, fmt: Format, meta: dict[str, Any], name: str) -> Response:
     if fmt == "csv":
-        plain = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+        plain = _times_shown(frame)
         body = excel_csv(list(plain.columns), plain.itertuples(index=False, name=None))
         return Response(
             body,

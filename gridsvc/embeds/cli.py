@@ -55,7 +55,8 @@ def register_embed_commands(app: typer.Typer) -> None:
             done = publish(svc, kind, _params(param or []), title=title, created_by=by, days=days)
         finally:
             svc.close()
-        err.print(f"embed {done.embed.id}, expires {done.embed.expires_at:%Y-%m-%d %H:%M} UTC:")
+        expires = done.embed.expires_at
+        err.print(f"embed {done.embed.id}, expires {expires:%Y-%m-%d %H:%M} (UTC+08:00):")
         print(done.link.path)
 
     @embed_app.command("list")

@@ -22,6 +22,7 @@ from typing import Any, Final, Literal
 
 import psycopg2.extras
 
+from gridsvc.dates import local
 from gridsvc.embeds.kinds import canonical_params, embed_kind, parse_params
 from gridsvc.embeds.signing import EmbedLink, embed_secret, not_found, sign, verify
 from gridsvc.errors import Gone, InvalidInput, NotFound
@@ -62,9 +63,9 @@ class Embed:
             params,
             int(min_count),
             created_by,
-            created_at,
-            expires_at,
-            revoked_at,
+            local(created_at),
+            local(expires_at),
+            local(revoked_at),
         )
 
     def state(self, now: datetime) -> State:
@@ -146,7 +147,15 @@ def publish(
         },
     )
     embed = Embed(
-        int(rows[0][0]), chosen.name, title, stored, min_count, created_by, now, expires_at, None
+        int(rows[0][0]),
+        chosen.name,
+        title,
+        stored,
+        min_count,
+        created_by,
+        local(now),
+        local(expires_at),
+        None,
     )
     return Published(embed, sign(embed_secret(svc), embed.id, expires_at))
 
@@ -197,7 +206,7 @@ def open_embed(svc: Gridsvc, token: str) -> EmbedPage:
         )
     if expires_at <= svc.now():
         raise Gone(
-            f"This map link expired on {expires_at:%Y-%m-%d %H:%M} UTC.",
+            f"This map link expired on {local(expires_at):%Y-%m-%d %H:%M} (UTC+08:00).",
             hint="Ask whoever shared it for a new link.",
         )
-    return EmbedPage(page, title, expires_at)
+    return EmbedPage(page, title, local(expires_at))

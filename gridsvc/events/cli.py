@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -159,13 +160,12 @@ def _generate(out: Path, *, count: int, days: int, seed: int) -> int:
 
 
 def initialise(svc: Any, *, sample_events: int = 0, sample_days: int = 90) -> list[str]:
-    """Load what a fresh database lacks; returns one line per thing done."""
-    from gridsvc.access import create_token, list_tokens
+    """Load what a fresh database lacks; returns one line per thing done, and always ends
+    the credential lines saying how to sign in (:func:`_admin_credentials`)."""
     from gridsvc.events.importer import import_events
     from gridsvc.events.taxonomy_db import read_taxonomy, store_taxonomy
     from gridsvc.events.taxonomy_file import default_taxonomy
     from gridsvc.grids.default import load_default
-    from gridsvc.users import create_first_admin
     from gridsvc.workflow.departments import (
         default_departments,
         read_departments,
@@ -183,24 +183,7 @@ def initialise(svc: Any, *, sample_events: int = 0, sample_days: int = 90) -> li
         if not read_departments(conn):
             store_departments(conn, default_departments())
             done.append("loaded the default departments")
-    if not list_tokens(svc.db):
-        _, token = create_token(svc.db, role="admin", name="local-admin")
-        path = svc.settings.db.data_dir / "admin-token"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(token + "\n")
-        path.chmod(0o600)
-        done.append(f"created the first admin token; it is in {path}")
-    first = create_first_admin(svc.db)
-    if first is not None:
-        name, password = first
-        path = svc.settings.db.data_dir / "admin-password"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(password + "\n")
-        path.chmod(0o600)
-        done.append(
-            f"created the console account '{name}' with password {password} (also in {path}); "
-            "open the service's address in a browser and sign in"
-        )
+    credentials = _admin_credentials(svc)
     if sample_events > 0:
         (n,) = svc.db.cursor_fetchall("SELECT count(*) FROM event")[0]
         if n == 0:
@@ -214,6 +197,74 @@ def initialise(svc: Any, *, sample_events: int = 0, sample_days: int = 90) -> li
             done.append(
                 f"loaded {report.stored:,} synthetic sample events ({report.rejected} rejected)"
             )
-    return done or [
-        "nothing to load: grids, taxonomy, departments, tokens, users and events are there"
-    ]
+    if not done and not credentials.made:
+        done.append(
+            "nothing to load: grids, taxonomy, departments, tokens, users and events are there"
+        )
+    return done + credentials.lines  # last, so the way to sign in ends what a start prints
+
+
+@dataclass(frozen=True)
+class Credentials:
+    lines: list[str]
+    made: bool
+    """Whether this start created the first token or account."""
+
+
+def _admin_credentials(svc: Any) -> Credentials:
+    """How to sign in, always: the first admin token and console account when this start
+    made them (and where they are), else where the files of an earlier start are or, when
+    there are none (a database another clone or a restore filled), that credentials exist
+    and the commands that make new ones. Secrets already stored are never printed: only
+    their hashes are in the database."""
+    from gridsvc.access import create_token, list_tokens
+    from gridsvc.users import create_first_admin
+
+    data_dir: Path = svc.settings.db.data_dir
+    lines: list[str] = []
+    made = False
+    token_file = data_dir / "admin-token"
+    if not list_tokens(svc.db):
+        _, token = create_token(svc.db, role="admin", name="local-admin")
+        _write_secret(token_file, token)
+        made = True
+        lines.append(f"created the first admin token; it is in {token_file}")
+    elif token_file.is_file():
+        lines.append(f"API admin token: {token_file} (send it as `Authorization: Bearer …`)")
+    else:
+        lines.append(
+            "API tokens exist already, and this checkout has no admin-token file "
+            f"({token_file}); make a new admin token with "
+            "`gridsvc token create --role admin --name NAME` (it is printed once)"
+        )
+    password_file = data_dir / "admin-password"
+    first = create_first_admin(svc.db)
+    if first is not None:
+        name, password = first
+        _write_secret(password_file, password)
+        made = True
+        lines.append(
+            f"created the console account '{name}' with password {password} (also in "
+            f"{password_file}); open the service's address in a browser and sign in"
+        )
+    elif password_file.is_file():
+        lines.append(
+            f"console: sign in as 'admin' with the password in {password_file} (if it was "
+            "changed since, `gridsvc user password admin` sets a new one)"
+        )
+    else:
+        lines.append(
+            "console accounts exist already, and this checkout has no admin-password file "
+            f"({password_file}); `gridsvc user password admin` sets and prints a new password "
+            "for 'admin' (`gridsvc user list` shows the accounts)"
+        )
+    return Credentials(lines, made)
+
+
+def _write_secret(path: Path, secret: str) -> None:
+    """``secret`` alone in ``path``, readable by its owner only (mode 600 before the secret
+    is written, so it is never readable by others)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(secret + "\n")

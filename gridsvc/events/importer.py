@@ -30,6 +30,7 @@ import pandas as pd
 import psycopg2.extras
 
 from gridsvc import crs as crs_mod
+from gridsvc.dates import local_iso
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.events.rows import (
     INPUT_COLUMNS,
@@ -504,7 +505,7 @@ def import_job(svc: Gridsvc, import_id: int) -> dict[str, Any]:
     )
     job = dict(zip(keys, rows[0], strict=True))
     for key in ("started_at", "finished_at"):
-        job[key] = job[key].isoformat() if job[key] else None
+        job[key] = local_iso(job[key])
     return job
 
 

@@ -15,6 +15,7 @@ import geopandas as gpd
 import psycopg2.extras
 import shapely
 
+from gridsvc.dates import local, local_iso
 from gridsvc.db.pool import Connection, Database
 from gridsvc.db.values import to_param
 from gridsvc.errors import NoActiveGridVersion, NotFound, UnknownGrid
@@ -47,13 +48,18 @@ class GridVersion:
     communities: int = 0
     grids: int = 0
 
+    def __post_init__(self) -> None:
+        # read in the pool's UTC session; shown everywhere (API, CLI, map captions) in the
+        # city's zone
+        object.__setattr__(self, "loaded_at", local(self.loaded_at))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "name": self.name,
             "synthetic": self.synthetic,
             "source": self.source,
-            "loaded_at": self.loaded_at.isoformat(),
+            "loaded_at": local_iso(self.loaded_at),
             "active": self.active,
             "communities": self.communities,
             "grids": self.grids,

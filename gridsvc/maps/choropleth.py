@@ -10,6 +10,7 @@ so the 1,255 Nanjing communities stay well under 1.5 MB of HTML.
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import warnings
 from dataclasses import dataclass
@@ -80,16 +81,50 @@ class Classes:
     colours: list[str]
     lower: float
     yb: np.ndarray
+    whole: bool = False
+    """The values are whole numbers (event counts) and so are the bounds: each class is
+    shown as the whole numbers it holds, ``5–8``, ``9–12``, none shared with the next."""
 
     def legend_title(self) -> str:
         return f"分级方法：{SCHEME_LABELS[self.scheme]} ({self.k} 级)"
 
+    def labels(self) -> list[str]:
+        """Each class as the legend shows it. mapclassify's classes hold ``(lower, upper]``
+        (the first one its minimum too): counts as whole numbers that no two classes share
+        (``0–4``, ``5–8``, a class of one number as ``9``); other values as ``lower –
+        upper`` with as many decimals as the bounds need to differ."""
+        if self.whole:
+            out = []
+            first = round(self.lower)
+            for n, upper in enumerate(self.bins):
+                low = first if n == 0 else round(self.bins[n - 1]) + 1
+                high = round(upper)
+                out.append(f"{low:,}" if low == high else f"{low:,}–{high:,}")
+            return out
+        bounds = [self.lower, *self.bins]
+        digits = _decimals(bounds)
+        text = [f"{b:,.{digits}f}" for b in bounds]
+        return [f"{a} – {b}" for a, b in itertools.pairwise(text)]
 
-def classify(values: np.ndarray, scheme: str, k: int) -> Classes:
+
+def _decimals(bounds: list[float]) -> int:
+    """Decimals (0–4) for ``bounds``: two significant digits of the smallest non-zero one,
+    more while two different bounds would read alike."""
+    nonzero = [abs(b) for b in bounds if b != 0]
+    digits = max(0, 1 - math.floor(math.log10(min(nonzero)))) if nonzero else 0
+    while digits < 4 and len({f"{b:.{digits}f}" for b in bounds}) < len(set(bounds)):
+        digits += 1
+    return min(digits, 4)
+
+
+def classify(values: np.ndarray, scheme: str, k: int, *, whole: bool = False) -> Classes:
     """Class the finite ``values`` with mapclassify (Quantiles, FisherJenks, EqualInterval).
 
     ``k`` is lowered to the number of distinct values when there are fewer (mapclassify
-    cannot make more classes than values).
+    cannot make more classes than values). ``whole``: the values are counts, so each upper
+    bound is rounded down to a whole number (a class ``(8.4, 12.6]`` of counts holds 9–12)
+    and the units re-classed on those bounds; bounds that become equal merge, so ``k`` can
+    shrink.
     """
     if scheme not in SCHEME_LABELS:
         raise InvalidInput(
@@ -117,11 +152,14 @@ def classify(values: np.ndarray, scheme: str, k: int) -> Classes:
         else:
             classifier = mapclassify.EqualInterval(present, k=k)
     bins = [float(b) for b in classifier.bins]
+    if whole:
+        bins = sorted({float(math.floor(b + 1e-9)) for b in bins})
+        classifier = mapclassify.UserDefined(present, bins=bins)
     cmap = matplotlib.colormaps["YlOrRd"]
     n = len(bins)
     colours = [matplotlib.colors.to_hex(cmap(0.15 + 0.85 * i / max(n - 1, 1))) for i in range(n)]
     yb[finite] = np.asarray(classifier.yb, dtype=np.int64)
-    return Classes(scheme, n, bins, colours, float(present.min()), yb)
+    return Classes(scheme, n, bins, colours, float(present.min()), yb, whole)
 
 
 def _fmt(value: float) -> str:
@@ -141,14 +179,12 @@ def legend_html(
     """The legend box; with ``suppressed_below`` a class "少于k件" for the units shown as
     "<k"; ``extra``: HTML appended inside the box (another layer's rows)."""
     rows = []
-    lower = classes.lower
-    for upper, colour in zip(classes.bins, classes.colours, strict=True):
+    for label, colour in zip(classes.labels(), classes.colours, strict=True):
         rows.append(
-            f'<div><span style="display:inline-block;width:14px;height:10px;'
+            f'<div class="gs-class"><span style="display:inline-block;width:14px;height:10px;'
             f'background:{colour};margin-right:6px;border:1px solid #888"></span>'
-            f"{_fmt(lower)} – {_fmt(upper)}</div>"
+            f"{html.escape(label)}</div>"
         )
-        lower = upper
     if has_missing:
         rows.append(
             f'<div><span style="display:inline-block;width:14px;height:10px;'
@@ -197,7 +233,7 @@ def choropleth_frame(
     values = frame[value].to_numpy(dtype=np.float64, na_value=np.nan)
     suppressed = frame["n"].to_numpy(dtype=np.int64) < min_count
     values = np.where(suppressed, np.nan, values)  # density or rate would tell the count
-    classes = classify(values, scheme, k)
+    classes = classify(values, scheme, k, whole=value == "n")
     level_name = str(frame.attrs["level"])
     tolerance = SIMPLIFY_M[level_name] / 111_320.0
     geometry = shapely.simplify(frame.geometry.values, tolerance, preserve_topology=True)
@@ -208,6 +244,8 @@ def choropleth_frame(
             "name": frame["name"],
             "value": [None if not math.isfinite(v) else round(v, 4) for v in values],
             "value_text": [_fmt(v) if math.isfinite(v) else "无数据" for v in values],
+            # the count beside a density or rate, so a reader need not switch maps for it
+            "n_text": [f"{int(n):,}" for n in frame["n"].to_numpy(dtype=np.int64)],
             "colour": [classes.colours[c] if c >= 0 else NO_DATA_COLOUR for c in classes.yb],
         },
         geometry=geometry,
@@ -215,6 +253,7 @@ def choropleth_frame(
     )
     out.attrs.update(frame.attrs)
     out.loc[suppressed, "value_text"] = f"<{min_count}"
+    out.loc[suppressed, "n_text"] = f"<{min_count}"
     out.loc[suppressed, "colour"] = SUPPRESSED_COLOUR
     out.attrs["suppressed"] = int(suppressed.sum())
     return out, classes
@@ -260,6 +299,11 @@ def choropleth_html(
     )
     fmap = base_map(svc, ctx)
     drawn = units.set_geometry(ctx.tiles.shift_geometry(units.geometry.values))
+    fields, aliases = ["name", "code", "value_text"], ["名称", "代码", VALUE_LABELS[value]]
+    if value == "n":
+        drawn = drawn.drop(columns="n_text")
+    else:
+        fields, aliases = [*fields, "n_text"], [*aliases, VALUE_LABELS["n"]]
     geojson = drawn.to_geo_dict(drop_id=True)
     folium.GeoJson(
         geojson,
@@ -271,11 +315,7 @@ def choropleth_html(
             "weight": 0.5,
         },
         highlight_function=lambda _f: {"weight": 2, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "code", "value_text"],
-            aliases=["名称", "代码", VALUE_LABELS[value]],
-            sticky=True,
-        ),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
     ).add_to(fmap)
     level_name = str(units.attrs["level"])
     add_info_box(

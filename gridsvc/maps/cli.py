@@ -101,7 +101,9 @@ def register_map_commands(app: typer.Typer) -> None:
     def choropleth_cmd(
         out: Out,
         level: str = "street",
-        value: Annotated[str, typer.Option(help="n, density_per_km2 or rate_per_1000")] = "n",
+        value: Annotated[
+            str, typer.Option(help="density_per_km2 (events per km²), rate_per_1000 or n")
+        ] = "density_per_km2",
         scheme: Annotated[
             str, typer.Option(help="quantiles, fisher_jenks or equal_interval")
         ] = "quantiles",

@@ -20,6 +20,7 @@ embeds (``min_count``) are always exact, since they hide small counts.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from typing import Any, Final
 import folium
 import numpy as np
 import pandas as pd
+from branca.element import Element, Figure
 from folium.plugins import HeatMap
 from psycopg2 import sql
 
@@ -51,6 +53,16 @@ SAMPLE_MAX_SHARE: Final = 0.5
 """A sample of more than this share of the table reads about as much as the whole: above it,
 every event is binned."""
 SAMPLE_SEED: Final = 1
+HEAT_GRADIENT: Final[dict[float, str]] = {
+    0.4: "#0000ff",
+    0.6: "#00ffff",
+    0.7: "#00ff00",
+    0.8: "#ffff00",
+    1.0: "#ff0000",
+}
+"""Leaflet.heat's own colours, given to the layer explicitly so that its legend
+(:func:`heat_legend_html`) is drawn from the same stops: a point of weight ``w`` (its cell's
+count over the map's scale, at most 1) is drawn in the colour at ``w``."""
 HEAT_DATA_SLOT: Final = "gridsvc:heat-cells"
 """Where the heat layer's cells go in the rendered page (:func:`~gridsvc.maps.assets.finish`)."""
 
@@ -77,9 +89,9 @@ class HeatBins:
             first = f"事件数：约 {self.total:,}（按 {self.sample_percent:.2g}% 数据页抽样估计）"
         else:
             first = f"事件数：{self.total:,}" + (
-                f"（不含少于{self.min_count}件的网格）" if self.min_count > 1 else ""
+                f"（不含少于{self.min_count}件的方格）" if self.min_count > 1 else ""
             )
-        return [first, f"网格单元：{self.cell_m:g} 米 × {self.cell_m:g} 米"]
+        return [first, f"统计方格：{self.cell_m:g} 米 × {self.cell_m:g} 米"]
 
 
 def heat_bins(
@@ -173,6 +185,54 @@ def _sample_percent(svc: Gridsvc, params: dict[str, Any]) -> float | None:
     return None if share > SAMPLE_MAX_SHARE else round(100.0 * share, 4)
 
 
+def _count_text(value: float) -> str:
+    """A count per cell as the legend shows it: whole from 10 up, two significant digits
+    below (a scaled-up sample's estimates and small scales are fractional)."""
+    if value >= 10 or math.isclose(value, round(value)):
+        return f"{round(value):,}"
+    return f"{value:.2g}"
+
+
+def heat_legend_html(scale: float, cell_m: float, *, note: str = "") -> str:
+    """The heat layer's legend: the colour ramp of :data:`HEAT_GRADIENT` with the counts per
+    cell it stands for (a cell of ``scale`` events or more is full red), the cell size, and
+    the same scale in events per km². ``note``: one more line (a sample, hidden cells).
+
+    Leaflet.heat adds up neighbouring points, so a cluster of cells reads redder than each
+    alone; the legend gives the colour of one cell, and says so."""
+    area_km2 = (cell_m / 1000.0) ** 2
+    stops = ", ".join(f"{colour} {round(100 * w)}%" for w, colour in HEAT_GRADIENT.items())
+    # below the first stop Leaflet.heat fades the first colour out (min_opacity 0.3)
+    ramp = f"linear-gradient(to right, rgba(0,0,255,.3) 0%, {stops})"
+    ticks = [(0.0, "0"), (0.5, _count_text(scale / 2)), (1.0, f"≥{_count_text(scale)}")]
+    labels = "".join(
+        f'<span style="position:absolute;left:{100 * w:g}%;transform:translateX(-{50 * w:g}%)">'
+        f"{html.escape(text)}</span>"
+        for w, text in ticks
+    )
+    per_km2 = scale / area_km2
+    extra = f"<div>{html.escape(note)}</div>" if note else ""
+    return (
+        '<div class="gs-legend gs-heat-legend" style="position:fixed;bottom:30px;right:10px;'
+        "z-index:1000;background:rgba(255,255,255,.92);padding:8px 12px;border:1px solid #999;"
+        'border-radius:4px;font:12px/1.5 sans-serif;width:270px">'
+        '<div style="font-weight:bold">每方格事件数（件）</div>'
+        f'<div class="gs-heat-ramp" style="height:12px;border:1px solid #888;background:{ramp}">'
+        "</div>"
+        f'<div class="gs-heat-ticks" style="position:relative;height:18px">{labels}</div>'
+        f"<div>统计方格：{cell_m:g} 米 × {cell_m:g} 米（{area_km2:g} 平方公里）</div>"
+        f"<div>红色：每平方公里 ≥{_count_text(per_km2)} 件</div>"
+        '<div style="color:#555">相邻方格叠加处颜色更深</div>'
+        f"{extra}</div>"
+    )
+
+
+def add_heat_legend(fmap: folium.Map, scale: float, cell_m: float, *, note: str = "") -> None:
+    figure = fmap.get_root()
+    assert isinstance(figure, Figure)
+    figure.html.add_child(Element(heat_legend_html(scale, cell_m, note=note)), name="gs-legend")
+
+
 def zoom_for(bounds_deg: float) -> int:
     # Web-Mercator zoom at which ~bounds_deg of longitude fills ~600 px (an iframe)
     return max(1, min(18, round(math.log2(360.0 * 600 / 256 / max(bounds_deg, 1e-6)))))
@@ -212,7 +272,13 @@ def heatmap_html(
     radius = heat_radius_px(bins.cell_m, zoom)
     # Leaflet.heat dims points by 2^(max_zoom - zoom): full strength from the city view on
     heat = HeatMap(  # type: ignore[no-untyped-call]
-        [], name="事件热力", radius=radius, blur=radius * 0.8, min_opacity=0.3, max_zoom=zoom
+        [],
+        name="事件热力",
+        radius=radius,
+        blur=radius * 0.8,
+        min_opacity=0.3,
+        max_zoom=zoom,
+        gradient=HEAT_GRADIENT,
     )
     # the cells go in after: HeatMap checks every point in Python (~0.25 s for 20,000
     # cells), and these are finite numbers computed above; the template reads .data, here a
@@ -220,6 +286,12 @@ def heatmap_html(
     heat.data = HEAT_DATA_SLOT  # type: ignore[assignment]
     heat.add_to(fmap)
     add_info_box(fmap, ctx, "事件热力图", bins.count_lines())
+    add_heat_legend(
+        fmap,
+        max(scale, 1.0),
+        bins.cell_m,
+        note="抽样估计" if bins.sample_percent is not None else "",
+    )
     rescale_on_zoom(fmap, heat, bins.cell_m)
     cells = json.dumps(data.tolist(), separators=(",", ":"), allow_nan=False)
     return finish(

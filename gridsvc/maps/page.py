@@ -10,11 +10,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import folium
 from branca.element import Element, Figure
 
+from gridsvc.dates import local
 from gridsvc.grids import store
 from gridsvc.grids.store import GridVersion
 from gridsvc.maps.tiles import NO_TILES, Tiles, resolve_tiles
@@ -22,7 +22,6 @@ from gridsvc.service import Gridsvc
 from gridsvc.sql import query
 from gridsvc.stats.filters import StatsFilter
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 OUTLINE_SIMPLIFY_M = 100.0
 """Tolerance of the district outlines drawn under every map (a display setting)."""
 
@@ -154,11 +153,10 @@ def info_lines(ctx: MapContext, extra: list[str]) -> list[str]:
     """What every map states, in Chinese: filters, ``extra``, data timestamp, dataset and
     the base layer when it has tiles (the synthetic notice is separate:
     :data:`SYNTHETIC_NOTICE` when ``ctx.version.synthetic``)."""
-    as_of = (
-        ctx.data_as_of.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S (北京时间)")
-        if ctx.data_as_of
-        else "尚无数据"
-    )
+    as_of = "尚无数据"
+    if ctx.data_as_of:
+        shown = local(ctx.data_as_of)
+        as_of = f"{shown:%Y-%m-%d %H:%M:%S} (北京时间 UTC{shown.isoformat()[-6:]})"
     lines = [
         *filter_lines(ctx.flt, ctx.category_names),
         *extra,

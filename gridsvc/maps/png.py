@@ -37,6 +37,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, NullFormatter
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from gridsvc.errors import SetupError
@@ -45,7 +46,6 @@ from gridsvc.maps.choropleth import (
     LEVEL_LABELS,
     NO_DATA_COLOUR,
     VALUE_LABELS,
-    _fmt,
     choropleth_frame,
 )
 from gridsvc.maps.compare import (
@@ -248,10 +248,23 @@ def _heat_norm(frames: list[pd.DataFrame], cell_m: float, merge: int) -> mcolors
     return mcolors.LogNorm(vmin=1, vmax=max(2.0, float(top)))
 
 
+def _heat_label(pixel_m: float) -> str:
+    """The heat colour bar's title: events per pixel of the image, its size, and what one
+    event per pixel is per km²."""
+    per_km2 = 1.0 / (pixel_m / 1000.0) ** 2
+    return (
+        f"每 {pixel_m:g} 米 × {pixel_m:g} 米方格事件数（对数色阶）\n"
+        f"1 件/方格 = {per_km2:.3g} 件/平方公里"
+    )
+
+
 def _colorbar(sheet: Sheet, image: Any, label: str) -> None:
     cax = sheet.fig.add_axes((_PANEL_X + 0.01, 0.08, 0.018, 0.28))
     bar = sheet.fig.colorbar(image, cax=cax)
     bar.set_label(label, fontproperties=_sized(sheet.font, 9))
+    # whole counts (1, 10, 100), not the log axis's 10⁰, 10¹ mathtext
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    bar.ax.yaxis.set_minor_formatter(NullFormatter())
     for tick in bar.ax.get_yticklabels():
         tick.set_fontproperties(_sized(sheet.font, 8))
 
@@ -276,7 +289,7 @@ def heatmap_png(
         merge = _merge(sheet, cell_m, MAX_IMAGE_CELLS)
         norm = _heat_norm([bins.frame], cell_m, merge)
         image, pixel_m = _draw_heat(ax, bins.frame, cell_m, merge, norm)
-        _colorbar(sheet, image, f"每 {pixel_m:g} 米网格事件数（对数色阶）")
+        _colorbar(sheet, image, _heat_label(pixel_m))
     return sheet.png()
 
 
@@ -310,13 +323,10 @@ def choropleth_png(
     ax = sheet.map_axes()
     thin = 0.15 if level_name == "community" else 0.4
     units.plot(ax=ax, color=units["colour"].tolist(), edgecolor="#777777", linewidth=thin)
-    handles: list[Any] = []
-    lower = classes.lower
-    for upper, colour in zip(classes.bins, classes.colours, strict=True):
-        handles.append(
-            Patch(facecolor=colour, edgecolor="#888888", label=f"{_fmt(lower)} – {_fmt(upper)}")
-        )
-        lower = upper
+    handles: list[Any] = [
+        Patch(facecolor=colour, edgecolor="#888888", label=label)
+        for label, colour in zip(classes.labels(), classes.colours, strict=True)
+    ]
     if (classes.yb < 0).any():
         handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#888888", label="无数据"))
     if spots is not None:
@@ -362,7 +372,7 @@ def timeline_png(
         [
             f"事件数：{bins.total:,}，时段 {len(bins.periods)} 个",
             f"图中为最后 {len(shown)} 个时段" if shown else "所选范围内无事件",
-            f"网格单元：{cell_m:g} 米 × {cell_m:g} 米",
+            f"统计方格：{cell_m:g} 米 × {cell_m:g} 米",
         ],
     )
     if not shown:
@@ -393,7 +403,7 @@ def timeline_png(
             pad=2,
         )
     if image is not None:
-        _colorbar(sheet, image, f"每 {pixel_m:g} 米网格事件数（对数色阶）")
+        _colorbar(sheet, image, _heat_label(pixel_m))
     return sheet.png()
 
 

@@ -33,7 +33,9 @@ from gridsvc.errors import InvalidInput
 from gridsvc.maps.assets import finish
 from gridsvc.maps.heatmap import (
     CELL_M_RANGE,
+    HEAT_GRADIENT,
     METRES_PER_DEGREE,
+    add_heat_legend,
     heat_radius_px,
     rescale_on_zoom,
     zoom_for,
@@ -310,6 +312,7 @@ def timeline_html(
         blur=radius * 0.8,
         min_opacity=0.3,
         max_zoom=zoom,
+        gradient=HEAT_GRADIENT,
     )
     heat.add_to(fmap)
     first = bins.periods[0].label if bins.periods else "—"
@@ -321,9 +324,10 @@ def timeline_html(
         [
             f"事件数：{bins.total:,}",
             f"时段：{len(bins.periods)} 个，{first} 至 {last}",
-            f"网格单元：{cell_m:g} 米 × {cell_m:g} 米",
+            f"统计方格：{cell_m:g} 米 × {cell_m:g} 米",
         ],
     )
+    add_heat_legend(fmap, float(data["scale"]), cell_m, note="各时段同一色阶")
     rescale_on_zoom(fmap, heat, cell_m)
     on_load(fmap, _PLAYER_JS % {"heat": heat.get_name(), "data": json_for_script(data)})
     return finish(fmap, standalone=standalone, tile_urls=ctx.tiles.templates)

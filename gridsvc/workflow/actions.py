@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from gridsvc.access import Principal
+from gridsvc.dates import local_iso, local_iso_text
 from gridsvc.errors import Forbidden, InvalidInput, NotFound, StaleVersion, TransitionNotAllowed
 from gridsvc.events.taxonomy_db import read_taxonomy
 from gridsvc.service import Gridsvc
@@ -294,7 +295,7 @@ def _dispatch(
             },
         )
     cur.execute(query("event_set_resolve_due"), {"id": event["id"], "due_at": due})
-    return {"departments": list(codes), "due_at": due.isoformat(), "whistle": len(codes) > 1}
+    return {"departments": list(codes), "due_at": local_iso(due), "whistle": len(codes) > 1}
 
 
 def _merge(cur: Any, event: dict[str, Any], req: ActionRequest) -> dict[str, Any]:
@@ -322,7 +323,10 @@ def history(svc: Gridsvc, event_id: int) -> list[dict[str, Any]]:
     out = []
     for row in rows:
         item = dict(zip(keys, row, strict=True))
-        item["at"] = item["at"].isoformat()
+        item["at"] = local_iso(item["at"])
+        if isinstance(item["data"], dict) and isinstance(item["data"].get("due_at"), str):
+            # entries written before times were shown in the city's zone hold UTC text
+            item["data"] = {**item["data"], "due_at": local_iso_text(item["data"]["due_at"])}
         out.append(item)
     return out
 
@@ -334,6 +338,6 @@ def dispatches(svc: Gridsvc, event_id: int) -> list[dict[str, Any]]:
     for row in rows:
         item = dict(zip(keys, row, strict=True))
         for key in ("due_at", "responded_at"):
-            item[key] = item[key].isoformat() if item[key] else None
+            item[key] = local_iso(item[key])
         out.append(item)
     return out

@@ -15,13 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from gridsvc.dates import CITY_TZ
 from gridsvc.db.pool import Connection
 from gridsvc.errors import InvalidInput
 from gridsvc.sql import query
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -35,14 +33,14 @@ class WorkingCalendar:
         return day.weekday() < 5
 
     def add_working_days(self, start: datetime, n: int) -> datetime:
-        local = start.astimezone(SHANGHAI)
+        local = start.astimezone(CITY_TZ)
         day = local.date()
         counted = 0
         while counted < n:
             day += timedelta(days=1)
             if self.is_working(day):
                 counted += 1
-        return datetime.combine(day, local.timetz()).astimezone(SHANGHAI)
+        return datetime.combine(day, local.timetz()).astimezone(CITY_TZ)
 
     def due(self, start: datetime, value: float, unit: str) -> datetime:
         """The deadline ``value`` ``unit`` after ``start`` (timezone-aware)."""

@@ -153,3 +153,53 @@ def test_db_commands_with_a_database_url(shared_db_url: str, args: list[str]) ->
         info = json.loads(result.stdout)
         assert info["managed"] is False and info["reachable"] is True
         assert info["postgis"].startswith("3.")
+
+
+def _init(db_url: str, data_dir: Path) -> str:
+    result = runner.invoke(app, ["init"], env={**_env(db_url), "GRIDSVC_DATA_DIR": str(data_dir)})
+    assert result.exit_code == 0, result.output
+    return " ".join(result.stderr.split())  # rich wraps long lines
+
+
+def test_init_in_a_clone_whose_database_has_credentials_says_how_to_make_new_ones(
+    svc: Gridsvc, db_url: str, tmp_path: Path
+) -> None:
+    # the template database was initialised elsewhere: a token and the admin account exist,
+    # and this checkout has neither file (issue 22: `make run` used to say nothing)
+    said = _init(db_url, tmp_path)
+    assert not (tmp_path / "admin-token").exists()
+    assert not (tmp_path / "admin-password").exists()
+    assert "API tokens exist already" in said
+    assert "`gridsvc token create --role admin --name NAME`" in said
+    assert "console accounts exist already" in said
+    assert "`gridsvc user password admin`" in said
+    assert said.index("nothing to load") < said.index("API tokens exist")  # sign-in last
+
+    # and the commands it names do what it says
+    made = runner.invoke(
+        app, ["token", "create", "--role", "admin", "--name", "again"], env=_env(db_url)
+    )
+    assert made.exit_code == 0, made.output
+    reset = runner.invoke(app, ["user", "password", "admin"], env=_env(db_url))
+    assert reset.exit_code == 0, reset.output
+    assert "new password for 'admin'" in reset.stderr and len(reset.stdout.strip()) >= 10
+
+
+def test_first_init_writes_both_files_and_a_second_names_them(
+    svc: Gridsvc, db_url: str, tmp_path: Path
+) -> None:
+    svc.db.cursor_fetchall("DELETE FROM user_session; DELETE FROM app_user; DELETE FROM api_token")
+    said = _init(db_url, tmp_path)
+    token_file, password_file = tmp_path / "admin-token", tmp_path / "admin-password"
+    assert f"created the first admin token; it is in {token_file}" in said
+    password = password_file.read_text().strip()
+    assert f"created the console account 'admin' with password {password}" in said
+    for path in (token_file, password_file):
+        assert oct(path.stat().st_mode & 0o777) == "0o600"
+    token = token_file.read_text().strip()
+    assert len(token) >= 40 and token not in said  # the token is printed nowhere
+
+    again = _init(db_url, tmp_path)
+    assert f"API admin token: {token_file}" in again
+    assert f"console: sign in as 'admin' with the password in {password_file}" in again
+    assert password not in again and "nothing to load" in again

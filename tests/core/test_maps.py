@@ -280,7 +280,7 @@ def test_the_same_map_is_the_same_page(events_svc: Gridsvc) -> None:
 def test_data_timestamp_is_the_latest_write(events_svc: Gridsvc) -> None:
     latest = events_svc.db.cursor_fetchall("SELECT max(received_at) FROM event")[0][0]
     stamp = latest.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
-    assert f"数据截至：{stamp} (北京时间)" in choropleth_html(events_svc, "district")
+    assert f"数据截至：{stamp} (北京时间 UTC+08:00)" in choropleth_html(events_svc, "district")
 
 
 def test_heatmap_radius_follows_the_zoom() -> None:
