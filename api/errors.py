@@ -25,6 +25,7 @@ log = logging.getLogger("gridsvc.api")
 
 STATUS: tuple[tuple[type[errors.GridsvcError], int], ...] = (
     (errors.PayloadTooLarge, 413),
+    (errors.UnsupportedMedia, 415),
     (errors.InvalidGridData, 422),
     (errors.DateOutOfRange, 422),
     (errors.InvalidInput, 400),

@@ -28,6 +28,10 @@ class BodyLimit:
     def _limit(self, path: str) -> int:
         if path.startswith("/v1/imports"):
             return self.settings.max_upload_bytes
+        if path.startswith("/v1/media"):
+            # a photo up to its own limit, and the multipart framing around it; the route
+            # answers an oversized photo with the words of that limit
+            return max(self.settings.max_body_bytes, self.settings.media_max_bytes + 64_000)
         return self.settings.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

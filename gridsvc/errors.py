@@ -119,6 +119,11 @@ class PayloadTooLarge(InvalidInput):
     """A request body or uploaded file is larger than the configured limit."""
 
 
+class UnsupportedMedia(InvalidInput):
+    """An uploaded file is not an image of an accepted kind (judged by its content, not its
+    name or declared type)."""
+
+
 class Unauthenticated(GridsvcError):
     """No token, or a token that is unknown or revoked."""
 

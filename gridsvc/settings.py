@@ -114,6 +114,12 @@ class EventSettings(BaseSettings):
     max_geojson_bytes: int = Field(
         default=200_000_000, ge=1, description="GeoJSON imports are read whole; larger: NDJSON"
     )
+    media_max_bytes: int = Field(
+        default=5_000_000,
+        ge=1,
+        description="largest photo for POST /v1/media (JPEG, PNG or WebP; the field page sends "
+        "~1600 px JPEG, a few hundred kB)",
+    )
 
     @property
     def future_tolerance(self) -> timedelta:
