@@ -21,6 +21,7 @@ from api.routes import (
     imports,
     locate,
     maps,
+    media,
     stats,
     workflow,
 )
@@ -29,7 +30,7 @@ from gridsvc import __version__, logs
 from gridsvc.events.writer import ReportWriter
 from gridsvc.service import Gridsvc
 from gridsvc.settings import Settings, load_settings
-from web import pages
+from web import dispatch, field, pages
 
 
 def create_app(settings: Settings | None = None, *, service: Gridsvc | None = None) -> FastAPI:
@@ -78,8 +79,21 @@ def create_app(settings: Settings | None = None, *, service: Gridsvc | None = No
     app.include_router(maps.static_router)  # /static/maps/*: Leaflet from packages, no token
     app.include_router(embeds.public_router)  # /embed/{token}: signed links, no token
     app.include_router(pages.router)  # the console's pages: sign-in, map, embeds, users
+    app.include_router(field.router)  # /field: the grid worker's phone page
+    app.include_router(dispatch.router)  # /dispatch: the queue of dispatchers and departments
     app.mount("/static/console", StaticFiles(packages=[("web", "static")]), name="console")
-    for module in (grids, locate, categories, events, imports, workflow, stats, maps, embeds):
+    for module in (
+        grids,
+        locate,
+        categories,
+        events,
+        imports,
+        workflow,
+        stats,
+        maps,
+        embeds,
+        media,
+    ):
         app.include_router(
             module.router,
             prefix="/v1",

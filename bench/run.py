@@ -34,10 +34,11 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 
-from bench import console, imports, load, maps, queries
+from bench import console, field, imports, load, maps, queries, queue
 from bench.data import generate_csv, read_points, read_rows
 from bench.environment import BenchDatabase, machine_info, postgres_info, throwaway_database
 from bench.plan import Plan, make_plan
+from bench.queue import rows as queue_rows
 from bench.report import Baseline, Row, Target, markdown_table, print_table
 from bench.summary import summarise
 
@@ -190,14 +191,22 @@ def _http_phase(
                 )
             except Exception as exc:  # the browser itself failed: the row says n/a
                 err.print(f"  goal 6 not measured: {exc!r}"[:300], highlight=False)
-        page: dict[str, Any] = {"console_runs": [], "console_api_runs": []}
+        page: dict[str, Any] = {"console_runs": [], "console_api_runs": [], "field_page": None}
         if maps.available():
             page = _step(
                 "console: the analyst's page in Chromium",
                 lambda: console.measure(bench_db, server, plan.runs),
             )
+            page["field_page"] = _step(
+                "the field page's first load in Chromium",
+                lambda: field.measure(bench_db.url, server.base_url),
+            )
+        queue_page = _step(
+            "the dispatch queue's first page", lambda: queue.measure(bench_db, server, plan.runs)
+        )
     return {
         **page,
+        "queue": queue_page,
         "locate_runs": [r.to_dict() for r in locate_runs],
         "post_runs": [r.to_dict() for r in post_runs],
         "server_threads": threads,
@@ -294,6 +303,8 @@ def build_rows(
     paint_runs: list[dict[str, Any]],
     console_runs: list[dict[str, Any]],
     console_api_runs: list[dict[str, Any]],
+    queue: dict[str, Any] | None = None,
+    field_page: dict[str, Any] | None = None,
 ) -> list[Row]:
     """The table's rows, one figure and one goal each (see the issue for the goals)."""
     runs = f"median of {plan.runs} runs"
@@ -535,6 +546,8 @@ def build_rows(
             },
         ),
         *console.rows(console_runs, console_api_runs),
+        *queue_rows(queue or {}),
+        *field.rows(field_page),
     ]
     return rows
 

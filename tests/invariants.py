@@ -21,15 +21,31 @@ WHERE n <> 0
 """
 
 
+# the dispatch queue's rollup (migration 0011): per community, category, status, urgency
+STATUS_COUNTS = """
+SELECT community_code, category, status, urgency, n
+FROM event_status_count
+WHERE n <> 0
+"""
+
+
 def rollup_differences(db: Database) -> dict[tuple[Any, ...], tuple[int, int]]:
     """Rollup keys whose count differs from the events: key -> (raw count, rollup count).
-    Empty when ``event_daily`` is exact. Both are read in one snapshot."""
+    Empty when ``event_daily`` and ``event_status_count`` are exact (the latter's keys,
+    without day and source, are marked ``"status_count"``). Read in one snapshot."""
     with db.connection() as conn, conn.cursor() as cur:
         cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cur.execute(RAW_COUNTS)
         raw = {tuple(r[:6]): int(r[6]) for r in cur.fetchall()}
         cur.execute(ROLLUP_COUNTS)
         rollup = {tuple(r[:6]): int(r[6]) for r in cur.fetchall()}
+        cur.execute(STATUS_COUNTS)
+        status_rollup = {("status_count", *r[:4]): int(r[4]) for r in cur.fetchall()}
+    status_raw: Counter[tuple[Any, ...]] = Counter()
+    for (community, category, status, urgency, _source, _day), n in raw.items():
+        status_raw["status_count", community, category, status, urgency] += n
+    raw.update(status_raw)
+    rollup.update(status_rollup)
     return {
         key: (raw.get(key, 0), rollup.get(key, 0))
         for key in raw.keys() | rollup.keys()

@@ -71,7 +71,15 @@ def _local_path(target: str | None) -> str | None:
 
 
 def home_of(principal: Any) -> str:
-    return "/console/map" if principal.citywide else "/console/home"
+    """The page a role starts on: analysts and citywide callers the map, grid workers the
+    field page, dispatchers of an area and departments the dispatch console."""
+    if principal.citywide:
+        return "/console/map"
+    if principal.role == "grid_worker":
+        return "/field"
+    if principal.role in ("dispatcher", "department"):
+        return "/dispatch"
+    return "/console/home"
 
 
 def _to_login(request: Request, *, expired: bool = False) -> RedirectResponse:
@@ -221,10 +229,23 @@ async def logout(
         await run_in_threadpool(users.sign_out, svc.db, cookie)
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    # web.field.SIGNED_OUT_COOKIE: the field page's service worker (and the page) drop the
+    # page they kept, which holds this session's name and CSRF token. A cookie, since
+    # Clear-Site-Data "cache" leaves CacheStorage alone in Chromium and "storage" would also
+    # wipe the reports queued in IndexedDB.
+    response.set_cookie(
+        "gridsvc_signed_out",
+        "1",
+        max_age=400 * 24 * 3600,
+        path="/",
+        httponly=False,
+        samesite="lax",
+        secure=_secure(request, svc),
+    )
     return response
 
 
-def _forbidden(request: Request, session: users.Session) -> HTMLResponse:
+def forbidden(request: Request, session: users.Session) -> HTMLResponse:
     return render(
         request, "error.html", status=403, session=session, message=labels()["forbidden_page"]
     )
@@ -245,7 +266,7 @@ async def map_page(svc: Service, request: Request) -> Response:
     if isinstance(found, Response):
         return found
     if not found.principal.citywide:
-        return _forbidden(request, found)
+        return forbidden(request, found)
     return render(request, "map.html", session=found)
 
 
@@ -255,7 +276,7 @@ async def embeds_page(svc: Service, request: Request) -> Response:
     if isinstance(found, Response):
         return found
     if found.principal.role != "admin":
-        return _forbidden(request, found)
+        return forbidden(request, found)
     return render(request, "embeds.html", session=found)
 
 
@@ -265,7 +286,7 @@ async def users_page(svc: Service, request: Request) -> Response:
     if isinstance(found, Response):
         return found
     if found.principal.role != "admin":
-        return _forbidden(request, found)
+        return forbidden(request, found)
     return await _users(svc, request, found)
 
 
@@ -319,7 +340,7 @@ async def create_user(
     if isinstance(found, Response):
         return found
     if found.principal.role != "admin":
-        return _forbidden(request, found)
+        return forbidden(request, found)
     if not users.csrf_matches(found, csrf_token):
         return render(request, "error.html", status=403, session=found, message="CSRF")
     form = {
@@ -358,7 +379,7 @@ async def disable_user(
     if isinstance(found, Response):
         return found
     if found.principal.role != "admin":
-        return _forbidden(request, found)
+        return forbidden(request, found)
     if not users.csrf_matches(found, csrf_token):
         return render(request, "error.html", status=403, session=found, message="CSRF")
     await run_in_threadpool(users.disable_user, svc.db, username)

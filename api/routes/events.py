@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import asyncio
 import math
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -17,6 +18,7 @@ from gridsvc.errors import Forbidden, InvalidInput
 from gridsvc.events import store
 from gridsvc.events.rows import SOURCES, URGENCIES
 from gridsvc.export import events_geopackage, excel_csv
+from gridsvc.workflow.queue import queue_counts
 
 router = APIRouter(tags=["events"])
 
@@ -96,19 +98,7 @@ def _check_choice(values: tuple[str, ...] | None, allowed: tuple[str, ...], name
             )
 
 
-@router.get(
-    "/events",
-    responses={
-        200: {
-            "content": {
-                "application/geo+json": {},
-                "text/csv": {},
-                "application/geopackage+sqlite3": {},
-            }
-        }
-    },
-)
-def list_events(
+def event_filter(
     svc: Service,
     caller: Caller,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (WGS-84)")] = None,
@@ -133,11 +123,12 @@ def list_events(
     overdue: Annotated[
         bool | None, Query(description="true: only events past a deadline; false: none")
     ] = None,
-    after: Annotated[int | None, Query(description="cursor: the `next` of the last page")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    format: Annotated[str, Query(pattern="^(geojson|csv|gpkg)$")] = "geojson",
-) -> Response:
-    """Events, newest first, as GeoJSON (default) or CSV; keyset pagination via `after`."""
+    mine: Annotated[
+        bool, Query(description="true: only the caller's own reports, wherever they lie")
+    ] = False,
+) -> store.EventFilter:
+    """The selection of events a request asks for (a dependency): the event list and the
+    queue's counts take the same parameters, parsed here once."""
     box = None
     if bbox:
         try:
@@ -167,7 +158,7 @@ def list_events(
     urgencies, sources = _csv_list(urgency), _csv_list(source)
     _check_choice(urgencies, URGENCIES, "urgency")
     _check_choice(sources, SOURCES, "source")
-    flt = store.EventFilter(
+    return store.EventFilter(
         bbox=box,
         grid=grid,
         categories=categories,
@@ -177,10 +168,35 @@ def list_events(
         occurred_from=_time(occurred_from, "from"),
         occurred_to=_time(occurred_to, "to"),
         overdue=overdue,
-        after_id=after,
-        limit=limit,
         principal=caller,
+        reporter=caller.name if mine else None,
     )
+
+
+Selection = Annotated[store.EventFilter, Depends(event_filter)]
+
+
+@router.get(
+    "/events",
+    responses={
+        200: {
+            "content": {
+                "application/geo+json": {},
+                "text/csv": {},
+                "application/geopackage+sqlite3": {},
+            }
+        }
+    },
+)
+def list_events(
+    svc: Service,
+    selection: Selection,
+    after: Annotated[int | None, Query(description="cursor: the `next` of the last page")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    format: Annotated[str, Query(pattern="^(geojson|csv|gpkg)$")] = "geojson",
+) -> Response:
+    """Events, newest first, as GeoJSON (default) or CSV; keyset pagination via `after`."""
+    flt = replace(selection, after_id=after, limit=limit)
     events, cursor = store.list_events(svc, flt)
     if format == "csv":
         return Response(
@@ -239,6 +255,15 @@ CSV_COLUMNS = (
 def _events_csv(events: list[dict[str, Any]]) -> str:
     rows = ({**e, **e["grid"], **e["location"]} for e in events)
     return excel_csv(CSV_COLUMNS, ([flat.get(c) for c in CSV_COLUMNS] for flat in rows))
+
+
+@router.get("/events/counts")
+def event_counts(svc: Service, selection: Selection) -> dict[str, Any]:
+    """The dispatch queue's tabs: open events per status (zeros included) and the overdue
+    ones (counted up to 1,000; ``overdue_more`` beyond) that the filters select in the
+    caller's area. The list's filters, less ``status``; counted from the exact daily rollup
+    where it can answer (``counted_from``)."""
+    return queue_counts(svc, selection).to_dict()
 
 
 @router.get("/events/{event_id}")

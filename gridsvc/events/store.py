@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from psycopg2 import sql
 from psycopg2.extensions import cursor as Cursor
 
 from gridsvc.access import Principal, scope_column
+from gridsvc.dates import local_iso
 from gridsvc.db.values import to_param
 from gridsvc.errors import (
     DateOutOfRange,
@@ -33,7 +33,6 @@ from gridsvc.events.taxonomy import Taxonomy
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query, statements
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _COLUMNS = (
     "id",
     "client_event_id",
@@ -93,10 +92,6 @@ def _statements(*names: str) -> sql.SQL:
     return sql.SQL(statements(*names))
 
 
-def _local(ts: datetime | None) -> str | None:
-    return ts.astimezone(SHANGHAI).isoformat() if ts is not None else None
-
-
 def event_dict(row: Sequence[Any]) -> dict[str, Any]:
     """An event row (columns of ``event_columns.sql``) as the API shows it; times in
     Asia/Shanghai."""
@@ -108,9 +103,9 @@ def event_dict(row: Sequence[Any]) -> dict[str, Any]:
         "category": r["category"],
         "title": r["title"],
         "description": r["description"],
-        "occurred_at": _local(r["occurred_at"]),
-        "reported_at": _local(r["reported_at"]),
-        "received_at": _local(r["received_at"]),
+        "occurred_at": local_iso(r["occurred_at"]),
+        "reported_at": local_iso(r["reported_at"]),
+        "received_at": local_iso(r["received_at"]),
         "source": r["source"],
         "urgency": r["urgency"],
         "status": r["status"],
@@ -135,8 +130,8 @@ def event_dict(row: Sequence[Any]) -> dict[str, Any]:
         },
         "row_version": r["row_version"],
         "deadlines": {
-            "accept_due_at": _local(r["accept_due_at"]),
-            "resolve_due_at": _local(r["resolve_due_at"]),
+            "accept_due_at": local_iso(r["accept_due_at"]),
+            "resolve_due_at": local_iso(r["resolve_due_at"]),
             "overdue": bool(r["overdue"]),
         },
         "merged_into": r["merged_into"],
@@ -412,7 +407,7 @@ def _nearby_rows(rows: Sequence[Sequence[Any]]) -> dict[int, list[dict[str, Any]
                 "id": event_id,
                 "title": title,
                 "status": status,
-                "occurred_at": _local(occurred_at),
+                "occurred_at": local_iso(occurred_at),
                 "distance_m": round(float(distance_m), 1),
             }
         )
@@ -487,6 +482,10 @@ class EventFilter:
     limit: int = 100
     principal: Principal | None = None
     """Who asks: lists hold only what this caller may see (None: no restriction)."""
+    reporter: str | None = None
+    """Only the events reported under this name. When it is the name of ``principal`` and
+    that caller may report (grid workers report anywhere), its own reports are listed
+    wherever they lie, not only those in its scope."""
 
 
 def _grid_condition(code: str, city_codes: set[str]) -> sql.Composable | None:
@@ -551,9 +550,9 @@ REDACTED_FIELDS = ("reporter_id", "description")
 
 def redact(event: dict[str, Any], principal: Principal, sensitive: set[str]) -> dict[str, Any]:
     """Hide personal data from roles that do not handle the event: analysts never see the
-    reporter, the description or the address; for sensitive categories (e.g. family
-    disputes) they see the point rounded to 0.01° (about 1 km). Departments see only events
-    dispatched to them (the scope), so they see those whole."""
+    reporter, the description, the address or the photos (``media``); for sensitive
+    categories (e.g. family disputes) they see the point rounded to 0.01° (about 1 km).
+    Departments see only events dispatched to them (the scope), so they see those whole."""
     if principal.role in ("admin", "dispatcher", "grid_worker"):
         return event
     out = {**event, "location": dict(event["location"])}
@@ -561,6 +560,7 @@ def redact(event: dict[str, Any], principal: Principal, sensitive: set[str]) -> 
         for key in REDACTED_FIELDS:
             out[key] = None
         out["location"]["address"] = None
+        out["media"] = []
     if event["category"] in sensitive and principal.role == "analyst":
         loc = out["location"]
         loc["lon_wgs84"] = round(loc["lon_wgs84"], 2)
@@ -595,10 +595,23 @@ def _list_order(cur: Cursor, flt: EventFilter) -> sql.Composable:
     return sql.SQL("e.id + 0" if inside < after else "e.id")
 
 
-def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], int | None]:
-    """A page of events, newest id first, and the cursor for the next page (or None)."""
+def _own_reports(flt: EventFilter) -> bool:
+    """Whether ``flt`` asks for the caller's own reports, which it may see wherever they
+    lie (a reporter knows what it sent); departments and analysts do not report."""
+    p = flt.principal
+    return (
+        p is not None
+        and flt.reporter == p.name
+        and p.role in ("grid_worker", "dispatcher", "admin")
+    )
+
+
+def filter_where(flt: EventFilter, now: datetime) -> tuple[sql.Composable, dict[str, Any]]:
+    """The WHERE clause (empty, or `` WHERE …`` on table alias ``e``) selecting what ``flt``
+    selects, and its parameters; ``now`` judges being overdue. Every list and count of
+    events is built on it, so they select the same events."""
     conditions: list[sql.Composable] = []
-    params: dict[str, Any] = {"now": svc.now()}
+    params: dict[str, Any] = {"now": now}
     if flt.bbox is not None:
         conditions.append(
             sql.SQL("e.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)")
@@ -632,7 +645,10 @@ def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], i
             "('dispatched', 'in_progress') AND e.resolve_due_at < %(now)s))"
         )
         conditions.append(cond if flt.overdue else sql.SQL("NOT ") + cond)
-    if flt.principal is not None:
+    if flt.reporter is not None:
+        conditions.append(sql.SQL(query("event_of_reporter").strip()))
+        params["reporter"] = flt.reporter
+    if flt.principal is not None and not _own_reports(flt):
         scope = scope_condition(flt.principal)
         if scope is not None:
             conditions.append(scope)
@@ -643,6 +659,12 @@ def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], i
         conditions.append(sql.SQL("e.id < %(after_id)s"))
         params["after_id"] = flt.after_id
     where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
+    return where, params
+
+
+def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of events, newest id first, and the cursor for the next page (or None)."""
+    where, params = filter_where(flt, svc.now())
     params["lim"] = flt.limit + 1
     with svc.db.connection() as conn, conn.cursor() as cur:
         order = _list_order(cur, flt)

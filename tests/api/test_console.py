@@ -19,6 +19,7 @@ from gridsvc.errors import Unauthenticated
 from gridsvc.logs import JsonFormatter
 from gridsvc.service import Gridsvc
 from gridsvc.settings import SecuritySettings, ServerSettings
+from web.field import SIGNED_OUT_COOKIE
 from web.labels import ZH_CN
 
 PASSWORD = "correct horse battery"
@@ -109,7 +110,8 @@ def test_sign_in_sets_a_strict_cookie_and_lands_on_the_roles_page(client: TestCl
     assert "samesite=lax" in cookie.lower() and "secure" not in flags  # plain http here
     page = client.get("/console/map")
     assert page.status_code == 200 and "地图与统计" in page.text
-    assert sign_in(client, "gw").headers["location"] == "/console/home"  # type: ignore[attr-defined]
+    assert sign_in(client, "gw").headers["location"] == "/field"  # type: ignore[attr-defined]
+    assert sign_in(client, "street").headers["location"] == "/dispatch"  # type: ignore[attr-defined]
     back = sign_in(client, "ana", next="/console/map?level=district")
     assert back.headers["location"] == "/console/map?level=district"  # type: ignore[attr-defined]
     elsewhere = sign_in(client, "ana", next="//evil.example/phish")
@@ -221,6 +223,29 @@ def test_a_signed_out_session_is_refused_everywhere(client: TestClient) -> None:
     assert client.get("/v1/stats/grids", params={"level": "district"}).status_code == 401
     page = client.get("/console/map")
     assert page.status_code == 303 and "expired=1" in page.headers["location"]
+
+
+def test_sign_out_marks_the_field_page_kept_offline_as_stale(client: TestClient) -> None:
+    """The field page's service worker keeps /field (with the session's name and token):
+    /field/whoami says who the browser's session is now, and sign-out (from any page)
+    leaves a marker cookie scripts can read, cleared when /field is served signed in again.
+    Clear-Site-Data "storage" would also wipe the reports queued in IndexedDB."""
+    sign_in(client, "gw")
+    who = client.get("/field/whoami")
+    assert who.status_code == 200 and who.headers["cache-control"] == "no-store"
+    assert who.json() == {"user": "gw", "csrf_token": csrf_of(client)}
+    out = client.post("/logout", data={"csrf_token": csrf_of(client)})
+    assert out.status_code == 303
+    (marker,) = [h for h in out.headers.get_list("set-cookie") if SIGNED_OUT_COOKIE in h]
+    assert "httponly" not in marker.lower() and "Path=/" in marker
+    assert "storage" not in out.headers.get("clear-site-data", "")
+    assert client.cookies.get(SIGNED_OUT_COOKIE) == "1"
+    gone = client.get("/field/whoami")  # 200, not 401: not counted as a failed sign-in
+    assert gone.status_code == 200 and gone.json() == {"user": None, "csrf_token": None}
+    sign_in(client, "gw")
+    page = client.get("/field")
+    assert page.status_code == 200
+    assert SIGNED_OUT_COOKIE not in client.cookies
 
 
 def test_a_session_has_exactly_its_roles_rights(client: TestClient) -> None:

@@ -18,9 +18,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 ROW_IDS = {
     *("1", "1m", "2", "2q", "3", "3p", "4", "4p", "4e", "5", "5t", "5c", "6", "7", "D"),
-    *("C1", "C2"),
+    *("C1", "C2", "Q1", "Q2", "F1"),
 }
-WITH_BASELINE = {"1", "2", "2q", "5", "D", "C1"}
+WITH_BASELINE = {"1", "2", "2q", "5", "D", "C1", "Q1"}
 
 
 def _number(value: Any) -> bool:
@@ -70,6 +70,11 @@ def test_bench_harness_measures_every_goal(tmp_path: Path) -> None:
     pages = rows["C1"]["details"]["runs"]  # the console drawn, in a signed-in browser
     assert pages and all(run["failed_requests"] == [] and "error" not in run for run in pages)
     assert all(run["default_view_ms"] > 0 and run["filter_change_ms"] > 0 for run in pages)
+    field_load = rows["F1"]["details"]  # the field page, in a phone-sized browser
+    assert field_load["bytes_total"] == rows["F1"]["figure"]["median"] > 100_000
+    for queue_row in ("Q1", "Q2"):  # the dispatch queue's first page, over HTTP
+        runs = rows[queue_row]["details"]["runs"]
+        assert runs and all(r["p95_ms"] > 0 and r["first_ms"] > 0 for r in runs)
 
     machine = doc["machine"]
     assert machine["nproc"] >= 1 and machine["memory_bytes"] > 0

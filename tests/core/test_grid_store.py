@@ -13,6 +13,7 @@ from gridsvc.events.importer import import_events
 from gridsvc.grids import store
 from gridsvc.grids.importer import import_file
 from gridsvc.service import Gridsvc
+from tests.invariants import rollup_differences
 
 
 def test_the_default_dataset_is_loaded_with_every_level(svc: Gridsvc) -> None:
@@ -39,6 +40,7 @@ def _insert_events(svc: Gridsvc, points: np.ndarray) -> None:
 
 
 def _rollup_matches_events(svc: Gridsvc) -> None:
+    assert rollup_differences(svc.db) == {}  # event_daily and the queue's status counts
     raw = svc.db.cursor_fetchall(
         "SELECT coalesce(community_code, ''), category, status, count(*) FROM event"
         " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"

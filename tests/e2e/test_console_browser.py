@@ -31,7 +31,7 @@ from gridsvc.events.importer import import_events
 from gridsvc.grids import store as grid_store
 from gridsvc.service import Gridsvc
 from gridsvc.settings import EmbedSettings
-from tests.e2e.test_maps_browser import ARGS, CHROMIUM, _coloured_pixels, _free_port, serving
+from tests.e2e.test_maps_browser import _coloured_pixels, _free_port, serving
 from web.labels import ZH_CN
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -87,16 +87,6 @@ def world(
     finally:
         framed.close()
         briefing.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 class Person:
@@ -372,7 +362,7 @@ def test_an_admin_publishes_an_embed_that_another_origin_frames(
 def test_a_grid_worker_or_street_dispatcher_gets_no_analyst_page(person: Person, name: str) -> None:
     person.sign_in(name)
     page = person.page
-    assert page.url == person.base + "/console/home"
+    assert page.url == person.base + ("/field" if name == "gw" else "/dispatch")  # their page
     assert page.locator("nav a[href='/console/map']").count() == 0
     person.expected_status = {403}
     page.goto(person.base + "/console/map")

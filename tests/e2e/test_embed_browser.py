@@ -21,7 +21,6 @@ from tests.e2e.test_maps_browser import (
     Watched,
     _coloured_pixels,
     _free_port,
-    browser,  # noqa: F401 (a fixture)
     serving,
 )
 from tests.embed_data import COUNTS, Seeded, seed_streets
@@ -91,7 +90,7 @@ def _map_frame(page: Any) -> Any:
     return frames[0]
 
 
-def test_embed_draws_in_a_frame_of_another_origin(browser: Any, sites: dict[str, Any]) -> None:  # noqa: F811
+def test_embed_draws_in_a_frame_of_another_origin(browser: Any, sites: dict[str, Any]) -> None:
     seeded: Seeded = sites["seeded"]
     w = Watched(browser)  # no token anywhere
     w.page.on(
@@ -146,7 +145,7 @@ def test_embed_draws_in_a_frame_of_another_origin(browser: Any, sites: dict[str,
         w.close()
 
 
-def test_an_origin_not_listed_cannot_frame_it(browser: Any, sites: dict[str, Any]) -> None:  # noqa: F811
+def test_an_origin_not_listed_cannot_frame_it(browser: Any, sites: dict[str, Any]) -> None:
     w = Watched(browser)
     try:
         w.page.goto(sites["stranger"], wait_until="load")

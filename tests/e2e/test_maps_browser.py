@@ -31,16 +31,8 @@ from gridsvc.events.importer import import_events
 from gridsvc.grids import store as grid_store
 from gridsvc.service import Gridsvc
 from tests.api.test_maps_api import maps_app
+from tests.e2e.conftest import CHROMIUM
 
-CHROMIUM = os.environ.get("GRIDSVC_TEST_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 CHINESE = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -87,16 +79,6 @@ def server(module_svc: Gridsvc) -> Iterator[dict[str, str]]:
     _, token = create_token(svc.db, role="analyst", name="browser")
     with serving(maps_app(svc)) as base:
         yield {"base": base, "token": token}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 class Watched:

@@ -1,8 +1,5 @@
-"""Every word the console shows, by language: one place to add another.
-
-Keys are English identifiers; templates use ``t.key`` and scripts ``T.key`` (the same
-dictionary, written into each page as JSON).
-"""
+"""The words of the pages every role shares (sign-in, navigation) and of the analyst's and
+admin's pages, in Chinese."""
 
 from __future__ import annotations
 
@@ -36,9 +33,10 @@ ZH_CN: Final[dict[str, str]] = {
     "nav_embeds": "嵌入发布",
     "nav_users": "用户管理",
     "nav_home": "首页",
+    "nav_dispatch": "调度台",
+    "nav_field": "现场上报",
     "home_title": "首页",
-    "home_role_pages_later": "您的角色（{role}）的工作页面（现场上报、调度台）尚未在控制台提供；"
-    "目前可通过应用接口（API）使用。",
+    "home_role_pages": "您的角色（{role}）的工作页面：",
     "home_api_docs": "接口文档",
     "forbidden_page": "您的角色无权访问此页面。",
     # filters
@@ -154,10 +152,3 @@ ZH_CN: Final[dict[str, str]] = {
     "调度员填街道、区、板块（S开头）代码或 320100；其他角色留空。",
     "err_department": "部门代码不存在，或此角色不需要部门（仅职能部门需要）。",
 }
-
-LANGUAGES: Final[dict[str, dict[str, str]]] = {"zh-CN": ZH_CN}
-DEFAULT_LANGUAGE: Final = "zh-CN"
-
-
-def labels(language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
-    return LANGUAGES.get(language, ZH_CN)

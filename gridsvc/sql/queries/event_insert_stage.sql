@@ -47,5 +47,16 @@ WITH k AS (
     ORDER BY 1, 2, 3, 4, 5, 6  -- rows locked in one order: concurrent imports cannot deadlock
     ON CONFLICT (community_code, category, status, urgency, source, day)
     DO UPDATE SET n = d.n + excluded.n
+    RETURNING 1
+), status_counted AS (
+    -- the queue's counts (event_status_count), in key order, after every rollup row of the
+    -- batch: the one-time filter reads "roll" to its end first (migration 0011)
+    INSERT INTO event_status_count AS t (community_code, category, status, urgency, n)
+    SELECT community_code, category, status, urgency, count(*)
+    FROM ins
+    WHERE (SELECT count(*) FROM roll) >= 0
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (community_code, category, status, urgency) DO UPDATE SET n = t.n + excluded.n
 )
 SELECT count(*) FROM ins

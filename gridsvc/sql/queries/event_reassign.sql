@@ -82,6 +82,17 @@ WITH located AS (
     ORDER BY code, category, status, urgency, source, day  -- one lock order: no deadlocks
     ON CONFLICT (community_code, category, status, urgency, source, day)
     DO UPDATE SET n = t.n + excluded.n
+    RETURNING 1
+), status_counted AS (
+    -- the queue's counts follow too, in key order, after every rollup row (migration 0011)
+    INSERT INTO event_status_count AS s (community_code, category, status, urgency, n)
+    SELECT code, category, status, urgency, sum(d)
+    FROM delta
+    WHERE (SELECT count(*) FROM roll) >= 0
+    GROUP BY code, category, status, urgency
+    HAVING sum(d) <> 0
+    ORDER BY code, category, status, urgency
+    ON CONFLICT (community_code, category, status, urgency) DO UPDATE SET n = s.n + excluded.n
 )
 SELECT count(*) AS total,
        count(*) FILTER (WHERE moved) AS moved,

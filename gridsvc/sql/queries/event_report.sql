@@ -42,6 +42,17 @@ counted AS (
     FROM inserted AS i
     ON CONFLICT (community_code, category, status, urgency, source, day)
     DO UPDATE SET n = d.n + excluded.n
+    RETURNING 1
+),
+status_counted AS (
+    -- the queue's count (event_status_count), after the rollup row: the one-time filter
+    -- reads "counted" to its end first, so every writer locks its event_daily rows before
+    -- its event_status_count rows (migration 0011)
+    INSERT INTO event_status_count AS t (community_code, category, status, urgency, n)
+    SELECT i.community_code, i.category, i.status, i.urgency, 1
+    FROM inserted AS i
+    WHERE (SELECT count(*) FROM counted) >= 0
+    ON CONFLICT (community_code, category, status, urgency) DO UPDATE SET n = t.n + excluded.n
 )
 {event_columns}
 FROM inserted AS e
