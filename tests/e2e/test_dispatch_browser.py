@@ -24,11 +24,13 @@ from gridsvc.events.importer import import_events
 from gridsvc.grids import store as grid_store
 from gridsvc.service import Gridsvc
 from tests.e2e.test_console_browser import PASSWORD, Person
+from tests.e2e.test_field_browser import Phone, photo_png
 from tests.e2e.test_maps_browser import serving
 from web.labels import ZH_CN
 
 STREET, OTHER_STREET, COMMUNITY = "320102002", "320102003", "320102002001"
 ACCOUNTS: dict[str, dict[str, Any]] = {
+    "gw": {"role": "grid_worker", "scope_code": COMMUNITY},
     "disp": {"role": "dispatcher", "scope_code": STREET, "display_name": "梅园调度员"},
     "disp2": {"role": "dispatcher", "scope_code": STREET},
     "fire": {"role": "department", "department_code": "fire_rescue"},
@@ -209,52 +211,64 @@ def test_a_new_report_appears_without_a_reload(
 
 
 def test_the_whole_path_from_report_to_closing(
-    people: dict[str, Person], world: dict[str, Any]
+    browser: Any, people: dict[str, Person], world: dict[str, Any]
 ) -> None:
-    buf = io.BytesIO()
-    PIL.new("RGB", (320, 240), "orange").save(buf, format="JPEG")
-    uploaded = world["http"].post(
-        "/v1/media", headers=as_(world, "gw"), files={"file": ("p.jpg", buf.getvalue())}
-    )
-    assert uploaded.status_code == 201, uploaded.text
-    photo_url = uploaded.json()["url"]
-    event_id = report(
-        world, "whole-path", description="三楼楼道堆满纸箱，堵塞消防通道", media=[photo_url]
-    )
-    disp = people["disp"]
-    page = open_event(disp, event_id)
-    assert status_of(page) == "reported"
-    assert "三楼楼道堆满纸箱" in page.locator("#ev-facts").inner_text()
-    # the worker's photo, loaded by the dispatcher's browser with its session
-    img = page.locator(f"#ev-photos img[src='{photo_url}']")
-    img.wait_for()
-    page.wait_for_function(
-        "(url) => { const i = document.querySelector(`#ev-photos img[src='${url}']`);"
-        " return i && i.complete && i.naturalWidth === 320; }",
-        arg=photo_url,
-    )
-    assert COMMUNITY in page.locator("#ev-grids").inner_text()
-    act(page, "accept", expect="accepted")
-    page.check("#dept-fire_rescue")
-    page.check("#dept-housing")
-    act(page, "dispatch", expect="dispatched")
-    assert page.locator("#ev-dispatches tbody tr").count() == 2
+    """A grid worker reports from the field page with a photo, a dispatcher accepts and
+    dispatches to two departments at once, each department starts and resolves, the worker
+    verifies on the field page, the dispatcher closes: every step in a browser."""
+    http = world["http"]
+    unit = http.get(f"/v1/grids/{COMMUNITY}", headers=as_(world, "admin")).json()
+    spot = shape(unit["geometry"]).representative_point()
+    phone = Phone(browser, world["base"], (spot.x, spot.y))
+    try:
+        phone.sign_in("gw")
+        phone.place((spot.x, spot.y))
+        phone.fill_report("楼道电动车充电 whole-path", photo=photo_png((800, 600)))
+        phone.page.click("#f-submit")
+        phone.wait_queue({"sent": 1})
+        mine = phone.context.request.get(f"{world['base']}/v1/events?mine=true&limit=5").json()
+        (feature,) = [
+            f for f in mine["features"] if f["properties"]["title"].endswith("whole-path")
+        ]
+        event_id = int(feature["id"])
+        (photo_url,) = feature["properties"]["media"]
 
-    for who, name in (("fire", "消防"), ("house", "住建")):
-        dept = people[who]
-        assert event_id in queue_ids(dept.page)  # dispatched to it: in its queue
-        dpage = open_event(dept, event_id)
-        act(dpage, "start", expect="in_progress")
-        before = dpage.locator("#event-page").get_attribute("data-row-version")
-        dpage.fill("#action-note", f"{name}已清理")
-        dpage.click("#action-buttons button[data-action=resolve]")
-        dpage.wait_for_function(
-            f"() => document.getElementById('event-page').dataset.rowVersion !== '{before}'"
+        disp = people["disp"]
+        page = open_event(disp, event_id)
+        assert status_of(page) == "reported"
+        assert "楼道内充电" in page.locator("#ev-facts").inner_text()
+        assert COMMUNITY in page.locator("#ev-grids").inner_text()
+        # the worker's photo, loaded by the dispatcher's browser with its session
+        page.wait_for_function(
+            "(url) => { const i = document.querySelector(`#ev-photos img[src='${url}']`);"
+            " return i && i.complete && i.naturalWidth > 0; }",
+            arg=photo_url,
         )
-    answer = world["http"].post(
-        f"/v1/events/{event_id}/actions", headers=as_(world, "gw"), json={"action": "verify"}
-    )
-    assert answer.status_code == 200, answer.text
+        act(page, "accept", expect="accepted")
+        page.check("#dept-fire_rescue")
+        page.check("#dept-housing")
+        act(page, "dispatch", expect="dispatched")
+        assert page.locator("#ev-dispatches tbody tr").count() == 2
+
+        for who, name in (("fire", "消防"), ("house", "住建")):
+            dept = people[who]
+            assert event_id in queue_ids(dept.page)  # dispatched to it: in its queue
+            dpage = open_event(dept, event_id)
+            act(dpage, "start", expect="in_progress")
+            expect = "in_progress" if who == "fire" else "resolved"  # resolved when both did
+            act(dpage, "resolve", note=f"{name}已清理", expect=expect)
+
+        phone.page.reload()
+        phone.ready()
+        phone.page.click("#tab-verify")
+        item = f"#f-verify li[data-id='{event_id}']"
+        phone.page.wait_for_selector(item)
+        phone.page.click(f"{item} .f-verify")
+        phone.page.wait_for_selector(f"{item} .notice")
+    finally:
+        phone.close()
+    assert phone.problems == []
+
     page = open_event(disp, event_id)
     assert status_of(page) == "verified"
     act(page, "close", expect="closed")
@@ -266,11 +280,30 @@ def test_the_whole_path_from_report_to_closing(
         for a in ("accept", "dispatch", "start", "resolve", "start", "resolve", "verify", "close")
     ]
     assert page.locator("#action-buttons button").count() == 0
-    # the statistics count it as closed in its community, today
-    today = pd.Timestamp.now(tz="Asia/Shanghai").date()
-    q = f"level=community&status=closed&from={today}&to={today + pd.Timedelta(days=1)}"
-    rows = world["http"].get(f"/v1/stats/grids?{q}", headers=as_(world, "admin")).json()["rows"]
+    # the statistics count it as closed in its community, on the day it happened
+    day = pd.Timestamp(feature["properties"]["occurred_at"]).date()
+    q = f"level=community&status=closed&from={day}&to={day + pd.Timedelta(days=1)}"
+    rows = http.get(f"/v1/stats/grids?{q}", headers=as_(world, "admin")).json()["rows"]
     assert {r["code"]: r["n"] for r in rows}[COMMUNITY] == 1
+
+
+def test_a_reports_photo_is_shown_to_the_dispatcher(
+    people: dict[str, Person], world: dict[str, Any]
+) -> None:
+    buf = io.BytesIO()
+    PIL.new("RGB", (320, 240), "orange").save(buf, format="JPEG")
+    uploaded = world["http"].post(
+        "/v1/media", headers=as_(world, "gw"), files={"file": ("p.jpg", buf.getvalue())}
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    photo_url = uploaded.json()["url"]
+    event_id = report(world, "with-photo", media=[photo_url])
+    page = open_event(people["disp"], event_id)
+    page.wait_for_function(
+        "(url) => { const i = document.querySelector(`#ev-photos img[src='${url}']`);"
+        " return i && i.complete && i.naturalWidth === 320; }",
+        arg=photo_url,
+    )
 
 
 def test_two_dispatchers_at_once_one_wins_the_other_sees_it(

@@ -731,3 +731,18 @@ def test_two_workers_share_one_phone(browser: Any, world: dict[str, Any]) -> Non
     finally:
         phone.close()
     assert phone.problems == []
+
+
+def test_a_file_that_is_not_a_photo_is_refused_next_to_the_field(phone: Phone) -> None:
+    """A file the phone cannot read as a picture (here text named .jpg) is explained where
+    photos are chosen, and nothing is added to the report."""
+    phone.sign_in("gw")
+    page = phone.page
+    page.set_input_files(
+        "#f-photos",
+        files=[{"name": "scan.jpg", "mimeType": "image/jpeg", "buffer": b"not a picture\n" * 50}],
+    )
+    error = page.locator("#f-photos-error")
+    error.wait_for(state="visible")
+    assert error.inner_text() == ZH_CN["field_not_a_photo"].replace("{name}", "scan.jpg")
+    assert page.locator("#f-previews li").count() == 0
