@@ -168,6 +168,9 @@ def test_categories_lists_the_taxonomy(client: TestClient) -> None:
     cats = {c["code"]: c for c in r.json()["categories"]}
     assert cats["hazard.fire"]["name_zh"] and cats["hazard.fire"]["parent_code"] == "hazard"
     assert cats["dispute.family"]["sensitive"] is True
+    # for search boxes: 电动自行车违规充电 is found by ddz (自行车 read as a phrase: zxc)
+    assert cats["hazard.ebike_charging"]["pinyin_initials"] == "ddzxcwgcd"
+    assert all(c["pinyin_initials"].isascii() for c in cats.values())
 
 
 def test_import_upload_reports_rejections_by_row_and_is_idempotent(

@@ -746,3 +746,15 @@ def test_a_file_that_is_not_a_photo_is_refused_next_to_the_field(phone: Phone) -
     error.wait_for(state="visible")
     assert error.inner_text() == ZH_CN["field_not_a_photo"].replace("{name}", "scan.jpg")
     assert page.locator("#f-previews li").count() == 0
+
+
+def test_categories_are_found_by_pinyin_initials(phone: Phone) -> None:
+    phone.sign_in("gw")
+    page = phone.page
+    page.fill("#f-cat-search", "ddz")  # 电动自…
+    page.wait_for_selector("#f-attr-indoor")  # the only match is chosen, its fields shown
+    assert page.input_value("#f-category") == "hazard.ebike_charging"
+    assert page.locator("#f-category option").count() == 1
+    page.fill("#f-cat-search", "rqaq")  # 燃气安全…
+    names = page.eval_on_selector_all("#f-category option", "o => o.map(x => x.textContent)")
+    assert names == ["燃气安全隐患"]

@@ -367,11 +367,14 @@ async function loadCategories() {
 function fillCategories(search) {
   const select = $("f-category");
   const chosen = select.value;
-  const words = search.trim().toLowerCase();
+  const words = search.trim().toLowerCase().replace(/\s+/g, "");
+  // a name, its group's name, its code, or the pinyin initials of either (ddz: 电动自…)
+  const found = (c) => c.name_zh.includes(words) || c.code.includes(words)
+    || (c.pinyin_initials || "").includes(words);
   select.replaceChildren();
   for (const group of categories.filter((c) => !c.parent_code)) {
     const leaves = categories.filter((c) => c.parent_code === group.code).filter((c) =>
-      !words || c.name_zh.includes(words) || group.name_zh.includes(words) || c.code.includes(words));
+      !words || found(c) || found(group));
     if (!leaves.length) continue;
     const optgroup = el("optgroup", { label: group.name_zh });
     for (const c of leaves) optgroup.append(el("option", { value: c.code, text: c.name_zh }));
