@@ -16,7 +16,7 @@ ZH_CN: Final[dict[str, str]] = {
     "field_sign_in_again": "重新登录",
     "field_page_stale": "页面已过期：本机已换了登录的人，正在刷新页面…",
     "field_category": "事件分类",
-    "field_category_search": "输入名称或拼音首字母筛选，如“充电”或“cd”",
+    "field_category_search": "名称或拼音首字母，如 充电 或 cd",
     "field_categories_unavailable": "暂时无法读取事件分类，请联网后刷新页面。",
     "field_choose_category": "请选择事件分类。",
     "field_choose": "请选择",
