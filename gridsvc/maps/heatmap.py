@@ -245,6 +245,23 @@ def heat_radius_px(cell_m: float, zoom: int, lat: float = 32.0) -> float:
     return float(max(4.0, min(40.0, 1.5 * cell_m / metres_per_px)))
 
 
+def heat_layer(name: str, cell_m: float) -> HeatMap:
+    """An empty Leaflet.heat layer for cells of ``cell_m`` metres, sized for the city view
+    (Nanjing spans ~1.3° of longitude) in the gradient of the heat legend. Leaflet.heat dims
+    points by 2^(max_zoom - zoom): full strength from the city view on."""
+    zoom = zoom_for(1.3)
+    radius = heat_radius_px(cell_m, zoom)
+    return HeatMap(  # type: ignore[no-untyped-call]
+        [],
+        name=name,
+        radius=radius,
+        blur=radius * 0.8,
+        min_opacity=0.3,
+        max_zoom=zoom,
+        gradient=HEAT_GRADIENT,
+    )
+
+
 def heatmap_html(
     svc: Gridsvc,
     flt: StatsFilter | None = None,
@@ -268,18 +285,7 @@ def heatmap_html(
     )
     weight = np.minimum(1.0, frame["n"].to_numpy(np.float64) / max(scale, 1.0))
     data = np.column_stack([np.round(lat_map, 6), np.round(lon_map, 6), np.round(weight, 4)])
-    zoom = zoom_for(1.3)  # Nanjing spans ~1.3° of longitude
-    radius = heat_radius_px(bins.cell_m, zoom)
-    # Leaflet.heat dims points by 2^(max_zoom - zoom): full strength from the city view on
-    heat = HeatMap(  # type: ignore[no-untyped-call]
-        [],
-        name="事件热力",
-        radius=radius,
-        blur=radius * 0.8,
-        min_opacity=0.3,
-        max_zoom=zoom,
-        gradient=HEAT_GRADIENT,
-    )
+    heat = heat_layer("事件热力", bins.cell_m)
     # the cells go in after: HeatMap checks every point in Python (~0.25 s for 20,000
     # cells), and these are finite numbers computed above; the template reads .data, here a
     # slot that finish() fills with the cells once the page is rendered

@@ -27,18 +27,15 @@ from typing import Any, Final, Literal, get_args
 
 import numpy as np
 import pandas as pd
-from folium.plugins import HeatMap
 
 from gridsvc.errors import InvalidInput
 from gridsvc.maps.assets import finish
 from gridsvc.maps.heatmap import (
     CELL_M_RANGE,
-    HEAT_GRADIENT,
     METRES_PER_DEGREE,
     add_heat_legend,
-    heat_radius_px,
+    heat_layer,
     rescale_on_zoom,
-    zoom_for,
 )
 from gridsvc.maps.page import add_info_box, base_map, context, json_for_script, on_load
 from gridsvc.service import Gridsvc
@@ -303,17 +300,7 @@ def timeline_html(
     bins = timeline_bins(svc, flt, step=step, cell_m=cell_m)
     fmap = base_map(svc, ctx)
     data = timeline_data(bins, ctx.tiles.shift_xy)
-    zoom = zoom_for(1.3)
-    radius = heat_radius_px(cell_m, zoom)
-    heat = HeatMap(  # type: ignore[no-untyped-call]
-        [],
-        name="事件热力（时段）",
-        radius=radius,
-        blur=radius * 0.8,
-        min_opacity=0.3,
-        max_zoom=zoom,
-        gradient=HEAT_GRADIENT,
-    )
+    heat = heat_layer("事件热力（时段）", cell_m)
     heat.add_to(fmap)
     first = bins.periods[0].label if bins.periods else "—"
     last = bins.periods[-1].label if bins.periods else "—"

@@ -8,15 +8,9 @@ from typing import Any
 
 import pytest
 
+from bench.maps import CHROMIUM_ARGS as ARGS  # the bench's flags: one list for both
+
 CHROMIUM = os.environ.get("GRIDSVC_TEST_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")

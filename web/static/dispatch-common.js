@@ -1,17 +1,5 @@
-// Shared by the dispatch console's queue and event pages: Beijing times, names of codes.
+// Shared by the dispatch console's queue and event pages: names of codes, the plain map.
 "use strict";
-const BEIJING_TIME = new Intl.DateTimeFormat("zh-CN", {
-  timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
-  hour: "2-digit", minute: "2-digit", hour12: false,
-});
-
-/** An ISO time (any offset) as Beijing time, "2026/11/28 09:30"; "" for none. */
-function beijingTime(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : BEIJING_TIME.format(d);
-}
-
 function statusName(s) { return T["status_" + s] || s; }
 function urgencyName(u) { return T["urgency_" + u] || u; }
 function sourceName(s) { return T["source_" + s] || s; }
@@ -31,17 +19,6 @@ function categories() {
 }
 
 function categoryName(byCode, code) { return (byCode[code] && byCode[code].name_zh) || code; }
-
-/** Options of a <select>: each group, then its categories indented. */
-function fillCategorySelect(select, byCode) {
-  const all = Object.values(byCode);
-  for (const g of all.filter((c) => !c.parent_code)) {
-    const og = el("optgroup", { label: g.name_zh });
-    og.append(el("option", { value: g.code, text: `${g.name_zh}（${T.all_categories}）` }));
-    for (const c of all.filter((c) => c.parent_code === g.code)) og.append(el("option", { value: c.code, text: c.name_zh }));
-    select.append(og);
-  }
-}
 
 /** The Leaflet map of the console pages: no tiles (it works offline); the street outlines
  *  (simplified) are the base layer. */

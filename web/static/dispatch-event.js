@@ -9,7 +9,6 @@ const notice = document.getElementById("action-notice");
 const errorBox = document.getElementById("event-error");
 const noteInput = document.getElementById("action-note");
 const NEEDS_NOTE = new Set(["reject", "resolve", "fail_verification"]);
-const MEDIA_URL = /^\/v1\/media\/[0-9a-f]{64}$/;
 let event = null;
 let byCode = {};
 let departments = [];
@@ -27,14 +26,6 @@ function say(message, bad = false) {
   notice.textContent = message;
   notice.className = bad ? "error" : "notice";
   notice.hidden = !message;
-}
-
-async function unitName(code) {
-  if (!code) return "";
-  try {
-    const unit = await (await api("/v1/grids/" + encodeURIComponent(code))).json();
-    return `${unit.name}（${code}）`;
-  } catch (e) { return code; }
 }
 
 function showFacts(e) {
@@ -70,20 +61,42 @@ function showFacts(e) {
   }
 }
 
+/** "name（code）" of the event's units: one request for its community, whose parents carry
+ *  the street's and the district's names, and one for its sector. */
+async function eventUnits(g) {
+  const named = (code, name) => (code ? (name ? `${name}（${code}）` : code) : "");
+  const detail = (code) => (code ? api("/v1/grids/" + encodeURIComponent(code)).then((r) => r.json()).catch(() => null) : null);
+  const [community, sector] = await Promise.all([detail(g.community_code), detail(g.sector_code)]);
+  const byCode = Object.fromEntries(((community && community.parents) || []).map((u) => [u.code, u.name]));
+  return {
+    community: named(g.community_code, community && community.name),
+    street: named(g.street_code, byCode[g.street_code]),
+    district: named(g.district_code, byCode[g.district_code]),
+    sector: named(g.sector_code, sector && sector.name),
+    outline: community && community.geometry,
+  };
+}
+
+let gridsShown = null;  // the community whose units are on the page: they do not change with the state
+
 async function showGrids(e) {
   const g = e.grid;
-  const names = await Promise.all([g.community_code, g.street_code, g.district_code, g.sector_code].map(unitName));
-  const flags = [g.snapped ? T.event_snapped : "", g.near_boundary ? T.event_near_boundary : ""].filter(Boolean).join("；");
-  dl(document.getElementById("ev-grids"), [
-    [T.event_grid_community, names[0]], [T.event_grid_street, names[1]],
-    [T.event_grid_district, names[2]], [T.event_grid_sector, names[3]],
-    [T.event_grid_grid, g.grid_code], ["", flags],
-  ]);
   const lat = e.location.lat_wgs84, lon = e.location.lon_wgs84;
   if (!evMap) evMap = plainMap("ev-map");
+  if (gridsShown !== g.community_code) {
+    gridsShown = g.community_code;
+    const u = await eventUnits(g);
+    const flags = [g.snapped ? T.event_snapped : "", g.near_boundary ? T.event_near_boundary : ""].filter(Boolean).join("；");
+    dl(document.getElementById("ev-grids"), [
+      [T.event_grid_community, u.community], [T.event_grid_street, u.street],
+      [T.event_grid_district, u.district], [T.event_grid_sector, u.sector],
+      [T.event_grid_grid, g.grid_code], ["", flags],
+    ]);
+    if (u.outline) L.geoJSON(u.outline, { style: { color: "#0b5cad", weight: 2, fill: false }, interactive: false }).addTo(evMap);
+    evMap.setView([lat, lon], 15);
+  }
   if (evMap.eventMarker) evMap.removeLayer(evMap.eventMarker);
   evMap.eventMarker = L.circleMarker([lat, lon], { radius: 8, color: "#b3261e", weight: 3 }).addTo(evMap);
-  evMap.setView([lat, lon], 15);
 }
 
 function showDeadlines(e, dispatches) {

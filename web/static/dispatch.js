@@ -210,7 +210,7 @@ document.getElementById("show-new").addEventListener("click", () => {
   writeForm();
   try {
     [byCode, names] = await Promise.all([categories(), unitNames()]);
-    fillCategorySelect(form.elements.category, byCode);
+    fillCategorySelect(form.elements.category, Object.values(byCode));
     form.elements.category.value = state.category || "";
   } catch (e) { queueStatus.textContent = T.load_failed + e.message; }
   await refresh();

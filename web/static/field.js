@@ -23,16 +23,8 @@ const MAX_SIDE_PX = 1600;
 const KEEP_SENT = 30;
 const $ = (id) => document.getElementById(id);
 const fmt = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => (k in values ? values[k] : ""));
-// every time shown is Beijing time, whatever zone the phone is set to
-const SHOWN_TIME = new Intl.DateTimeFormat("zh-CN", {
-  timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
-  hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-});
-const MEDIA_URL = /^\/v1\/media\/[0-9a-f]{64}$/;
-
 function timeNode(iso) {
-  const d = new Date(iso || "");
-  return el("time", { datetime: iso || "", text: Number.isNaN(d.getTime()) ? "" : SHOWN_TIME.format(d) });
+  return el("time", { datetime: iso || "", text: beijingTime(iso) });
 }
 
 // --- requests -------------------------------------------------------------------------------

@@ -265,13 +265,7 @@ function redraw(push) {
 async function loadCategories() {
   const select = form.elements.category;
   const data = await (await api("/v1/categories")).json();
-  const groups = data.categories.filter((c) => !c.parent_code);
-  for (const g of groups) {
-    const og = el("optgroup", { label: g.name_zh });
-    og.append(el("option", { value: g.code, text: `${g.name_zh}（${T.all_categories}）` }));
-    for (const c of data.categories.filter((c) => c.parent_code === g.code)) og.append(el("option", { value: c.code, text: c.name_zh }));
-    select.append(og);
-  }
+  fillCategorySelect(select, data.categories);
 }
 
 document.querySelectorAll("#stats th button").forEach((b) => b.addEventListener("click", () => {
