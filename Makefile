@@ -19,9 +19,10 @@ run: setup
 	$(BIN)/gridsvc serve --host $(HOST) --port $(PORT)
 
 ## The whole test suite, on a throwaway PostGIS the tests start themselves; the map tests
-## drive Debian's chromium (installed as root; elsewhere they are skipped, with a warning).
+## drive Debian's chromium, the OGC client tests GDAL and QGIS (installed as root; elsewhere
+## they are skipped, with a warning).
 test:
-	@WANT_BROWSER=1 ./scripts/setup.sh
+	@WANT_BROWSER=1 WANT_GIS=1 ./scripts/setup.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 BENCH_EVENTS ?= 10000000

@@ -22,7 +22,10 @@ from api.routes import (
     locate,
     maps,
     media,
+    ogc,
+    open311,
     stats,
+    vtiles,
     workflow,
 )
 from api.schemas import ERROR_RESPONSES
@@ -70,7 +73,7 @@ def create_app(settings: Settings | None = None, *, service: Gridsvc | None = No
         "Nanjing dataset are synthetic.",
         lifespan=lifespan,
     )
-    errors.install(app)
+    errors.install(app, settings.city)
     app.add_middleware(limits.BodyLimit, settings=settings.events)
     security.install_limits(app, settings.security)
     logging.install(app)
@@ -81,6 +84,12 @@ def create_app(settings: Settings | None = None, *, service: Gridsvc | None = No
     app.include_router(pages.router)  # the console's pages: sign-in, map, embeds, users
     app.include_router(field.router)  # /field: the grid worker's phone page
     app.include_router(dispatch.router)  # /dispatch: the queue of dispatchers and departments
+    app.include_router(open311.router)  # /open311/v2: GeoReport v2, its own errors and key
+    # OGC API Features at /ogc: its own parameters (Part 1 refuses unknown ones too)
+    app.include_router(
+        ogc.router, responses=ERROR_RESPONSES, dependencies=[Depends(reject_unknown_query)]
+    )
+    app.include_router(vtiles.router)  # /tiles: vector tiles and TileJSON, a caller required
     app.mount("/static/console", StaticFiles(packages=[("web", "static")]), name="console")
     for module in (
         grids,

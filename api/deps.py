@@ -9,10 +9,12 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from api.errors import request_language
 from gridsvc import users
 from gridsvc.access import Principal, authenticate, cached_principal, require_role
 from gridsvc.errors import Forbidden, Unauthenticated
 from gridsvc.events.writer import ReportWriter
+from gridsvc.messages import Lang
 from gridsvc.service import Gridsvc
 
 # The dependencies are coroutines: FastAPI runs a plain function dependency in its thread
@@ -38,6 +40,15 @@ async def get_report_writer(request: Request) -> ReportWriter | None:
 Writer = Annotated[ReportWriter | None, Depends(get_report_writer)]
 
 
+async def get_language(request: Request) -> Lang:
+    return request_language(request)
+
+
+Language = Annotated[Lang, Depends(get_language)]
+"""The language the request asks for (``Accept-Language``, else ``GRIDSVC_CITY_LANGUAGE``),
+for answers that carry messages besides errors (an import's rejected rows)."""
+
+
 # documents the scheme in OpenAPI (the Authorize button of /docs); the header itself is read
 # below, so that a wrong scheme gets its own message rather than "needs a token"
 _bearer = HTTPBearer(auto_error=False, description="a token from `gridsvc token create`")
@@ -58,10 +69,7 @@ async def session_of(svc: Gridsvc, request: Request) -> users.Session | None:
     found = await run_in_threadpool(users.session, svc.db, cookie) if cookie else None
     request.state.session = found
     if cookie and found is None:
-        raise Unauthenticated(
-            "Your sign-in has ended (signed out, expired, or the account was disabled).",
-            hint="Sign in again at /login.",
-        )
+        raise Unauthenticated("access.session_ended")
     return found
 
 
@@ -82,10 +90,7 @@ async def get_principal(
         if request.method not in _SAFE_METHODS and not users.csrf_matches(
             found, request.headers.get(CSRF_HEADER)
         ):
-            raise Forbidden(
-                "This request from a signed-in page lacks the page's CSRF token.",
-                hint="Reload the page and try again; apps send a bearer token instead.",
-            )
+            raise Forbidden("access.csrf")
         request.state.authenticated = True
         return found.principal
     principal = cached_principal(header, svc.tokens)
@@ -108,7 +113,7 @@ def role(*roles: str, action: str) -> Callable[[Principal], Awaitable[Principal]
     return check
 
 
-Admin = Annotated[Principal, Depends(role("admin", action="do this (admin only)"))]
+Admin = Annotated[Principal, Depends(role("admin", action="access.act_admin"))]
 Reporter = Annotated[
-    Principal, Depends(role("grid_worker", "dispatcher", "admin", action="report events"))
+    Principal, Depends(role("grid_worker", "dispatcher", "admin", action="access.act_report"))
 ]

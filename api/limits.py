@@ -7,14 +7,11 @@ neither JSON bodies nor uploads can grow without bound.
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import send_json_error
+from gridsvc.messages import Msg
 from gridsvc.settings import EventSettings
-
-_HINT = "Send less per request (split batches or files)."
 
 
 class BodyLimit:
@@ -41,7 +38,7 @@ class BodyLimit:
         limit = self._limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            await _refuse(send, int(declared), limit)
+            await _refuse(send, scope, int(declared), limit)
             return
         received = 0
         refused = False
@@ -56,7 +53,7 @@ class BodyLimit:
                 if received > limit:
                     # answer 413 now; the app sees the client leave and its reply is dropped
                     refused = True
-                    await _refuse(send, received, limit)
+                    await _refuse(send, scope, received, limit)
                     return {"type": "http.disconnect"}
             return message
 
@@ -71,11 +68,6 @@ class BodyLimit:
                 raise
 
 
-async def _refuse(send: Send, size: int, limit: int) -> None:
-    body: dict[str, Any] = {
-        "error": "PayloadTooLarge",
-        "message": f"The request body has {size:,} bytes or more; at most {limit:,} are "
-        "accepted here.",
-        "hint": _HINT,
-    }
-    await send_json_error(send, 413, body)
+async def _refuse(send: Send, scope: Scope, size: int, limit: int) -> None:
+    msg = Msg("limits.body", {"size": size, "limit": limit})
+    await send_json_error(send, scope, 413, "PayloadTooLarge", msg)

@@ -15,6 +15,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from gridsvc.errors import InvalidInput
+from gridsvc.messages import Msg
 
 # kept on the route object itself (not by id(): ids are reused once an app is collected,
 # and routes are not hashable)
@@ -44,20 +45,12 @@ async def reject_unknown_query(request: Request) -> None:
         return
     for name, value in [*request.query_params.multi_items(), *request.path_params.items()]:
         if "\x00" in str(value):
-            raise InvalidInput(
-                f"The parameter {name} holds a NUL (\\u0000) character.",
-                field=name,
-                hint="Send text without control characters.",
-            )
+            raise InvalidInput("http.param_nul", field=name)
     known = _known(route)
     unknown = sorted({k for k in request.query_params if k not in known})
     if unknown:
-        takes = ", ".join(sorted(known)) or "none"
-        raise InvalidInput(
-            f"Unknown query parameter(s): {', '.join(unknown)}.",
-            field=unknown[0],
-            hint=f"This endpoint takes: {takes}. Check the spelling (see /docs).",
-        )
+        takes: list[str | Msg] = [*sorted(known)] or [Msg("http.takes_nothing")]
+        raise InvalidInput("http.unknown_params", field=unknown[0], unknown=unknown, takes=takes)
 
 
 def _examples(values: dict[str, str]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, FiniteFloat, field_validator
+from pydantic_core import PydanticCustomError
 
 
 def _has_nul(value: Any) -> bool:
@@ -24,7 +25,8 @@ class TextIn(BaseModel):
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         if _has_nul(value):
-            raise ValueError("text must not contain NUL (\\u0000) characters")
+            # its own error type: api.errors says it in the reader's words
+            raise PydanticCustomError("nul_character", "text must not contain NUL characters")
         return value
 
 
@@ -168,12 +170,23 @@ class ImportOut(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    """Every 4xx and 5xx body: what was wrong and how to fix it, in words an app can show."""
+    """Every 4xx and 5xx body: what was wrong and how to fix it, in words an app can show,
+    in Chinese or English by the request's Accept-Language (header Content-Language)."""
 
     error: str = Field(description="the kind, e.g. InvalidInput, Unauthenticated, NotFound")
-    message: str
-    hint: str | None = Field(default=None, description="how to fix it")
-    field: str | None = Field(default=None, description="the input that was wrong")
+    message_id: str | None = Field(
+        default=None,
+        description="the message's id in gridsvc's catalogue, e.g. event.not_found: the same "
+        "in every language",
+    )
+    message: str = Field(
+        description="what was wrong, in the language of Accept-Language (zh-CN or en; "
+        "default: GRIDSVC_CITY_LANGUAGE), with fields named as a form labels them"
+    )
+    hint: str | None = Field(default=None, description="how to fix it, in the same language")
+    field: str | None = Field(
+        default=None, description="the input that was wrong: its machine name, e.g. occurred_at"
+    )
     details: dict[str, Any] | None = None
     retry_after_s: int | None = Field(default=None, description="429: seconds to wait")
 

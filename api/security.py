@@ -31,6 +31,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import send_json_error
+from gridsvc.messages import Msg
 from gridsvc.settings import SecuritySettings
 
 # Map pages (folium) put their scripts and styles inline and load Leaflet from
@@ -195,12 +196,7 @@ class RateLimit:
         if self.failures is not None and not known:
             wait = self.failures.wait_s(ip)
             if wait > 0:
-                await _too_many(
-                    send,
-                    wait,
-                    "Too many requests with a missing or invalid token from this address.",
-                    "Check the token (Authorization: Bearer …) and try again later.",
-                )
+                await _too_many(send, scope, wait, "limits.failures")
                 return
         if self.requests is not None:
             wait = self.requests.take(caller)
@@ -209,12 +205,7 @@ class RateLimit:
                 # tokens must not each get a fresh allowance
                 wait = max(wait, self.requests.take(ip))
             if wait > 0:
-                await _too_many(
-                    send,
-                    wait,
-                    "Too many requests for this token (or address).",
-                    "Slow down: wait the seconds in Retry-After, then send again.",
-                )
+                await _too_many(send, scope, wait, "limits.rate")
                 return
         if self.failures is None and self.requests is None:
             await self.app(scope, receive, send)
@@ -233,13 +224,16 @@ class RateLimit:
         await self.app(scope, receive, watch)
 
 
-async def _too_many(send: Send, wait_s: float, message: str, hint: str) -> None:
+async def _too_many(send: Send, scope: Scope, wait_s: float, message_id: str) -> None:
     retry = max(1, math.ceil(wait_s))
     await send_json_error(
         send,
+        scope,
         429,
-        {"error": "TooManyRequests", "message": message, "hint": hint, "retry_after_s": retry},
+        "TooManyRequests",
+        Msg(message_id),
         [(b"retry-after", str(retry).encode())],
+        retry_after_s=retry,
     )
 
 

@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from rich.console import Console
 
 from bench import console, field, imports, load, maps, queries, queue
+from bench import vtiles as tiles_bench
 from bench.data import generate_csv, read_points, read_rows
 from bench.environment import BenchDatabase, machine_info, postgres_info, throwaway_database
 from bench.plan import Plan, make_plan
@@ -148,6 +149,16 @@ def _maps_phase(plan: Plan, bench_db: BenchDatabase) -> dict[str, Any]:
     return {"pages": pages, "raw_points": raw}
 
 
+def _tiles_phase(plan: Plan, bench_db: BenchDatabase) -> dict[str, Any]:
+    """Vector tiles (issue #20): time per tile and the largest tile, on the same data."""
+    per_zoom = 6 if plan.events < 20_000 else (25 if plan.quick else 50)
+    tiles = _step(
+        "vector tiles: events and communities",
+        lambda: tiles_bench.measure(bench_db, plan.events, plan.runs, per_zoom),
+    )
+    return {"tiles": tiles}
+
+
 def _http_phase(
     plan: Plan, bench_db: BenchDatabase, sample: list[dict[str, str]]
 ) -> dict[str, Any]:
@@ -235,6 +246,7 @@ def measure(plan: Plan, workdir: Path | None) -> tuple[dict[str, Any], list[Row]
         measured = _import_phase(plan, bench_db, csv_path)
         measured |= _query_phase(plan, bench_db, csv_path)
         measured |= _maps_phase(plan, bench_db)
+        measured |= _tiles_phase(plan, bench_db)
         measured |= _http_phase(plan, bench_db, sample)
         # last: it adds rows to the tables the other measurements read
         measured["per_row"] = _repeat(
@@ -305,6 +317,7 @@ def build_rows(
     console_api_runs: list[dict[str, Any]],
     queue: dict[str, Any] | None = None,
     field_page: dict[str, Any] | None = None,
+    tiles: dict[str, Any] | None = None,
 ) -> list[Row]:
     """The table's rows, one figure and one goal each (see the issue for the goals)."""
     runs = f"median of {plan.runs} runs"
@@ -548,6 +561,7 @@ def build_rows(
         *console.rows(console_runs, console_api_runs),
         *queue_rows(queue or {}),
         *field.rows(field_page),
+        *tiles_bench.rows(tiles or {}),
     ]
     return rows
 

@@ -17,6 +17,7 @@ Roles:
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -28,6 +29,7 @@ from typing import Any
 from gridsvc.dates import local
 from gridsvc.db.pool import Database
 from gridsvc.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from gridsvc.messages import Msg
 from gridsvc.sql import query
 
 ROLES = ("grid_worker", "dispatcher", "department", "analyst", "admin")
@@ -46,11 +48,7 @@ def scope_column(code: str) -> str | None:
         return "sector_code"
     column = _SCOPE_COLUMN.get(len(code))
     if column is None or not code.isdigit():
-        raise InvalidInput(
-            f"'{code}' is not a scope: use a community (12 digits), street (9), district (6) "
-            f"or sector (S…) code, or {CITY_CODE} for the city.",
-            field="scope",
-        )
+        raise InvalidInput("access.not_scope", field="scope", code=code, city=CITY_CODE)
     return column
 
 
@@ -88,9 +86,17 @@ class Principal:
         where = self.scope_code or self.department_code or "city"
         return f"{self.role} '{self.name}' ({where})"
 
+    def who(self) -> Msg:
+        """:meth:`describe` for a message, in the reader's words."""
+        where = self.scope_code or self.department_code or Msg("common.citywide")
+        return Msg("common.who", {"role": self.role, "name": self.name, "where": where})
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+_HOLDERS = {"token": "access.holder_token", "user": "access.holder_user"}
 
 
 def check_rights(
@@ -103,33 +109,28 @@ def check_rights(
 ) -> None:
     """InvalidInput unless ``role`` with this scope and department is a valid holder of
     rights: the rules for tokens and console users alike (``--scope`` and ``--department``
-    as the command line names them)."""
+    as the command line names them; ``holder``: token or user)."""
     if role not in ROLES:
-        raise InvalidInput(
-            f"Unknown role '{role}'.", hint=f"Use one of {', '.join(ROLES)}.", field="role"
-        )
+        raise InvalidInput("access.unknown_role", field="role", role=role, roles=ROLES)
+    who: dict[str, Any] = {"role": role, "holder": Msg(_HOLDERS[holder])}
     if role in ("grid_worker", "dispatcher"):
         if not scope_code:
-            raise InvalidInput(f"A {role} {holder} needs --scope (a grid code).", field="scope")
+            raise InvalidInput("access.needs_scope", field="scope", **who)
         scope_column(scope_code)
         if role == "grid_worker" and len(scope_code) not in (9, 12):
-            raise InvalidInput(
-                "A grid_worker's scope is a community or street code.", field="scope"
-            )
+            raise InvalidInput("access.worker_scope", field="scope")
     elif scope_code:
-        raise InvalidInput(f"A {role} {holder} has no grid scope.", field="scope")
+        raise InvalidInput("access.no_scope", field="scope", **who)
     if role == "department":
         if not department_code:
-            raise InvalidInput(f"A department {holder} needs --department.", field="department")
+            raise InvalidInput("access.needs_department", field="department", **who)
         rows = db.cursor_fetchall("SELECT 1 FROM department WHERE code = %s", (department_code,))
         if not rows:
             raise InvalidInput(
-                f"Unknown department '{department_code}'.",
-                hint="See `gridsvc departments list`.",
-                field="department",
+                "access.unknown_department", field="department", department=department_code
             )
     elif department_code:
-        raise InvalidInput(f"A {role} {holder} has no department.", field="department")
+        raise InvalidInput("access.no_department", field="department", **who)
 
 
 def create_token(
@@ -161,7 +162,7 @@ def revoke_token(db: Database, token_id: int, cache: TokenCache | None = None) -
     (other processes forget it within their ``token_cache_s``)."""
     rows = db.cursor_fetchall(query("token_revoke"), {"id": token_id})
     if not rows:
-        raise NotFound(f"No active token {token_id}.", hint="See `gridsvc token list`.")
+        raise NotFound("access.no_active_token", token_id=token_id)
     if cache is not None:
         cache.clear()
 
@@ -226,15 +227,21 @@ def _bearer_digest(authorization: str | None) -> str:
     """The SHA-256 of the token of an ``Authorization: Bearer …`` header; Unauthenticated
     for a missing or malformed header."""
     if not authorization:
-        raise Unauthenticated(
-            "This endpoint needs a token.",
-            hint="Send the header `Authorization: Bearer <token>`; an admin creates tokens "
-            "with `gridsvc token create`.",
-        )
+        raise Unauthenticated("access.no_token")
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
+    if scheme.lower() == "basic" and token:
+        # GIS clients that cannot send a custom header (QGIS 3.22's "Basic" authentication)
+        # send the token as the password of HTTP Basic; the user name is not checked
+        try:
+            token = base64.b64decode(token, validate=True).decode().partition(":")[2]
+        except (ValueError, UnicodeDecodeError):
+            token = ""
+        if not token:
+            raise Unauthenticated("access.basic_no_token")
+        return hash_token(token)
     if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated("The Authorization header must be `Bearer <token>`.")
+        raise Unauthenticated("access.not_bearer")
     return hash_token(token)
 
 
@@ -254,9 +261,7 @@ def authenticate(
         return cached
     rows = db.cursor_fetchall(query("token_lookup"), {"token_sha256": digest})
     if not rows or not hmac.compare_digest(rows[0][5], digest):
-        raise Unauthenticated(
-            "The token is not valid (unknown or revoked).", hint="Ask an admin for a new token."
-        )
+        raise Unauthenticated("access.bad_token")
     token_id, name, role, scope, department, _ = rows[0]
     principal = Principal(int(token_id), name, role, scope, department)
     if cache is not None:
@@ -265,8 +270,9 @@ def authenticate(
 
 
 def require_role(principal: Principal, *roles: str, action: str) -> None:
+    """Forbidden unless ``principal`` has one of ``roles``; ``action``: the catalogue id of
+    what it wanted to do (``access.act_report``: "report events")."""
     if principal.role not in roles:
         raise Forbidden(
-            f"{principal.describe()} may not {action}.",
-            hint=f"This needs a token of role {' or '.join(roles)}.",
+            "access.may_not", who=principal.who(), action=Msg(action), roles=list(roles)
         )

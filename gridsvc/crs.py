@@ -49,6 +49,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gridsvc.errors import InvalidCoordinate, UnknownCrs
+from gridsvc.messages import Msg
 
 __all__ = [
     "CONVERGENCE_TOL_DEG",
@@ -94,16 +95,11 @@ class Crs(StrEnum):
         crs = _LOOKUP.get(_normalise_name(str(value)))
         if crs is None:
             raise UnknownCrs(
-                f"Unknown coordinate system {str(value)[:40]!r}. Accepted values: "
-                f"{_accepted_values_text()}.",
-                hint=(
-                    "Send the system your location SDK reports: 'wgs84' for GPS or the "
-                    "phone's system location, 'gcj02' for AMap/Gaode or Tencent, 'bd09' for "
-                    "Baidu (bd09ll). Projected metre coordinates (bd09mc, EPSG:3857) are not "
-                    "accepted."
-                ),
+                "crs.unknown",
                 field="crs",
-                accepted=[member.value for member in cls],
+                value=str(value)[:40],
+                accepted=_accepted_values(),
+                details={"accepted": [member.value for member in cls]},
             )
         return crs
 
@@ -134,10 +130,11 @@ _LOOKUP: Final[dict[str, Crs]] = {
 }
 
 
-def _accepted_values_text() -> str:
-    return "; ".join(
-        f"{crs.value} (also {', '.join(aliases)})" for crs, aliases in _ALIASES.items()
-    )
+def _accepted_values() -> list[Msg]:
+    return [
+        Msg("crs.aliases", {"name": crs.value, "aliases": aliases})
+        for crs, aliases in _ALIASES.items()
+    ]
 
 
 # --- constants of the published formulas ----------------------------------------------------
@@ -342,11 +339,7 @@ def _as_degrees(value: float | DegreesArray, axis: str) -> FloatArray:
     try:
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise InvalidCoordinate(
-            f"{axis.capitalize()} must be a number of decimal degrees.",
-            hint="Send decimal degrees as numbers, e.g. lon 118.7969, lat 32.0603.",
-            field=axis[:3],
-        ) from None
+        raise InvalidCoordinate("coord.not_degrees", field=axis[:3]) from None
 
 
 def _check_range(degrees: FloatArray, limit: float, axis: str) -> None:
@@ -356,19 +349,26 @@ def _check_range(degrees: FloatArray, limit: float, axis: str) -> None:
     bad_at = np.flatnonzero(~valid)
     first = int(bad_at[0])
     bad_value = float(degrees.flat[first])
+    field = axis[:3]
+    about = {"field": field, "value": repr(bad_value), "limit": limit}
     if math.isfinite(bad_value):
-        problem = f"{axis} {bad_value!r} is outside -{limit:g}..{limit:g} degrees"
-        hint = "A pair is (lon, lat) in decimal degrees: check they are not swapped."
+        problem = Msg("coord.range", about)
+        hint = Msg("coord.hint_swapped")
     else:
-        problem = f"{axis} must be a finite number of degrees, not {bad_value!r}"
-        hint = "Send a real position; a missing fix must not be sent as NaN or infinity."
+        problem = Msg("coord.not_finite_axis", about)
+        hint = Msg("coord.hint_real")
     if degrees.ndim == 0:
-        message = f"{problem[0].upper()}{problem[1:]}."
-        details: dict[str, int] = {}
-    else:
-        message = f"Point {first}: {problem} ({bad_at.size} of {degrees.size} points invalid)."
-        details = {"index": first, "invalid_count": int(bad_at.size)}
-    raise InvalidCoordinate(message, hint=hint, field=axis[:3], **details)
+        raise InvalidCoordinate("coord.one", hint=hint, field=field, problem=problem)
+    raise InvalidCoordinate(
+        "coord.point",
+        hint=hint,
+        field=field,
+        problem=problem,
+        index=first,
+        count=int(bad_at.size),
+        total=int(degrees.size),
+        details={"index": first, "invalid_count": int(bad_at.size)},
+    )
 
 
 def _validated(
@@ -381,9 +381,7 @@ def _validated(
             lon_deg, lat_deg = np.broadcast_arrays(lon_deg, lat_deg)
         except ValueError:
             raise InvalidCoordinate(
-                f"Longitudes and latitudes do not pair up: shapes {lon_deg.shape} and "
-                f"{lat_deg.shape}.",
-                hint="Send one latitude for each longitude.",
+                "coord.unpaired", lon_shape=lon_deg.shape, lat_shape=lat_deg.shape
             ) from None
     _check_range(lon_deg, 180.0, "longitude")
     _check_range(lat_deg, 90.0, "latitude")

@@ -20,10 +20,13 @@ from typing import overload
 from zoneinfo import ZoneInfo
 
 from gridsvc.errors import DateOutOfRange
+from gridsvc.messages import Msg
 
 EARLIEST_DAY = date(1900, 1, 1)
 LATEST_DAY = date(2200, 1, 1)
 RANGE_TEXT = f"{EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}"
+RANGE = Msg("dates.range", {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()})
+"""The range in the reader's words, for messages."""
 
 # Beijing days: UTC+08:00 all year (no daylight saving since 1991), as in gridsvc.stats.
 BEIJING = timezone(timedelta(hours=8))
@@ -73,11 +76,11 @@ def local_iso_text(value: str | None) -> str | None:
 
 def _refuse(field: str, shown: str) -> DateOutOfRange:
     return DateOutOfRange(
-        f"{field} {shown} is outside the dates gridsvc accepts ({RANGE_TEXT}).",
-        hint=f"Give a date from {RANGE_TEXT}, as YYYY-MM-DD (a time with its offset).",
+        "dates.out_of_range",
         field=field,
-        earliest=EARLIEST_DAY.isoformat(),
-        latest=LATEST_DAY.isoformat(),
+        value=shown,
+        range=RANGE,
+        details={"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()},
     )
 
 

@@ -88,7 +88,6 @@ def media_id(data: bytes) -> str:
 def inspect_image(data: bytes) -> tuple[str, int, int]:
     """(content type, width px, height px) of an accepted image; UnsupportedMedia for
     anything else: not an image, another kind, truncated, or over ``MAX_PIXELS``."""
-    accepted = ", ".join(CONTENT_TYPES)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -100,17 +99,10 @@ def inspect_image(data: bytes) -> tuple[str, int, int]:
                 image.load()  # decodes every pixel: a truncated or broken file fails here
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UnsupportedMedia(
-            f"The file is not a photo gridsvc accepts (by its content: {accepted}), or it is "
-            f"larger than {MAX_PIXELS:,} pixels.",
-            hint="Send a photo taken or saved as JPEG, PNG or WebP.",
-            field="file",
+            "media.not_a_photo", field="file", accepted=list(CONTENT_TYPES), pixels=MAX_PIXELS
         ) from None
     except (OSError, SyntaxError, ValueError):
-        raise UnsupportedMedia(
-            "The photo is damaged or incomplete and cannot be read.",
-            hint="Take or choose the photo again and resend it.",
-            field="file",
-        ) from None
+        raise UnsupportedMedia("media.damaged", field="file") from None
     return CONTENT_TYPES[kind], int(width), int(height)
 
 
@@ -118,14 +110,14 @@ def store_media(db: Database, data: bytes, *, uploader: str, max_bytes: int) -> 
     """Check and store one image sent by ``uploader`` (a principal's name). Idempotent: the
     same bytes again store nothing new (``created`` False) and note the sender."""
     if not data:
-        raise InvalidInput("The file is empty.", hint="Attach a photo.", field="file")
+        raise InvalidInput("media.empty", field="file")
     if len(data) > max_bytes:
         raise PayloadTooLarge(
-            f"The photo has {len(data):,} bytes; at most {max_bytes:,} are accepted.",
-            hint="Send it smaller (e.g. at most 1600 px on its longer side, as JPEG).",
+            "media.too_large",
             field="file",
-            size_bytes=len(data),
-            max_bytes=max_bytes,
+            size=len(data),
+            limit=max_bytes,
+            details={"size_bytes": len(data), "max_bytes": max_bytes},
         )
     content_type, width, height = inspect_image(data)
     digest = media_id(data)
@@ -157,22 +149,15 @@ def read_media(db: Database, file_id: str, principal: Principal) -> MediaFile:
     """The file ``file_id`` if ``principal`` may see it (module docstring); NotFound for an
     unknown id, Forbidden for a file it may not see."""
     if not _ID.match(file_id):
-        raise NotFound(
-            f"'{file_id[:80]}' is not a photo id.",
-            hint="Use the url that POST /v1/media returned.",
-            field="id",
-        )
+        raise NotFound("media.bad_id", field="id", value=file_id[:80])
     rows = db.cursor_fetchall(query("media_get"), {"id": file_id, "uploader": principal.name})
     if not rows:
-        raise NotFound(f"No photo {file_id}.", field="id")
+        raise NotFound("media.not_found", field="id", media_id=file_id)
     content_type, _, _, _, data, sent_by_caller = rows[0]
     if principal.role == "analyst":
-        raise Forbidden("Photos of reports are not shown to analysts (they may show people).")
+        raise Forbidden("media.analyst")
     if not sent_by_caller and not _listed_in_visible_event(db, file_id, principal):
-        raise Forbidden(
-            f"Photo {file_id[:12]}… belongs to no event that {principal.describe()} may see.",
-            hint="Photos are shown to their sender and to those who handle the event.",
-        )
+        raise Forbidden("media.not_visible", media_id=file_id[:12], who=principal.who())
     return MediaFile(file_id, str(content_type), bytes(data))
 
 

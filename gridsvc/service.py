@@ -26,6 +26,7 @@ from gridsvc.errors import GridsvcError, InvalidCoordinate, OutsideAllGrids
 from gridsvc.events.taxonomy import Taxonomy
 from gridsvc.grids import store
 from gridsvc.grids.locate import Location, Locator
+from gridsvc.messages import Msg
 from gridsvc.settings import Settings, load_settings
 
 T = TypeVar("T")
@@ -35,25 +36,26 @@ def _check_range(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
     lon_a = np.asarray(lon, dtype=np.float64).ravel()
     lat_a = np.asarray(lat, dtype=np.float64).ravel()
     if lon_a.shape != lat_a.shape:
-        raise InvalidCoordinate("lon and lat must have the same number of values.")
+        raise InvalidCoordinate("coord.count_mismatch")
     bad = ~(np.isfinite(lon_a) & np.isfinite(lat_a))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InvalidCoordinate(
-            f"Coordinate ({lon_a[i]}, {lat_a[i]}) is not a finite number.",
-            hint="Send lon and lat as decimal degrees, e.g. lon=118.78&lat=32.04.",
+            "coord.not_finite",
             field="lon" if not math.isfinite(lon_a[i]) else "lat",
-            index=i,
+            lon=float(lon_a[i]),
+            lat=float(lat_a[i]),
+            details={"index": i},
         )
     out = (np.abs(lon_a) > 180) | (np.abs(lat_a) > 90)
     if out.any():
         i = int(np.flatnonzero(out)[0])
         raise InvalidCoordinate(
-            f"Coordinate ({lon_a[i]}, {lat_a[i]}) is out of range: lon must be within "
-            "[-180, 180] and lat within [-90, 90].",
-            hint="Send decimal degrees with lon first; check that lon and lat are not swapped.",
+            "coord.out_of_range",
             field="lon" if abs(lon_a[i]) > 180 else "lat",
-            index=i,
+            lon=float(lon_a[i]),
+            lat=float(lat_a[i]),
+            details={"index": i},
         )
     return lon_a, lat_a
 
@@ -206,7 +208,7 @@ class Gridsvc:
 
     def _swap_hint(
         self, lon: float, lat: float, system: crs_mod.Crs, locator: Locator | None
-    ) -> str | None:
+    ) -> Msg | None:
         """A hint when (lat, lon) would fall in a grid: the caller swapped the two."""
         if not (abs(lon) <= 90 and abs(lat) <= 180):
             return None
@@ -214,10 +216,7 @@ class Gridsvc:
         if not swapped.found:
             return None
         unit = swapped.units[0]
-        return (
-            f"lon and lat look swapped: ({lat}, {lon}) falls in {unit.name} ({unit.code}). "
-            "Send lon first."
-        )
+        return Msg("locate.swapped", {"lon": lon, "lat": lat, "unit": unit.name, "code": unit.code})
 
     def locate(
         self,
@@ -235,26 +234,33 @@ class Gridsvc:
         except InvalidCoordinate as exc:
             hint = self._swap_hint(lon, lat, system, locator) if math.isfinite(lon + lat) else None
             if hint:
-                exc.hint = hint
+                exc.hint_msg = hint
             raise
         if found.found:
             return found
-        hint = self._swap_hint(lon, lat, system, locator) or (
-            "Check the coordinate system (crs=wgs84|cgcs2000|gcj02|bd09) and the position."
-        )
+        hint = self._swap_hint(lon, lat, system, locator) or Msg("locate.check_crs")
         nearest = found.nearest
         where = (
-            f"The nearest grid is {nearest.name} ({nearest.code}), {found.distance_m:,.0f} m away"
+            Msg(
+                "locate.nearest",
+                {"name": nearest.name, "code": nearest.code, "distance_m": found.distance_m},
+            )
             if nearest
-            else "No grid is loaded"
+            else Msg("locate.no_grid")
         )
         raise OutsideAllGrids(
-            f"Point ({lon}, {lat}) in {system.value} lies outside every grid of "
-            f"'{(locator or self.locator()).version.name}'. {where}; points within "
-            f"{self.settings.grids.snap_tolerance_m:g} m of a grid are snapped to it.",
+            "locate.outside",
             hint=hint,
-            nearest=nearest.to_dict() if nearest else None,
-            distance_m=round(found.distance_m, 1),
-            lon_wgs84=found.lon_wgs84,
-            lat_wgs84=found.lat_wgs84,
+            lon=lon,
+            lat=lat,
+            crs=system.value,
+            version=(locator or self.locator()).version.name,
+            where=where,
+            snap_m=self.settings.grids.snap_tolerance_m,
+            details={
+                "nearest": nearest.to_dict() if nearest else None,
+                "distance_m": round(found.distance_m, 1),
+                "lon_wgs84": found.lon_wgs84,
+                "lat_wgs84": found.lat_wgs84,
+            },
         )

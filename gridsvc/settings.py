@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gridsvc.messages import language_of
+
 _ENV = SettingsConfigDict(env_prefix="GRIDSVC_", extra="ignore")
 
 
@@ -266,6 +268,28 @@ class EmbedSettings(BaseSettings):
         return value or ["'none'"]
 
 
+class CitySettings(BaseSettings):
+    """The city gridsvc serves (``GRIDSVC_CITY_*``): Nanjing by default."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDSVC_CITY_", extra="ignore")
+
+    code: str = Field(default="320100", description="the city's administrative code")
+    name: str = Field(default="南京市", description="the city's name, as pages show it")
+    time_zone: str = Field(default="Asia/Shanghai", description="the city's IANA time zone")
+    language: str = Field(
+        default="zh-CN",
+        description="language of messages when a request's Accept-Language names neither "
+        "Chinese (zh, zh-CN, zh-Hans) nor English (en)",
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if language_of(value) is None:
+            raise ValueError(f"language must be Chinese (zh-CN) or English (en), not {value!r}")
+        return value
+
+
 class Settings(BaseModel):
     """All settings together; each part reads its own ``GRIDSVC_`` variables."""
 
@@ -276,6 +300,7 @@ class Settings(BaseModel):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     maps: MapSettings = Field(default_factory=MapSettings)
     embeds: EmbedSettings = Field(default_factory=EmbedSettings)
+    city: CitySettings = Field(default_factory=CitySettings)
 
 
 def load_settings() -> Settings:

@@ -63,12 +63,10 @@ def hash_session_id(session_id: str) -> str:
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(
-            f"The password has {len(password)} characters; it needs at least {MIN_PASSWORD}.",
-            field="password",
-            hint="A few unrelated words make a long password that is easy to type.",
+            "user.password_short", field="password", length=len(password), minimum=MIN_PASSWORD
         )
     if len(password) > 256:
-        raise InvalidInput("The password is longer than 256 characters.", field="password")
+        raise InvalidInput("user.password_long", field="password")
 
 
 def create_user(
@@ -83,11 +81,7 @@ def create_user(
 ) -> int:
     """A new account; its id. Conflict if the name is taken."""
     if not USERNAME.match(username):
-        raise InvalidInput(
-            f"'{username[:64]}' is not a user name: 2–64 letters, digits, _ . @ -, "
-            "starting with a letter or digit.",
-            field="username",
-        )
+        raise InvalidInput("user.bad_name", field="username", username=username[:64])
     check_password(password)
     check_rights(db, role, scope_code, department_code, holder="user")
     rows = db.cursor_fetchall(
@@ -102,7 +96,7 @@ def create_user(
         },
     )
     if not rows:
-        raise Conflict(f"The user name '{username}' is taken.", field="username")
+        raise Conflict("user.taken", field="username", username=username)
     return int(rows[0][0])
 
 
@@ -114,13 +108,13 @@ def set_password(db: Database, username: str, password: str) -> None:
         {"username": username, "password_hash": _HASHER.hash(password)},
     )
     if not rows:
-        raise NotFound(f"No user '{username}'.", hint="See `gridsvc user list`.")
+        raise NotFound("user.not_found", username=username)
 
 
 def disable_user(db: Database, username: str) -> None:
     """The account can no longer sign in; its sessions end at once."""
     if not db.cursor_fetchall(query("user_disable"), {"username": username}):
-        raise NotFound(f"No user '{username}'.", hint="See `gridsvc user list`.")
+        raise NotFound("user.not_found", username=username)
 
 
 def list_users(db: Database) -> list[dict[str, Any]]:
@@ -144,9 +138,6 @@ def list_users(db: Database) -> list[dict[str, Any]]:
     return out
 
 
-_REFUSED = "The user name or the password is wrong, or the account is disabled."
-
-
 def sign_in(
     db: Database,
     username: str,
@@ -165,14 +156,14 @@ def sign_in(
         row = cur.fetchone()
         if row is None:
             _verify(_DUMMY_HASH, password)
-            raise Unauthenticated(_REFUSED, hint="Check the spelling; an admin can reset it.")
+            raise Unauthenticated("user.refused")
         user_id, stored, disabled, locked, locked_until = row
         if locked:
             raise Unauthenticated(
-                f"The account is locked after {max_failures} wrong passwords in a row, "
-                f"until {local(locked_until):%H:%M}.",
-                hint="Wait until then, or ask an admin to set a new password.",
-                locked_until=local_iso(locked_until),
+                "user.locked",
+                failures=max_failures,
+                until=f"{local(locked_until):%H:%M}",
+                details={"locked_until": local_iso(locked_until)},
             )
         if disabled or not _verify(stored, password):
             if not disabled:
@@ -181,7 +172,7 @@ def sign_in(
                     {"id": user_id, "max_failures": max_failures, "lock_s": lock_s},
                 )
             conn.commit()  # the failure counts even though the request fails
-            raise Unauthenticated(_REFUSED, hint="Check the spelling; an admin can reset it.")
+            raise Unauthenticated("user.refused")
         rehash = _HASHER.hash(password) if _HASHER.check_needs_rehash(stored) else None
         cur.execute(query("user_login_ok"), {"id": user_id, "rehash": rehash})
         session_id = secrets.token_urlsafe(32)

@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 WANT_BROWSER=${WANT_BROWSER:-0}
+WANT_GIS=${WANT_GIS:-0}  # GDAL's command-line tools and QGIS: the standards' client tests
 
 have_pg() {
   local bindir
@@ -28,6 +29,7 @@ have_pg() {
 }
 
 have_browser() { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }
+have_gis() { command -v ogr2ogr >/dev/null && /usr/bin/python3 -c 'import qgis.core' 2>/dev/null; }
 
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
   echo "setup: gridsvc needs Python 3.11 or newer; '$PYTHON' is $("$PYTHON" --version 2>&1)." >&2
@@ -45,6 +47,14 @@ if [ "$WANT_BROWSER" = 1 ] && ! have_browser; then
     echo "  Install it to run them: Debian/Ubuntu: sudo apt-get install chromium fonts-noto-cjk" >&2
   fi
 fi
+if [ "$WANT_GIS" = 1 ] && ! have_gis; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    missing+=(gis)
+  else
+    echo "setup: GDAL's ogr2ogr or QGIS's Python bindings are missing: the OGC client tests" >&2
+    echo "  will be skipped. Debian/Ubuntu: sudo apt-get install gdal-bin qgis python3-qgis" >&2
+  fi
+fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -c 'import ensurepip' 2>/dev/null || missing+=(venv)
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -59,6 +69,7 @@ if [ ${#missing[@]} -gt 0 ]; then
           major=$(apt-cache depends postgresql 2>/dev/null | sed -n 's/.*Depends: postgresql-\([0-9]\+\)$/\1/p' | head -1)
           pkgs+=(postgresql "postgresql-${major:-15}-postgis-3") ;;
         chromium) pkgs+=(chromium fonts-noto-cjk) ;;
+        gis) pkgs+=(gdal-bin qgis python3-qgis) ;;
         venv) pkgs+=(python3-venv) ;;
       esac
     done

@@ -25,7 +25,13 @@ from gridsvc.db.migrate import migrate
 from gridsvc.db.pool import Database
 from gridsvc.events.cli import initialise
 from gridsvc.service import Gridsvc
-from gridsvc.settings import DatabaseSettings, GridSettings, ServerSettings, Settings
+from gridsvc.settings import (
+    CitySettings,
+    DatabaseSettings,
+    GridSettings,
+    ServerSettings,
+    Settings,
+)
 
 TEMPLATE = "gridsvc_test_template"
 
@@ -109,12 +115,15 @@ def shared_db_url(pg_server: str, template_url: str) -> Iterator[str]:
 _DATA_DIR = Path(tempfile.gettempdir()) / f"gridsvc-test-data-{os.getpid()}"
 
 
-def make_settings(url: str) -> Settings:
-    # data_dir: where `gridsvc init` writes the first admin token — never the checkout's
+def make_settings(url: str, *, language: str = "en") -> Settings:
+    # data_dir: where `gridsvc init` writes the first admin token — never the checkout's.
+    # language: tests assert English words unless they ask for Chinese; the product's
+    # default (zh-CN) is checked by tests/api/test_messages.py
     return Settings(
         db=DatabaseSettings(database_url=url, data_dir=_DATA_DIR),
         server=ServerSettings(),
         grids=GridSettings(locator_refresh_s=0),
+        city=CitySettings(language=language),
     )
 
 

@@ -18,12 +18,13 @@ from fastapi import APIRouter, Header
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from api.deps import Admin, Service
+from api.deps import Admin, Language, Service
 from api.errors import status_for
 from gridsvc.embeds import DEFAULT_DAYS, KINDS, MAX_DAYS, Published, list_embeds, open_embed
 from gridsvc.embeds import publish as publish_embed
 from gridsvc.embeds import revoke as revoke_embed
 from gridsvc.errors import Gone, NotFound
+from gridsvc.messages import CONTENT_LANGUAGE, Lang, Msg
 from gridsvc.settings import EmbedSettings
 
 router = APIRouter(prefix="/embeds", tags=["embeds"])
@@ -136,18 +137,21 @@ def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _error_page(exc: NotFound | Gone, headers: dict[str, str]) -> HTMLResponse:
-    # shown inside a briefing's frame: a readable page rather than JSON
+def _error_page(exc: NotFound | Gone, headers: dict[str, str], lang: Lang) -> HTMLResponse:
+    # shown inside a briefing's frame: a readable page rather than JSON, in the viewer's
+    # language (a Chinese browser's Accept-Language, else the city's)
     status = status_for(exc)
-    heading = "此地图链接已失效" if status == 410 else "此链接没有对应的地图"
+    heading = Msg("embed.page_gone" if status == 410 else "embed.page_missing").render(lang)
+    message, hint = exc.text(lang)
     body = (
-        '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"/>'
+        f'<!DOCTYPE html><html lang="{CONTENT_LANGUAGE[lang]}"><head><meta charset="utf-8"/>'
         f"<title>{heading}</title></head>"
         '<body style="font:14px/1.6 sans-serif;margin:2em;color:#333">'
         f"<h1 style='font-size:18px'>{heading}</h1>"
-        f"<p>{html.escape(exc.message)}</p><p>{html.escape(exc.hint or '')}</p></body></html>"
+        f"<p>{html.escape(message)}</p><p>{html.escape(hint or '')}</p></body></html>"
     )
-    return HTMLResponse(body, status_code=status, headers={**headers, "Cache-Control": "no-store"})
+    headers = {**headers, "Cache-Control": "no-store", "Content-Language": CONTENT_LANGUAGE[lang]}
+    return HTMLResponse(body, status_code=status, headers=headers)
 
 
 @public_router.get(
@@ -160,7 +164,10 @@ def _error_page(exc: NotFound | Gone, headers: dict[str, str]) -> HTMLResponse:
     },
 )
 def view(
-    svc: Service, token: str, if_none_match: Annotated[str | None, Header()] = None
+    svc: Service,
+    token: str,
+    lang: Language,
+    if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The published map: a full HTML page for an ``<iframe>``, scripts from
     ``/static/maps/``. No token needed; the link is signed and expires."""
@@ -168,7 +175,7 @@ def view(
     try:
         page = open_embed(svc, token)
     except (NotFound, Gone) as exc:
-        return _error_page(exc, headers)
+        return _error_page(exc, headers, lang)
     body = page.html.encode("utf-8")
     etag = _etag(body)
     headers.update({"ETag": etag, "Cache-Control": PAGE_CACHE})

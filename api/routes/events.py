@@ -46,8 +46,10 @@ async def create_event(
         report["reporter_id"] = caller.name
     elif report["reporter_id"] != caller.name and caller.role == "grid_worker":
         raise Forbidden(
-            f"{caller.describe()} reports as '{caller.name}', not as '{report['reporter_id']}'.",
-            hint="Leave reporter_id out.",
+            "event.reports_as",
+            who=caller.who(),
+            name=caller.name,
+            reporter_id=report["reporter_id"],
         )
     # stored with the reports that arrive with it (one transaction), awaited here without
     # holding a thread of the pool; or alone (see ReportWriter.submit), in the pool
@@ -76,26 +78,16 @@ def _time(value: str | None, name: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(
-            f"{name} '{_short(value)}' is not an ISO 8601 time.",
-            field=name,
-            hint="e.g. 2026-11-01T00:00:00+08:00",
-        ) from None
+        raise InvalidInput("event.time_not_iso", field=name, value=_short(value)) from None
     if parsed.tzinfo is None:
-        raise InvalidInput(
-            f"{name} '{_short(value)}' has no time zone.",
-            field=name,
-            hint="Add an offset, e.g. +08:00 for Beijing time.",
-        )
+        raise InvalidInput("event.time_no_zone", field=name, value=_short(value))
     return check_time(parsed, name)
 
 
 def _check_choice(values: tuple[str, ...] | None, allowed: tuple[str, ...], name: str) -> None:
     for v in values or ():
         if v not in allowed:
-            raise InvalidInput(
-                f"Unknown {name} '{v}'.", hint=f"Use {', '.join(allowed)}.", field=name
-            )
+            raise InvalidInput("common.unknown_choice", field=name, value=v, choices=allowed)
 
 
 def event_filter(
@@ -136,17 +128,9 @@ def event_filter(
         except ValueError:
             parts = ()
         if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
-            raise InvalidInput(
-                f"bbox '{_short(bbox)}' must be four finite numbers.",
-                field="bbox",
-                hint="minlon,minlat,maxlon,maxlat, e.g. 118.7,32.0,118.9,32.1",
-            )
+            raise InvalidInput("event.bbox_numbers", field="bbox", value=_short(bbox))
         if parts[0] > parts[2] or parts[1] > parts[3]:
-            raise InvalidInput(
-                f"bbox '{_short(bbox)}' has its minimum above its maximum.",
-                field="bbox",
-                hint="Give the south-west corner first: minlon,minlat,maxlon,maxlat.",
-            )
+            raise InvalidInput("event.bbox_order", field="bbox", value=_short(bbox))
         box = (parts[0], parts[1], parts[2], parts[3])
     categories = _csv_list(category)
     if categories:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import Service
+from api.deps import Language, Service
 from api.schemas import GridVersionOut, HealthOut
 from gridsvc.errors import DatabaseUnavailable, NoActiveGridVersion
 from gridsvc.grids import store
@@ -18,7 +18,7 @@ router = APIRouter(tags=["health"])
         503: {"model": HealthOut, "description": "database unreachable, or no grids loaded"}
     },
 )
-def health(svc: Service) -> JSONResponse | HealthOut:
+def health(svc: Service, lang: Language) -> JSONResponse | HealthOut:
     """Whether the service and its database work, with versions and grid units loaded."""
     try:
         rows = svc.db.cursor_fetchall(
@@ -35,7 +35,7 @@ def health(svc: Service) -> JSONResponse | HealthOut:
         body = HealthOut(
             status="unavailable",
             database="unreachable",
-            message=f"{exc.message} {exc.hint or ''}".strip(),
+            message=" ".join(t for t in exc.text(lang) if t),
         )
         return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})
     pg, postgis = rows[0]
@@ -46,7 +46,7 @@ def health(svc: Service) -> JSONResponse | HealthOut:
             postgresql=pg,
             postgis=postgis,
             grid_units=counts,
-            message=f"No grid version is active. {store.NO_GRIDS_HINT}",
+            message=" ".join(t for t in NoActiveGridVersion("grid.no_active").text(lang) if t),
         )
         return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})
     return HealthOut(

@@ -6,7 +6,7 @@ from typing import IO, Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 
-from api.deps import Admin, Service
+from api.deps import Admin, Language, Service
 from api.schemas import ImportOut
 from gridsvc.errors import InvalidInput, PayloadTooLarge
 from gridsvc.events import importer
@@ -29,12 +29,7 @@ def _refuse_binary(stream: IO[bytes]) -> None:
         at = block.find(b"\x00")
         if at >= 0:
             stream.seek(0)
-            raise InvalidInput(
-                f"The file is not text: it holds a NUL byte at byte {offset + at:,} "
-                "(a binary file, an archive, or text saved as UTF-16).",
-                hint="Save it as UTF-8 CSV (Excel: CSV UTF-8), GeoJSON or NDJSON.",
-                field="file",
-            )
+            raise InvalidInput("import.binary", field="file", position=offset + at)
         offset += len(block)
     stream.seek(0)
 
@@ -43,6 +38,7 @@ def _refuse_binary(stream: IO[bytes]) -> None:
 def create_import(
     svc: Service,
     caller: Admin,
+    lang: Language,
     file: Annotated[UploadFile, File(description="CSV, GeoJSON or NDJSON of reports")],
     format: Annotated[
         str | None, Form(description="csv, geojson or ndjson; default: by file name")
@@ -55,11 +51,7 @@ def create_import(
     its row number. Sending the same file again stores nothing twice."""
     limit = svc.settings.events.max_upload_bytes
     if file.size is not None and file.size > limit:
-        raise PayloadTooLarge(
-            f"The file has {file.size:,} bytes; at most {limit:,} are accepted.",
-            hint="Split the file.",
-            field="file",
-        )
+        raise PayloadTooLarge("import.too_large", field="file", size=file.size, limit=limit)
     filename = _base_name(file.filename)
     importer.detect_format(filename, format)  # a wrong kind of file is named as such first
     _refuse_binary(file.file)
@@ -71,8 +63,9 @@ def create_import(
         crs=crs,
         source=source,
         encoding=encoding,
+        lang=lang,
     )
-    return report.to_dict()
+    return report.to_dict(lang=lang)
 
 
 @router.get("/imports/{import_id}")

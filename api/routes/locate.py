@@ -54,11 +54,7 @@ def locate_batch(svc: Service, caller: Caller, body: LocateBatchIn) -> dict[str,
     """Up to 10,000 points at once; answers in the same order, unfound points included."""
     limit = svc.settings.grids.locate_batch_max
     if len(body.points) > limit:
-        raise InvalidInput(
-            f"{len(body.points)} points sent; at most {limit} per request.",
-            hint=f"Split the points into requests of {limit} or fewer.",
-            field="points",
-        )
+        raise InvalidInput("locate.too_many", field="points", count=len(body.points), limit=limit)
     lon = [p[0] for p in body.points]
     lat = [p[1] for p in body.points]
     results = svc.locate_many(lon, lat, crs=body.crs)

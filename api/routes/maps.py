@@ -115,12 +115,7 @@ def page_options(
     if_none_match: IfNoneMatch = None,
 ) -> PageOptions:
     if format == "png" and tiles not in (None, "none"):
-        raise InvalidInput(
-            "PNG maps have no tile base layer: they are drawn on the server, which may have "
-            "no internet.",
-            hint="Leave out tiles (or tiles=none) with format=png, or use the HTML page.",
-            field="tiles",
-        )
+        raise InvalidInput("map.png_tiles", field="tiles")
     return PageOptions(standalone, format, tiles, if_none_match)
 
 
@@ -246,7 +241,7 @@ def map_compare(
     (``from``–``to``) per unit: rate ratio on a diverging scale, significant changes (exact
     Poisson-rate test, as ``/v1/stats/compare``) outlined; tooltips with both counts, the
     change, p and q. Not side by side: folium's DualMap needs a CDN script."""
-    current, base = compared_periods(filters, base_from, base_to, "A comparison map")
+    current, base = compared_periods(filters, base_from, base_to, "stats.what_compare_map")
     return page.answer(
         f"compare-{level}",
         html=lambda: compare_html(
@@ -261,6 +256,6 @@ def map_asset(name: str, if_none_match: IfNoneMatch = None) -> Response:
     """Leaflet and its plugins, from the installed packages (see ``gridsvc.maps.assets``)."""
     asset = ASSETS.get(name)
     if asset is None:
-        raise NotFound(f"No map asset '{name}'.", hint=f"Available: {', '.join(sorted(ASSETS))}.")
+        raise NotFound("map.no_asset", name=name, available=sorted(ASSETS))
     body = asset_text(name).encode("utf-8")
     return _cached(body, f"{asset.media_type}; charset=utf-8", ASSET_CACHE, if_none_match)

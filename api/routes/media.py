@@ -17,7 +17,7 @@ router = APIRouter(tags=["media"])
 
 Uploader = Annotated[
     Principal,
-    Depends(role("grid_worker", "dispatcher", "department", "admin", action="send photos")),
+    Depends(role("grid_worker", "dispatcher", "department", "admin", action="access.act_photos")),
 ]
 
 

@@ -24,6 +24,7 @@ from gridsvc.dates import CITY_TZ, local_iso
 from gridsvc.errors import Forbidden, InvalidInput
 from gridsvc.export import GPKG_MEDIA_TYPE, excel_csv, frame_geopackage
 from gridsvc.grids import store as grid_store
+from gridsvc.messages import Msg
 from gridsvc.stats import StatsFilter, compare, counts_by_unit, hotspots, timeseries
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
@@ -40,10 +41,7 @@ GEOJSON_ONLY: dict[int | str, dict[str, Any]] = {200: {"content": _GEOJSON}}
 
 async def citywide(principal: Caller) -> Principal:
     if not principal.citywide:
-        raise Forbidden(
-            f"{principal.describe()} may not read citywide statistics.",
-            hint="Statistics need an analyst, admin or city dispatcher token.",
-        )
+        raise Forbidden("stats.citywide", who=principal.who())
     return principal
 
 
@@ -108,14 +106,11 @@ def compared_periods(
     filters: FilterParams, base_from: date, base_to: date, what: str
 ) -> tuple[StatsFilter, StatsFilter]:
     """The current period (``from``–``to``, required) and the base period of a comparison,
-    with the same other filters; ``what`` names the request in the error."""
+    with the same other filters; ``what``: the catalogue id naming the request in the
+    error."""
     current = filters.to_filter()
     if current.date_from is None or current.date_to is None:
-        raise InvalidInput(
-            f"{what} needs from and to (the current period).",
-            field="from",
-            hint="e.g. from=2026-11-01&to=2026-12-01&base_from=2026-10-01&base_to=2026-11-01",
-        )
+        raise InvalidInput("stats.needs_period", field="from", what=Msg(what))
     return current, replace(current, date_from=base_from, date_to=base_to)
 
 
@@ -169,9 +164,7 @@ def _respond(frame: pd.DataFrame, fmt: Format, meta: dict[str, Any], name: str) 
         )
     if fmt in ("geojson", "gpkg"):
         if not isinstance(frame, gpd.GeoDataFrame):
-            raise InvalidInput(
-                "This statistic has no geometry; use format=json or csv.", field="format"
-            )
+            raise InvalidInput("stats.no_geometry", field="format")
         geo = json.loads(frame.to_json(drop_id=True, ensure_ascii=False))
         geo.update(meta)
         return JSONResponse(geo, media_type="application/geo+json")
@@ -242,7 +235,7 @@ def stats_compare(
 ) -> Response:
     """Per unit: the current and base counts, the change, and whether it is unlikely under
     chance (exact conditional test of two Poisson counts, stated in each row)."""
-    current, base = compared_periods(filters, base_from, base_to, "compare")
+    current, base = compared_periods(filters, base_from, base_to, "stats.what_compare")
     frame = compare(svc, level, current, base, fdr=fdr)
     if format in ("geojson", "gpkg"):
         units = counts_by_unit(svc, level, current, with_geometry=True)[["code", "geometry"]]

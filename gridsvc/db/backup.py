@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import psycopg2
 from psycopg2 import sql
 
-from gridsvc.db.local import INSTALL_HINT, find_binaries
+from gridsvc.db.local import find_binaries
 from gridsvc.errors import BackupFailed, Conflict, InvalidInput, SetupError
 from gridsvc.sql import query
 
@@ -47,10 +47,7 @@ class Connection:
     def parse(cls, url: str) -> Connection:
         parts = urlsplit(url)
         if parts.scheme not in ("postgresql", "postgres"):
-            raise InvalidInput(
-                f"'{parts.scheme}:' is not a PostgreSQL URL.",
-                hint="e.g. postgresql://user:pw@host:5432/gridsvc",
-            )
+            raise InvalidInput("backup.not_postgresql", scheme=parts.scheme)
         password = unquote(parts.password) if parts.password is not None else None
         netloc = parts.hostname or ""
         if parts.username:
@@ -76,7 +73,7 @@ def tool(name: str, bindir: Path | None = None) -> str:
     found = shutil.which(name)
     if found:
         return found
-    raise SetupError(f"`{name}` not found.", hint=INSTALL_HINT)
+    raise SetupError("backup.no_tool", hint="db.install", name=name)
 
 
 def _run(args: list[str], conn: Connection) -> subprocess.CompletedProcess[str]:
@@ -87,14 +84,12 @@ def _run(args: list[str], conn: Connection) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=_TIMEOUT_S)
     if proc.returncode != 0:
         said = (proc.stderr or proc.stdout).strip()[-1500:]
-        hint = "See the message; `gridsvc db status` shows whether the database is reachable."
-        if "version mismatch" in said:
-            hint = (
-                "pg_dump/pg_restore must be at least as new as the server: install the "
-                "server's version of the client programs or set GRIDSVC_PG_BINDIR."
-            )
         raise BackupFailed(
-            f"`{Path(args[0]).name}` failed (exit {proc.returncode}): {said}", hint=hint
+            "backup.failed",
+            hint="backup.version_mismatch" if "version mismatch" in said else None,
+            program=Path(args[0]).name,
+            code=proc.returncode,
+            output=said,
         )
     return proc
 
@@ -104,7 +99,7 @@ def dump(url: str, path: Path, *, bindir: Path | None = None) -> Path:
     conn = Connection.parse(url)
     path = path.resolve()
     if not path.parent.is_dir():
-        raise InvalidInput(f"The folder {path.parent} does not exist.", field="file")
+        raise InvalidInput("backup.no_folder", field="file", folder=path.parent)
     partial = path.with_name(f".{path.name}.partial")
     partial.unlink(missing_ok=True)
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -130,7 +125,7 @@ def check_dump(path: Path, *, bindir: Path | None = None) -> int:
     """The number of entries in the dump's table of contents; InvalidInput if ``path`` is
     not a custom-format dump."""
     if not path.is_file():
-        raise InvalidInput(f"No file {path}.", field="file")
+        raise InvalidInput("backup.no_file", field="file", path=path)
     proc = subprocess.run(
         [tool("pg_restore", bindir), "--list", str(path)],
         capture_output=True,
@@ -139,9 +134,7 @@ def check_dump(path: Path, *, bindir: Path | None = None) -> int:
     )
     if proc.returncode != 0:
         raise InvalidInput(
-            f"{path} is not a gridsvc dump: {proc.stderr.strip()[-300:]}",
-            hint="Restore a file written by `gridsvc db dump` (pg_dump --format=custom).",
-            field="file",
+            "backup.not_a_dump", field="file", path=path, output=proc.stderr.strip()[-300:]
         )
     return sum(1 for line in proc.stdout.splitlines() if line and not line.startswith(";"))
 
@@ -182,12 +175,7 @@ def restore(url: str, path: Path, *, clean: bool = False, bindir: Path | None = 
     if not clean:
         tables = user_tables(url)
         if tables:
-            raise Conflict(
-                f"The database '{conn.database}' already has {tables} table(s); a restore "
-                "would mix two databases.",
-                hint="Restore into a new database (--database NAME), or replace this one "
-                "with --clean.",
-            )
+            raise Conflict("backup.not_empty", database=conn.database, tables=tables)
     args = [
         tool("pg_restore", bindir),
         "--no-owner",

@@ -40,19 +40,11 @@ from typing import Any
 from urllib.parse import quote
 
 from gridsvc.errors import SetupError
+from gridsvc.messages import Msg
 
 SUPERUSER = "gridsvc"
 DATABASE = "gridsvc"
 _SOCKET_PATH_MAX = 100
-
-INSTALL_HINT = (
-    "Install PostgreSQL (13 or newer) with PostGIS (3.1 or newer). "
-    "Debian/Ubuntu: `sudo apt-get install postgresql-15 postgresql-15-postgis-3` "
-    "(or the versions your release ships); Fedora/RHEL: `sudo dnf install postgresql-server "
-    "postgis`; macOS (Homebrew): `brew install postgresql@15 postgis`. "
-    "Or set GRIDSVC_PG_BINDIR to the folder holding initdb and pg_ctl, "
-    "or GRIDSVC_DATABASE_URL to use a PostGIS server you already run."
-)
 
 
 @dataclass(frozen=True)
@@ -91,10 +83,8 @@ def find_binaries(bindir: Path | None = None) -> PgBinaries:
             ).stdout
             major = int(out.split()[-1].split(".")[0])
             return PgBinaries(folder, major)
-    where = str(bindir) if bindir else "/usr/lib/postgresql/*/bin or PATH"
-    raise SetupError(
-        f"PostgreSQL server programs (initdb, pg_ctl) not found in {where}.", hint=INSTALL_HINT
-    )
+    where = str(bindir) if bindir else Msg("db.programs_default")
+    raise SetupError("db.no_programs", hint="db.install", where=where)
 
 
 def postgis_available(binaries: PgBinaries) -> bool:
@@ -205,12 +195,7 @@ class LocalCluster:
         try:
             return pwd.getpwnam(self._os_user_name)
         except KeyError as exc:
-            raise SetupError(
-                f"Running as root, gridsvc starts PostgreSQL as the user "
-                f"'{self._os_user_name}', which does not exist.",
-                hint="Create it (`useradd --system postgres`) or set GRIDSVC_DB_OS_USER to "
-                "an existing unprivileged user.",
-            ) from exc
+            raise SetupError("db.no_os_user", user=self._os_user_name) from exc
 
     def _run(
         self, args: Sequence[str], *, check: bool = True, timeout: float = 120
@@ -233,9 +218,11 @@ class LocalCluster:
         )
         if check and proc.returncode != 0:
             raise SetupError(
-                f"`{Path(args[0]).name}` failed (exit {proc.returncode}): "
-                f"{(proc.stderr or proc.stdout).strip()[-2000:]}",
-                hint=f"See the server log in {self._storage_dir() / 'postgres.log'}.",
+                "db.program_failed",
+                program=Path(args[0]).name,
+                code=proc.returncode,
+                output=(proc.stderr or proc.stdout).strip()[-2000:],
+                log=self._storage_dir() / "postgres.log",
             )
         return proc
 
@@ -333,9 +320,7 @@ class LocalCluster:
     def url(self, database: str = DATABASE) -> str:
         state = self._state()
         if "port" not in state:
-            raise SetupError(
-                f"No local database under {self.data_dir} yet.", hint="Run `gridsvc db up`."
-            )
+            raise SetupError("db.no_local", folder=self.data_dir)
         password = quote(state["password"], safe="")
         return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{state['port']}/{database}"
 
@@ -347,9 +332,10 @@ class LocalCluster:
         binaries = self.binaries
         if not postgis_available(binaries):
             raise SetupError(
-                f"PostgreSQL {binaries.version_major} at {binaries.bindir} has no PostGIS.",
-                hint=f"Debian/Ubuntu: `sudo apt-get install "
-                f"postgresql-{binaries.version_major}-postgis-3`. {INSTALL_HINT}",
+                "db.no_postgis",
+                major=binaries.version_major,
+                bindir=binaries.bindir,
+                install=Msg("db.install"),
             )
         user = self._run_as()
         storage = self._storage_dir()
@@ -395,10 +381,7 @@ class LocalCluster:
     def _choose_port(self) -> int:
         if self._port_wanted is not None:
             if not _port_free(self._port_wanted):
-                raise SetupError(
-                    f"Port {self._port_wanted} on 127.0.0.1 is taken by another program.",
-                    hint="Set GRIDSVC_DB_PORT to a free port, or leave it unset to pick one.",
-                )
+                raise SetupError("db.port_taken", port=self._port_wanted)
             return self._port_wanted
         previous = self._state().get("port")
         if isinstance(previous, int) and _port_free(previous):

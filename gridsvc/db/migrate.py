@@ -48,10 +48,7 @@ def migrate(db: Database) -> MigrationResult:
                 if m.version in done:
                     if done[m.version][1] != checksum:
                         raise SetupError(
-                            f"Migration {m.version:04d}_{m.name} was changed after it was "
-                            "applied to this database.",
-                            hint="Add a new numbered migration instead of editing a released "
-                            "one; for a throwaway database, recreate it.",
+                            "db.migration_changed", migration=f"{m.version:04d}_{m.name}"
                         )
                     continue
                 with conn.cursor() as cur:

@@ -68,11 +68,7 @@ def resolve_database_url(settings: DatabaseSettings) -> str:
 
 def _unavailable(exc: Exception) -> DatabaseUnavailable:
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return DatabaseUnavailable(
-        "The database is not reachable right now; nothing was stored by this request.",
-        hint="Retry in a moment. Operators: check `gridsvc db status`.",
-        cause=first_line,
-    )
+    return DatabaseUnavailable("db.unavailable", details={"cause": first_line})
 
 
 def _is_broken(conn: Connection, exc: BaseException) -> bool:
@@ -168,10 +164,7 @@ class Database:
     def connection(self) -> Iterator[Connection]:
         """A pooled connection in a transaction: commit on success, rollback on error."""
         if not self._slots.acquire(timeout=self._wait_s):
-            raise DatabaseUnavailable(
-                f"All {self._maxconn} database connections stayed busy for {self._wait_s:g} s.",
-                hint="Retry in a moment.",
-            )
+            raise DatabaseUnavailable("db.busy", count=self._maxconn, wait_s=self._wait_s)
         try:
             conn = self._checkout()
             broken = False
@@ -184,10 +177,7 @@ class Database:
                 if broken:
                     raise _unavailable(exc) from exc
                 if getattr(exc, "pgcode", None) == "57014":
-                    raise QueryTimeout(
-                        "The database query took too long and was cancelled.",
-                        hint="Narrow the request (a shorter time range or a smaller area).",
-                    ) from exc
+                    raise QueryTimeout("db.timeout") from exc
                 raise
             except BaseException:
                 _safe_rollback(conn)

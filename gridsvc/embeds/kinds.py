@@ -19,6 +19,7 @@ from typing import Any, Final
 
 from gridsvc.errors import InvalidInput
 from gridsvc.maps import choropleth_html, heatmap_html
+from gridsvc.messages import Msg
 from gridsvc.service import Gridsvc
 from gridsvc.stats import StatsFilter
 
@@ -82,10 +83,10 @@ def _render_heatmap(
 def _check_heatmap(options: Mapping[str, Option]) -> None:
     if float(options["cell_m"]) < MIN_HEAT_CELL_M:
         raise InvalidInput(
-            f"A public heat map needs cells of at least {MIN_HEAT_CELL_M:g} m; got "
-            f"{options['cell_m']:g}.",
-            hint="Use cell_m=500 or more (the maps for signed-in analysts go finer).",
+            "embed.heat_cells",
             field="cell_m",
+            minimum=MIN_HEAT_CELL_M,
+            value=float(options["cell_m"]),
         )
 
 
@@ -105,14 +106,20 @@ KINDS: Final[dict[str, EmbedKind]] = {
 def embed_kind(name: str) -> EmbedKind:
     kind = KINDS.get(name)
     if kind is None:
-        raise InvalidInput(
-            f"Unknown map kind {name!r}.", hint=f"Use one of: {', '.join(KINDS)}.", field="kind"
-        )
+        raise InvalidInput("common.unknown_choice", field="kind", value=name, choices=list(KINDS))
     return kind
 
 
+_TYPES: Final = {str: "embed.type_str", int: "embed.type_int", float: "embed.type_float"}
+
+
 def _option(name: str, value: Any, default: Option) -> Option:
-    wrong = InvalidInput(f"{name} must be {type(default).__name__}; got {value!r}.", field=name)
+    wrong = InvalidInput(
+        "embed.option_type",
+        field=name,
+        kind=Msg(_TYPES[type(default)]),
+        value=repr(value),
+    )
     if isinstance(value, bool):
         raise wrong
     if isinstance(default, str):
@@ -137,28 +144,22 @@ def _option(name: str, value: Any, default: Option) -> Option:
 def _filter_value(name: str, value: Any) -> Any:
     if name in ("from", "to"):
         if not isinstance(value, str):
-            raise InvalidInput(
-                f"{name} must be a Beijing day YYYY-MM-DD; got {value!r}.", field=name
-            )
+            raise InvalidInput("embed.day", field=name, value=repr(value))
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise InvalidInput(
-                f"{name} must be a Beijing day YYYY-MM-DD; got {value!r}.", field=name
-            ) from None
+            raise InvalidInput("embed.day", field=name, value=repr(value)) from None
     if name == "overdue":
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         if not isinstance(value, bool):
-            raise InvalidInput(f"overdue must be true or false; got {value!r}.", field=name)
+            raise InvalidInput("embed.overdue", field=name, value=repr(value))
         return value
     if isinstance(value, str):
         return tuple(v.strip() for v in value.split(",") if v.strip()) or None
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise InvalidInput(
-        f"{name} must be codes, comma-separated or as a list; got {value!r}.", field=name
-    )
+    raise InvalidInput("embed.codes", field=name, value=repr(value))
 
 
 def parse_params(
@@ -168,14 +169,16 @@ def parse_params(
     for name, value in params.items():
         # PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database
         if "\x00" in str(value):
-            raise InvalidInput(f"{name} contains a NUL character.", field=str(name))
+            raise InvalidInput("embed.param_nul", field=str(name))
     allowed = [*_FILTER_FIELDS, *kind.defaults]
     unknown = [name for name in params if name not in allowed]
     if unknown:
         raise InvalidInput(
-            f"A {kind.name} takes no parameter {', '.join(map(repr, unknown))}.",
-            hint=f"Its parameters: {', '.join(allowed)}.",
+            "embed.unknown_params",
             field=str(unknown[0]),
+            kind=kind.name,
+            unknown=unknown,
+            allowed=allowed,
         )
     flt = StatsFilter(
         **{

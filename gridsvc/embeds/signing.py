@@ -33,10 +33,7 @@ _TOKEN: Final = re.compile(r"^([1-9][0-9]{0,17})\.([0-9]{1,11})\.([A-Za-z0-9_-]{
 
 def not_found() -> NotFound:
     """The one answer for a link that does not verify: the same for every reason."""
-    return NotFound(
-        "There is no map at this link.",
-        hint="Check that the link was copied whole; ask whoever shared it for a new one.",
-    )
+    return NotFound("embed.no_map")
 
 
 @dataclass(frozen=True)
@@ -108,6 +105,4 @@ def _stored_secret(svc: Gridsvc) -> bytes:
         )
         if rows:
             return str(rows[0][0]).encode("ascii")
-    raise DatabaseUnavailable(
-        "The embed signing key could neither be read nor stored.", hint="Retry in a moment."
-    )
+    raise DatabaseUnavailable("embed.no_secret")

@@ -85,22 +85,20 @@ class Published:
 def _title(title: str) -> str:
     title = title.strip()
     if "\x00" in title:
-        raise InvalidInput("The title contains a NUL character.", field="title")
+        raise InvalidInput("embed.title_nul", field="title")
     if not title or len(title) > TITLE_MAX:
-        raise InvalidInput(
-            f"A title of 1 to {TITLE_MAX} characters is needed; got {len(title)}.",
-            hint="It names the map in the page and in the list of embeds.",
-            field="title",
-        )
+        raise InvalidInput("embed.title_length", field="title", limit=TITLE_MAX, length=len(title))
     return title
 
 
 def _expiry(now: datetime, days: int) -> datetime:
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise InvalidInput(
-            f"An embed expires after 1 to {MAX_DAYS} days; got {days!r}.",
-            hint=f"The default is {DEFAULT_DAYS}; publish again when it runs out.",
+            "embed.days",
             field="expires_in_days",
+            limit=MAX_DAYS,
+            value=repr(days),
+            default=DEFAULT_DAYS,
         )
     return (now + timedelta(days=days)).replace(microsecond=0)
 
@@ -173,10 +171,7 @@ def revoke(svc: Gridsvc, embed_id: int) -> None:
     if 1 <= embed_id <= MAX_ID:
         rows = svc.db.cursor_fetchall(query("embed_revoke"), {"id": embed_id, "at": svc.now()})
     if not rows:
-        raise NotFound(
-            f"No embed {embed_id} that is not revoked already.",
-            hint="See GET /v1/embeds or `gridsvc embed list`.",
-        )
+        raise NotFound("embed.not_found", embed_id=embed_id)
 
 
 @dataclass(frozen=True)
@@ -200,13 +195,7 @@ def open_embed(svc: Gridsvc, token: str) -> EmbedPage:
         raise not_found()
     expires_at, revoked_at, page, title = rows[0]
     if revoked_at is not None:
-        raise Gone(
-            "This map was withdrawn by the publisher and is no longer shown.",
-            hint="Ask whoever shared it for a current link.",
-        )
+        raise Gone("embed.withdrawn")
     if expires_at <= svc.now():
-        raise Gone(
-            f"This map link expired on {local(expires_at):%Y-%m-%d %H:%M} (UTC+08:00).",
-            hint="Ask whoever shared it for a new link.",
-        )
+        raise Gone("embed.expired", when=f"{local(expires_at):%Y-%m-%d %H:%M}")
     return EmbedPage(page, title, local(expires_at))

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 from gridsvc.errors import InvalidInput
 from gridsvc.events.taxonomy import DEFAULT_MAX_LENGTH, AttributeField, Category, shown
+from gridsvc.messages import Msg
 
 
 def validate_attributes(category: Category, attributes: Mapping[str, object]) -> dict[str, object]:
@@ -26,17 +28,18 @@ def validate_attributes(category: Category, attributes: Mapping[str, object]) ->
     """
     if not isinstance(attributes, Mapping):
         raise InvalidInput(
-            f"attributes must be an object of name: value pairs, not {shown(attributes)}.",
-            field="attributes",
-            hint=_takes(category),
+            "attr.not_object", field="attributes", hint=_takes(category), value=shown(attributes)
         )
     for key in attributes:
         if not isinstance(key, str) or category.attribute(key) is None:
             raise InvalidInput(
-                f"Unknown attribute '{key}' for category {category.code} ({category.name_zh}).",
+                "attr.unknown",
                 field=f"attributes.{key}",
                 hint=_takes(category),
-                category=category.code,
+                key=key,
+                code=category.code,
+                name_zh=category.name_zh,
+                details={"category": category.code},
             )
     out: dict[str, object] = {}
     for spec in category.fields:
@@ -46,12 +49,11 @@ def validate_attributes(category: Category, attributes: Mapping[str, object]) ->
         if value is None:
             if spec.required:
                 raise InvalidInput(
-                    f"Attribute '{spec.name}' ({spec.label_zh}) is required for category "
-                    f"{category.code} ({category.name_zh}).",
+                    "attr.required",
                     field=f"attributes.{spec.name}",
-                    hint=f"Send {spec.name} as {spec.expected()}.",
-                    category=category.code,
-                    expected=spec.expected(),
+                    **_about(category, spec),
+                    name_zh=category.name_zh,
+                    details={"category": category.code, "expected": spec.expected()},
                 )
             continue
         out[spec.name] = _check_value(category, spec, value)
@@ -61,12 +63,11 @@ def validate_attributes(category: Category, attributes: Mapping[str, object]) ->
 def _check_value(category: Category, spec: AttributeField, value: object) -> object:
     def wrong() -> InvalidInput:
         return InvalidInput(
-            f"Attribute '{spec.name}' ({spec.label_zh}) of category {category.code} must be "
-            f"{spec.expected()}; got {shown(value)}.",
+            "attr.wrong",
             field=f"attributes.{spec.name}",
-            hint=f"Send {spec.name} as {spec.expected()}.",
-            category=category.code,
-            expected=spec.expected(),
+            **_about(category, spec),
+            value=shown(value),
+            details={"category": category.code, "expected": spec.expected()},
         )
 
     if spec.type == "boolean":
@@ -79,12 +80,12 @@ def _check_value(category: Category, spec: AttributeField, value: object) -> obj
         limit = spec.max_length or DEFAULT_MAX_LENGTH
         if len(value) > limit:
             raise InvalidInput(
-                f"Attribute '{spec.name}' ({spec.label_zh}) of category {category.code} is "
-                f"{len(value)} characters long; at most {limit} are allowed.",
+                "attr.too_long",
                 field=f"attributes.{spec.name}",
-                hint=f"Shorten {spec.name} to {limit} characters.",
-                category=category.code,
-                expected=spec.expected(),
+                **_about(category, spec),
+                length=len(value),
+                limit=limit,
+                details={"category": category.code, "expected": spec.expected()},
             )
         return value
     if spec.type == "enum":
@@ -109,8 +110,21 @@ def _check_value(category: Category, spec: AttributeField, value: object) -> obj
     return number
 
 
-def _takes(category: Category) -> str:
+def _about(category: Category, spec: AttributeField) -> dict[str, Any]:
+    """The placeholders every message about an attribute has."""
+    return {
+        "code": category.code,
+        "name": spec.name,
+        "label_zh": spec.label_zh,
+        "expected": spec.expected_msg(),
+    }
+
+
+def _takes(category: Category) -> Msg:
     if not category.fields:
-        return f"Category {category.code} takes no attributes; send an empty object."
-    listed = "; ".join(f"{f.name} ({f.label_zh}): {f.expected()}" for f in category.fields)
-    return f"Category {category.code} takes: {listed}."
+        return Msg("attr.takes_nothing", {"code": category.code})
+    listed = [
+        Msg("attr.field", {"name": f.name, "label_zh": f.label_zh, "expected": f.expected_msg()})
+        for f in category.fields
+    ]
+    return Msg("attr.takes", {"code": category.code, "listed": listed})

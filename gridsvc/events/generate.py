@@ -86,14 +86,12 @@ class CategorySpec:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.weight) and self.weight >= 0):
-            raise InvalidInput(f"Category {self.code!r}: weight must be finite and >= 0.")
+            raise InvalidInput("generate.weight", code=repr(self.code))
         urgency = self.urgency_weights
         if len(urgency) != 3 or not all(math.isfinite(w) and w >= 0 for w in urgency):
-            raise InvalidInput(
-                f"Category {self.code!r}: urgency_weights must be three finite numbers >= 0."
-            )
+            raise InvalidInput("generate.urgency_weights", code=repr(self.code))
         if sum(urgency) <= 0:
-            raise InvalidInput(f"Category {self.code!r}: urgency_weights sum to zero.")
+            raise InvalidInput("generate.urgency_zero", code=repr(self.code))
 
 
 #: A plausible mix for Nanjing: sanitation and facilities dominate, hazards are rarer and more
@@ -272,7 +270,7 @@ def generate_events(
             community, no category or community with a positive weight, or a naive ``end``.
     """
     if chunk_rows < 1:
-        raise InvalidInput("chunk_rows must be at least 1.", field="chunk_rows")
+        raise InvalidInput("generate.chunk_rows", field="chunk_rows")
     # Planned now, not at the first next(), so that bad arguments fail at the call.
     plan = _plan(
         units, categories, count, days, seed, end, hotspots, gcj02_share, bd09_share, plant
@@ -304,23 +302,23 @@ def _plan(
     plant: Mapping[str, float] | None,
 ) -> _Plan:
     if count < 0:
-        raise InvalidInput("count must be >= 0.", field="count")
+        raise InvalidInput("generate.count", field="count")
     if days < 1:
-        raise InvalidInput("days must be at least 1.", field="days")
+        raise InvalidInput("generate.days", field="days")
     if seed < 0:
-        raise InvalidInput("seed must be >= 0.", field="seed")
+        raise InvalidInput("generate.seed", field="seed")
     if hotspots < 0:
-        raise InvalidInput("hotspots must be >= 0.", field="hotspots")
+        raise InvalidInput("generate.hotspots", field="hotspots")
     if not (0 <= gcj02_share <= 1 and 0 <= bd09_share <= 1 and gcj02_share + bd09_share <= 1):
-        raise InvalidInput("gcj02_share and bd09_share must be in 0..1 and sum to at most 1.")
+        raise InvalidInput("generate.shares")
     if end is None:
         end = datetime.now(BEIJING).replace(minute=0, second=0, microsecond=0)
     elif end.tzinfo is None or end.utcoffset() is None:
-        raise InvalidInput("end must be timezone-aware, e.g. 2024-06-01T00:00:00+08:00.")
+        raise InvalidInput("generate.naive_end")
     try:
         start = end - timedelta(days=days)
     except OverflowError:
-        raise InvalidInput("The window starts before the year 1: give fewer days.") from None
+        raise InvalidInput("generate.before_year_1") from None
     end_s = math.floor(end.astimezone(UTC).timestamp())
     start_s = math.floor(start.astimezone(UTC).timestamp())
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
@@ -330,16 +328,16 @@ def _plan(
     for code, factor in (plant or {}).items():
         at = np.flatnonzero(comm["code"].to_numpy() == code)
         if at.size == 0:
-            raise InvalidInput(f"Planted community {code!r} is not a community of the grid.")
+            raise InvalidInput("generate.plant_unknown", code=repr(code))
         if not (math.isfinite(factor) and factor >= 0):
-            raise InvalidInput(f"Planted multiplier for {code!r} must be finite and >= 0.")
+            raise InvalidInput("generate.plant_factor", code=repr(code))
         weight[at] *= factor
     if not weight.sum() > 0:
-        raise InvalidInput("No community has a positive population (times plant multiplier).")
+        raise InvalidInput("generate.no_population")
     comm_share = weight / weight.sum()
     cat_weight = np.array([c.weight for c in categories], np.float64)
     if cat_weight.size == 0 or not cat_weight.sum() > 0:
-        raise InvalidInput("Give at least one category with a positive weight.")
+        raise InvalidInput("generate.no_category")
     cat_share = cat_weight / cat_weight.sum()
     geoms = np.asarray(comm.geometry.values, dtype=object)
     shapely.prepare(geoms)
@@ -405,12 +403,12 @@ def _communities(units: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, s
     """The community rows in EPSG:4326, and every unit's name by code."""
     missing = {"code", "level", "name", "population"} - set(units.columns)
     if missing:
-        raise InvalidInput(f"units lacks the column(s) {sorted(missing)}.", field="units")
+        raise InvalidInput("generate.units_columns", field="units", missing=sorted(missing))
     if units.crs is not None and not units.crs.equals("EPSG:4326"):
         units = units.to_crs("EPSG:4326")
     comm = units[units["level"] == "community"].reset_index(drop=True)
     if comm.empty:
-        raise InvalidInput("units has no community-level rows.", field="units")
+        raise InvalidInput("generate.no_communities", field="units")
     names = dict(zip(units["code"].astype(str), units["name"].astype(str), strict=True))
     return comm, names
 
@@ -531,7 +529,7 @@ def _sample_points(
         todo = todo[~inside]
         if todo.size == 0:
             return lon_wgs84, lat_wgs84
-    raise InvalidInput(f"{todo.size} point(s) could not be placed: a community has no area.")
+    raise InvalidInput("generate.unplaced", count=todo.size)
 
 
 def _chunk(
@@ -722,7 +720,7 @@ def _write_csv(write: Callable[[memoryview], object], chunks: Iterable[pd.DataFr
         for chunk in chunks:
             if tuple(chunk.columns) != COLUMNS:
                 raise InvalidInput(
-                    f"A chunk has columns {list(chunk.columns)}; expected {list(COLUMNS)}."
+                    "generate.chunk_columns", columns=list(chunk.columns), expected=list(COLUMNS)
                 )
             table = pa.Table.from_pandas(chunk, preserve_index=False)
             if pending is not None:

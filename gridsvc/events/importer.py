@@ -42,6 +42,7 @@ from gridsvc.events.rows import (
 from gridsvc.events.stage import copy_stage, stage_csv
 from gridsvc.events.store import taxonomy_of
 from gridsvc.export import excel_csv
+from gridsvc.messages import Lang, Msg
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
 
@@ -63,8 +64,10 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     seconds: float = 0.0
+    lang: Lang = "en"
+    """The language of the reasons kept with the import."""
 
-    def to_dict(self, *, max_rejections: int = 100) -> dict[str, Any]:
+    def to_dict(self, *, max_rejections: int = 100, lang: Lang = "en") -> dict[str, Any]:
         return {
             "import_id": self.import_id,
             "filename": self.filename,
@@ -74,7 +77,7 @@ class ImportReport:
             "already_stored": self.already_stored,
             "rejected": self.rejected,
             "ignored_columns": self.ignored_columns,
-            "rejections": [r.to_dict() for r in self.rejections[:max_rejections]],
+            "rejections": [r.to_dict(lang) for r in self.rejections[:max_rejections]],
             "rejections_truncated": len(self.rejections) > max_rejections,
             "seconds": round(self.seconds, 3),
         }
@@ -85,9 +88,7 @@ def detect_format(filename: str, explicit: str | None = None) -> str:
         fmt = explicit.lower()
         if fmt not in FORMATS:
             raise InvalidInput(
-                f"Unknown import format '{explicit}'.",
-                hint=f"Use one of: {', '.join(FORMATS)}.",
-                field="format",
+                "import.unknown_format", field="format", format=explicit, formats=FORMATS
             )
         return fmt
     suffix = Path(filename).suffix.lower()
@@ -100,11 +101,7 @@ def detect_format(filename: str, explicit: str | None = None) -> str:
         ".jsonl": "ndjson",
     }
     if suffix not in by_suffix:
-        raise InvalidInput(
-            f"Cannot tell the format of '{Path(filename).name}'.",
-            hint="Name the file .csv, .geojson or .ndjson, or pass the format.",
-            field="format",
-        )
+        raise InvalidInput("import.format_of_name", field="format", name=Path(filename).name)
     return by_suffix[suffix]
 
 
@@ -122,14 +119,8 @@ def _text_stream(stream: IO[bytes], encoding: str) -> io.TextIOWrapper:
     try:
         codecs.lookup(codec)
     except LookupError:
-        raise InvalidInput(f"Unknown text encoding '{encoding}'.", field="encoding") from None
+        raise InvalidInput("import.unknown_encoding", field="encoding", encoding=encoding) from None
     return io.TextIOWrapper(stream, encoding=codec, newline="")
-
-
-_ENCODING_HINT = (
-    "Save the file as UTF-8 (Excel: CSV UTF-8), or give its encoding: `--encoding gbk` on "
-    "the command line, the form field encoding=gbk in POST /v1/imports."
-)
 
 
 def _csv_batches(
@@ -139,18 +130,12 @@ def _csv_batches(
     try:
         header = next(reader)
     except StopIteration:
-        raise InvalidInput(
-            "The file is empty.", hint="The first line must be the header."
-        ) from None
+        raise InvalidInput("import.empty", field="file") from None
     columns = [h.strip().lower() for h in header]
     report.ignored_columns = [c for c in columns if c not in INPUT_COLUMNS]
     missing = [c for c in ("category", "occurred_at", "lon", "lat") if c not in columns]
     if missing:
-        raise InvalidInput(
-            f"The header lacks column(s) {', '.join(missing)}; it has {', '.join(columns)}.",
-            hint="The first line names the columns: at least category, occurred_at, lon, lat.",
-            field="header",
-        )
+        raise InvalidInput("import.header_lacks", field="header", missing=missing, columns=columns)
     width = len(columns)
     rows: list[list[str]] = []
     numbers: list[int] = []
@@ -162,18 +147,15 @@ def _csv_batches(
             break
         except csv.Error as exc:
             number += 1
-            bad_rows.append(Rejection(number, None, f"Malformed CSV: {exc}."))
+            bad_rows.append(Rejection(number, None, Msg("import.malformed_csv", {"error": exc})))
             continue
         number += 1
         if not record or (len(record) == 1 and not record[0].strip()):
-            bad_rows.append(Rejection(number, None, "Empty row."))
+            bad_rows.append(Rejection(number, None, Msg("import.empty_row")))
             continue
         if len(record) != width:
-            bad_rows.append(
-                Rejection(
-                    number, None, f"The row has {len(record)} fields; the header has {width}."
-                )
-            )
+            wrong = Msg("import.row_width", {"count": len(record), "width": width})
+            bad_rows.append(Rejection(number, None, wrong))
             continue
         rows.append(record)
         numbers.append(number)
@@ -193,6 +175,8 @@ def _frame(columns: list[str], rows: list[list[Any]], numbers: list[int]) -> pd.
 
 
 def _json_records(text: IO[str], fmt: str) -> Iterator[tuple[int, Any]]:
+    """(row number, the item) of a GeoJSON or NDJSON file; a :class:`Msg` for a line that
+    is no JSON."""
     if fmt == "ndjson":
         for number, line in enumerate(text, start=1):
             if not line.strip():
@@ -200,17 +184,16 @@ def _json_records(text: IO[str], fmt: str) -> Iterator[tuple[int, Any]]:
             try:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
-                yield number, InvalidInput(f"Malformed JSON: {exc.msg} at column {exc.colno}.")
+                yield number, Msg("import.malformed_json", {"error": exc.msg, "column": exc.colno})
         return
     try:
         data = json.load(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(
-            f"The file is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
-            field="file",
+            "import.not_json", field="file", error=exc.msg, line=exc.lineno, column=exc.colno
         ) from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise InvalidInput("A GeoJSON import must be a FeatureCollection.", field="file")
+        raise InvalidInput("import.not_collection", field="file")
     for number, feature in enumerate(data.get("features") or [], start=1):
         yield number, feature
 
@@ -223,11 +206,11 @@ def _json_batches(
     ignored: set[str] = set()
     number = 0
     for number, item in _json_records(text, fmt):
-        if isinstance(item, InvalidInput):
-            bad_rows.append(Rejection(number, None, item.message))
+        if isinstance(item, Msg):
+            bad_rows.append(Rejection(number, None, item))
             continue
         record = _record_of(item, fmt)
-        if isinstance(record, str):
+        if isinstance(record, Msg):
             bad_rows.append(Rejection(number, None, record))
             continue
         ignored.update(k for k in record if k not in INPUT_COLUMNS)
@@ -242,18 +225,19 @@ def _json_batches(
     report.ignored_columns = sorted(ignored)
 
 
-def _record_of(item: Any, fmt: str) -> dict[str, Any] | str:
+def _record_of(item: Any, fmt: str) -> dict[str, Any] | Msg:
+    """The report of one item, or why it is none."""
     if fmt == "ndjson":
-        return item if isinstance(item, dict) else "Each line must be a JSON object."
+        return item if isinstance(item, dict) else Msg("import.line_not_object")
     if not isinstance(item, dict) or item.get("type") != "Feature":
-        return "Each item of features must be a GeoJSON Feature."
+        return Msg("import.not_feature")
     props = dict(item.get("properties") or {})
     geom = item.get("geometry") or {}
     if geom.get("type") != "Point":
-        return f"Geometry must be a Point, not {geom.get('type')}."
+        return Msg("import.not_point", {"kind": geom.get("type")})
     coords = geom.get("coordinates") or []
     if len(coords) < 2:
-        return "Point coordinates must be [lon, lat]."
+        return Msg("import.point_coordinates")
     props["lon"], props["lat"] = coords[0], coords[1]
     return props
 
@@ -299,23 +283,14 @@ def _store_batch(
                 if same and not same_import:
                     report.already_stored += 1
                 elif same_import:
+                    earlier = Msg("import.id_earlier", {"value": client_id})
                     rejections.append(
-                        Rejection(
-                            int(row_number),
-                            "client_event_id",
-                            f"client_event_id '{client_id}' appears earlier in this file.",
-                            client_id,
-                        )
+                        Rejection(int(row_number), "client_event_id", earlier, client_id)
                     )
                 else:
+                    used = Msg("import.id_used", {"value": client_id, "event_id": event_id})
                     rejections.append(
-                        Rejection(
-                            int(row_number),
-                            "client_event_id",
-                            f"client_event_id '{client_id}' is already used by event {event_id} "
-                            "with different content.",
-                            client_id,
-                        )
+                        Rejection(int(row_number), "client_event_id", used, client_id)
                     )
             cur.execute(query("event_insert_stage"), {"import_id": import_id, "skip_rows": skip})
             row = cur.fetchone()
@@ -324,7 +299,10 @@ def _store_batch(
             psycopg2.extras.execute_values(
                 cur,
                 query("import_rejection_insert"),
-                [(import_id, r.row_number, r.field, r.reason, r.value) for r in rejections],
+                [
+                    (import_id, r.row_number, r.field, r.msg.render(report.lang), r.value)
+                    for r in rejections
+                ],
             )
         report.rejected += len(rejections)
         report.rejections.extend(rejections)
@@ -352,8 +330,11 @@ def import_events(
     encoding: str = "utf-8",
     progress: Callable[[int], None] | None = None,
     synthetic: bool = False,
+    lang: Lang = "en",
 ) -> ImportReport:
-    """Import every valid row of ``stream`` (a seekable binary file); see the module doc."""
+    """Import every valid row of ``stream`` (a seekable binary file); see the module doc.
+    ``lang``: the language of the rejections' reasons kept with the import (its CSV of
+    rejections is read later, by the same person)."""
     started = time.monotonic()
     fmt = detect_format(filename, fmt)
     system = crs if isinstance(crs, crs_mod.Crs) else crs_mod.Crs.parse(crs)
@@ -361,12 +342,7 @@ def import_events(
     stream.seek(0)
     limit = svc.settings.events.max_geojson_bytes
     if fmt == "geojson" and size_bytes > limit:
-        raise InvalidInput(
-            f"A GeoJSON import is read whole into memory; this file has {size_bytes:,} bytes, "
-            f"more than {limit:,}.",
-            hint="Send large files as NDJSON (one JSON object per line) or CSV: both stream.",
-            field="file",
-        )
+        raise InvalidInput("import.geojson_too_big", field="file", size=size_bytes, limit=limit)
     # everything that can fail before the first row is checked before a job is recorded
     taxonomy = taxonomy_of(svc)
     locator = svc.locator()
@@ -387,7 +363,7 @@ def import_events(
         row = cur.fetchone()
         assert row is not None
         import_id = int(row[0])
-    report = ImportReport(import_id=import_id, filename=Path(filename).name, format=fmt)
+    report = ImportReport(import_id=import_id, filename=Path(filename).name, format=fmt, lang=lang)
     defaults = Defaults(
         crs=system,
         source=source,
@@ -434,9 +410,7 @@ def import_events(
     except UnicodeDecodeError as exc:
         _finish(svc, report, "failed", f"not {encoding}: {exc.reason}")
         raise InvalidInput(
-            f"The file is not valid {encoding} text (byte {exc.start}).",
-            hint=_ENCODING_HINT,
-            field="encoding",
+            "import.bad_encoding", field="encoding", encoding=encoding, position=exc.start
         ) from None
     except InvalidInput as exc:
         _finish(svc, report, "failed", exc.message)
@@ -487,7 +461,7 @@ def _finish(svc: Gridsvc, report: ImportReport, status: str, message: str | None
 def import_job(svc: Gridsvc, import_id: int) -> dict[str, Any]:
     rows = svc.db.cursor_fetchall(query("import_job_get"), {"id": import_id})
     if not rows:
-        raise NotFound(f"No import {import_id}.", field="import_id")
+        raise NotFound("import.not_found", field="import_id", import_id=import_id)
     keys = (
         "import_id",
         "filename",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
@@ -25,11 +25,12 @@ import numpy as np
 import pandas as pd
 
 from gridsvc import crs as crs_mod
-from gridsvc.dates import BEIJING, EARLIEST_DAY, LATEST_DAY, RANGE_TEXT
+from gridsvc.dates import BEIJING, EARLIEST_DAY, LATEST_DAY, RANGE
 from gridsvc.errors import InvalidInput
 from gridsvc.events.attributes import validate_attributes
 from gridsvc.events.taxonomy import Taxonomy
 from gridsvc.grids.locate import Locator
+from gridsvc.messages import Lang, Msg
 
 SOURCES = ("grid_worker", "public", "hotline", "video", "inspection", "superior", "import")
 URGENCIES = ("normal", "urgent", "critical")
@@ -67,18 +68,26 @@ NUL = "\x00"
 class Rejection:
     row_number: int
     field: str | None
-    reason: str
+    msg: Msg
+    """Why, as a catalogue message (:mod:`gridsvc.messages`): shown in the reader's
+    language."""
     value: str | None = None
-    hint: str | None = None
+    hint: Msg | None = None
     error: str | None = None
     """The error class a single report refused for this raises (``DateOutOfRange``);
     None: ``InvalidInput``."""
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def reason(self) -> str:
+        """Why, in English."""
+        return self.msg.render("en")
+
+    def to_dict(self, lang: Lang = "en") -> dict[str, Any]:
         return {
             "row_number": self.row_number,
             "field": self.field,
-            "reason": self.reason,
+            "message_id": self.msg.id,
+            "reason": self.msg.render(lang),
             "value": self.value,
         }
 
@@ -165,6 +174,11 @@ def _numbers(values: Values) -> np.ndarray:
     return np.asarray(parsed, dtype=np.float64)
 
 
+def _lengths_of(limit: int) -> Callable[[Any], dict[str, int]]:
+    """The placeholders of ``report.too_long`` for a value."""
+    return lambda value: {"length": len(str(value)), "limit": limit}
+
+
 def _short(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 60 else text[:57] + "…"
@@ -224,7 +238,7 @@ class _Checks:
         self.bad = np.zeros(batch.n, dtype=bool)
         self.rejections: list[Rejection] = []
 
-    def reject_one(self, i: int, field: str | None, reason: str, hint: str | None = None) -> None:
+    def reject_one(self, i: int, field: str | None, reason: Msg, hint: Msg | None = None) -> None:
         if not self.bad[i]:
             self.rejections.append(Rejection(int(self.numbers[i]), field, reason, None, hint))
             self.bad[i] = True
@@ -233,29 +247,30 @@ class _Checks:
         self,
         mask: np.ndarray,
         field: str | None,
-        reason: Any,
+        reason: str | Msg,
         values: Values | None = None,
         *,
-        hint: str | None = None,
+        params: Mapping[str, Any] | Callable[[Any], Mapping[str, Any]] | None = None,
         error: str | None = None,
     ) -> None:
-        """Reject rows under ``mask`` not already rejected; ``reason`` is text or a function
-        of the value."""
+        """Reject rows under ``mask`` not already rejected. ``reason``: a catalogue id,
+        whose placeholders get ``field``, ``value`` (the row's value, shortened) and
+        ``params`` (or what ``params`` makes of the value); or a :class:`Msg` made
+        elsewhere."""
         new = mask & ~self.bad
         if not new.any():
             return
         for i in np.flatnonzero(new):
             value = values[i] if values is not None else None
-            text = reason(value) if callable(reason) else reason
+            shown = None if value is None else _short(value)
+            extra = params(value) if callable(params) else params or {}
+            msg = (
+                reason
+                if isinstance(reason, Msg)
+                else Msg(reason, {"field": field, "value": shown, **extra})
+            )
             self.rejections.append(
-                Rejection(
-                    int(self.numbers[i]),
-                    field,
-                    text,
-                    None if value is None else _short(value),
-                    hint,
-                    error,
-                )
+                Rejection(int(self.numbers[i]), field, msg, shown, msg.own_hint(), error)
             )
         self.bad |= new
 
@@ -277,9 +292,9 @@ class _Checks:
         self.reject(
             outside,
             column,
-            lambda v: f"{column} '{v}' is outside the dates gridsvc accepts ({RANGE_TEXT}).",
+            "report.time_out_of_range",
             raw,
-            hint=f"Give a time from {RANGE_TEXT} with its offset, e.g. 2026-11-28T09:30:00+08:00.",
+            params={"range": RANGE},
             error="DateOutOfRange",
         )
 
@@ -334,19 +349,14 @@ def prepare(
     raw, text = batch.raw, batch.text
 
     for column in REQUIRED:
-        checks.reject(
-            text(column) == "",
-            column,
-            f"{column} is missing; every report needs category, occurred_at, lon and lat.",
-        )
+        checks.reject(text(column) == "", column, "report.missing")
 
     # NUL characters: PostgreSQL text cannot hold them (a binary file, or UTF-16 read as UTF-8)
     for column in INPUT_COLUMNS:
         checks.reject(
             np.fromiter((NUL in v for v in text(column)), dtype=bool, count=n),
             column,
-            f"{column} contains a NUL character (\\0), which text cannot hold.",
-            hint="Remove it; a file with NUL bytes is often UTF-16: save it as UTF-8.",
+            "report.nul",
         )
 
     # text lengths
@@ -354,10 +364,9 @@ def prepare(
         checks.reject(
             _lengths(text(column)) > limit,
             column,
-            lambda v, c=column, n=limit: (
-                f"{c} is {len(str(v))} characters long; at most {n} are allowed."
-            ),
+            "report.too_long",
             text(column),
+            params=_lengths_of(limit),
         )
 
     # category
@@ -366,8 +375,9 @@ def prepare(
     checks.reject(
         ~_isin(category, known) & (category != ""),
         "category",
-        lambda v: f"Unknown category '{v}'. " + taxonomy.suggest(str(v)),
+        "report.unknown_category",
         category,
+        params=lambda v: {"suggestion": taxonomy.suggestion(str(v))},
     )
 
     # coordinate system, per row or the batch default
@@ -380,19 +390,14 @@ def prepare(
         try:
             systems[rows_of] = crs_mod.Crs.parse(name).value
         except InvalidInput as exc:
-            checks.reject(rows_of, "crs", exc.message, raw["crs"])
+            checks.reject(rows_of, "crs", exc.msg, raw["crs"])
 
     # coordinates
     lon = _numbers(raw["lon"])
     lat = _numbers(raw["lat"])
     for name, values in (("lon", lon), ("lat", lat)):
-        checks.reject(
-            np.isnan(values) & (text(name) != ""),
-            name,
-            lambda v, n=name: f"{n} '{v}' is not a number; send decimal degrees such as 118.7840.",
-            raw[name],
-        )
-        checks.reject(np.isinf(values), name, f"{name} is infinite.", raw[name])
+        checks.reject(np.isnan(values) & (text(name) != ""), name, "report.not_a_number", raw[name])
+        checks.reject(np.isinf(values), name, "report.infinite", raw[name])
     out_of_range = (np.abs(lon) > 180) | (np.abs(lat) > 90)
     swappable = out_of_range & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)
     if swappable.any():
@@ -405,67 +410,38 @@ def prepare(
         lands = locator.assign(sx, sy).community >= 0
         swapped = np.zeros(n, dtype=bool)
         swapped[idx_s[lands]] = True
-        checks.reject(
-            swapped,
-            "lon",
-            "lon and lat look swapped: the point lies in the city with lat first. Send lon first.",
-            raw["lon"],
-        )
-    checks.reject(
-        out_of_range,
-        "lon",
-        "lon/lat out of range: lon must be within [-180, 180] and lat within [-90, 90], lon first.",
-        raw["lon"],
-    )
+        checks.reject(swapped, "lon", "report.swapped", raw["lon"])
+    checks.reject(out_of_range, "lon", "report.out_of_range", raw["lon"])
 
     # times
     latest = pd.Timestamp(now + defaults.future_tolerance)
     occurred, bad_occ, naive_occ = batch.times("occurred_at")
     checks.reject_out_of_range(occurred, text("occurred_at"), raw["occurred_at"], "occurred_at")
-    checks.reject(
-        bad_occ,
-        "occurred_at",
-        lambda v: f"occurred_at '{v}' is not an ISO 8601 time, e.g. 2026-11-28T09:30:00+08:00.",
-        raw["occurred_at"],
-    )
-    checks.reject(
-        naive_occ,
-        "occurred_at",
-        lambda v: f"occurred_at '{v}' has no time zone; add one, e.g. +08:00 for Beijing time.",
-        raw["occurred_at"],
-    )
+    ahead = {"minutes": int(defaults.future_tolerance.total_seconds() // 60)}
+    checks.reject(bad_occ, "occurred_at", "report.not_iso", raw["occurred_at"])
+    checks.reject(naive_occ, "occurred_at", "report.no_zone", raw["occurred_at"])
     checks.reject(
         np.asarray(occurred > latest),
         "occurred_at",
-        lambda v: (
-            f"occurred_at '{v}' is in the future "
-            "(more than "
-            f"{int(defaults.future_tolerance.total_seconds() // 60)} minutes ahead of "
-            "the server clock)."
-        ),
+        "report.future",
         raw["occurred_at"],
+        params=ahead,
     )
     reported, bad_rep, naive_rep = batch.times("reported_at")
     checks.reject_out_of_range(reported, text("reported_at"), raw["reported_at"], "reported_at")
-    checks.reject(
-        bad_rep, "reported_at", "reported_at is not an ISO 8601 time.", raw["reported_at"]
-    )
-    checks.reject(
-        naive_rep,
-        "reported_at",
-        lambda v: f"reported_at '{v}' has no time zone; add one, e.g. +08:00.",
-        raw["reported_at"],
-    )
+    checks.reject(bad_rep, "reported_at", "report.not_iso", raw["reported_at"])
+    checks.reject(naive_rep, "reported_at", "report.no_zone", raw["reported_at"])
     checks.reject(
         np.asarray(reported > latest),
         "reported_at",
-        "reported_at is in the future.",
+        "report.future",
         raw["reported_at"],
+        params=ahead,
     )
     checks.reject(
         np.asarray(reported < occurred),
         "reported_at",
-        "reported_at is before occurred_at; an event is reported after it happens.",
+        "report.before_occurred",
         raw["reported_at"],
     )
     reported = reported.where(np.asarray(reported.notna()), pd.Timestamp(now))
@@ -476,15 +452,17 @@ def prepare(
     checks.reject(
         ~_isin(source, SOURCES),
         "source",
-        lambda v: f"Unknown source '{v}'; use one of {', '.join(SOURCES)}.",
+        "report.unknown_source",
         source,
+        params={"choices": SOURCES},
     )
     urgency = _lower(text("urgency"))
     checks.reject(
         ~_isin(urgency, (*URGENCIES, "")),
         "urgency",
-        lambda v: f"Unknown urgency '{v}'; use one of {', '.join(URGENCIES)}.",
+        "report.unknown_urgency",
         urgency,
+        params={"choices": URGENCIES},
     )
     default_urgency = {c: str(k.default_urgency) for c, k in known.items()}
     urgency = _objects(
@@ -497,27 +475,18 @@ def prepare(
             | (accuracy < 0)
             | (accuracy > 100_000)
         )
-    checks.reject(
-        bad_acc,
-        "accuracy_m",
-        "accuracy_m must be a number of metres from 0 to 100000.",
-        raw["accuracy_m"],
-    )
+    checks.reject(bad_acc, "accuracy_m", "report.accuracy", raw["accuracy_m"])
 
     # ids
     reporter = text("reporter_id")
     if defaults.reporter_id:
         reporter = np.where(reporter != "", reporter, defaults.reporter_id)
-    checks.reject(reporter == "", "reporter_id", "reporter_id is missing.")
+    checks.reject(reporter == "", "reporter_id", "report.no_reporter")
     client_id = text("client_event_id")
     if defaults.id_prefix:
         generated = _objects([f"{defaults.id_prefix}:{k}" for k in batch.row_numbers])
         client_id = np.where(client_id != "", client_id, generated)
-    checks.reject(
-        client_id == "",
-        "client_event_id",
-        "client_event_id is missing; the app sets one per report so a retry is stored once.",
-    )
+    checks.reject(client_id == "", "client_event_id", "report.no_client_id")
     if n > 1:
         key = pd.Index(
             [f"{r}\x1f{c}" for r, c in zip(reporter, client_id, strict=True)], dtype=object
@@ -525,7 +494,7 @@ def prepare(
         checks.reject(
             np.asarray(key.duplicated(keep="first")) & ~checks.bad,
             "client_event_id",
-            lambda v: f"client_event_id '{v}' appears more than once in this batch.",
+            "report.id_twice",
             client_id,
         )
 
@@ -545,7 +514,7 @@ def prepare(
             )
             media[i] = [str(m) for m in _json_value(raw["media"][i], list, "media")]
         except InvalidInput as exc:
-            checks.reject_one(i, exc.field, exc.message, exc.hint)
+            checks.reject_one(i, exc.field, exc.msg, exc.hint_msg)
 
     # grids, for rows still good
     good = ~checks.bad
@@ -567,17 +536,24 @@ def prepare(
         names = locator.community_names
         for i in (int(i) for i in np.flatnonzero(outside)):
             near = (
-                f"{names[nearest[i]]} ({locator.community_codes[nearest[i]]})"
+                Msg(
+                    "common.unit",
+                    {"name": names[nearest[i]], "code": locator.community_codes[nearest[i]]},
+                )
                 if nearest[i] >= 0
-                else "none"
+                else Msg("common.none")
             )
-            checks.reject_one(
-                i,
-                "lon",
-                f"({lon[i]}, {lat[i]}) in {systems[i]} lies outside "
-                f"every grid; the nearest is {near}, {dist[i]:,.0f} m away. "
-                "Check the coordinate system and that lon comes first.",
+            outside_msg = Msg(
+                "report.outside",
+                {
+                    "lon": float(lon[i]),
+                    "lat": float(lat[i]),
+                    "crs": systems[i],
+                    "nearest": near,
+                    "distance_m": float(dist[i]),
+                },
             )
+            checks.reject_one(i, "lon", outside_msg, outside_msg.own_hint())
 
     keep = np.flatnonzero(~checks.bad)
     kept = keep.tolist()
@@ -635,12 +611,11 @@ def _json_value(raw: Any, kind: type, field_name: str) -> Any:
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
-            raise InvalidInput(
-                f"{field_name} is not valid JSON: {_short(raw)}", field=field_name
-            ) from None
+            raise InvalidInput("report.not_json", field=field_name, value=_short(raw)) from None
     if not isinstance(value, kind):
-        expected = "an object" if kind is dict else "a list"
-        raise InvalidInput(f"{field_name} must be {expected}.", field=field_name)
+        raise InvalidInput(
+            "report.need_object" if kind is dict else "report.need_list", field=field_name
+        )
     return value
 
 

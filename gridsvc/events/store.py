@@ -27,9 +27,10 @@ from gridsvc.errors import (
     NotFound,
     OutsideAllGrids,
 )
-from gridsvc.events.rows import Batch, Defaults, Prepared, content_hash, prepare
+from gridsvc.events.rows import Batch, Defaults, Prepared, Rejection, content_hash, prepare
 from gridsvc.events.stage import stage_columns
 from gridsvc.events.taxonomy import Taxonomy
+from gridsvc.messages import Msg
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query, statements
 
@@ -297,18 +298,17 @@ def _replay(
     event_id, stored_digest = existing
     if stored_digest != digest:
         raise DuplicateConflict(
-            f"client_event_id '{key['client_event_id']}' of reporter "
-            f"'{key['reporter_id']}' was already used for event {event_id} with "
-            "different content.",
-            hint="Use a new client_event_id for a new report; resend the original "
-            "unchanged to get the stored event.",
+            "event.duplicate",
             field="client_event_id",
+            client_event_id=key["client_event_id"],
+            reporter_id=key["reporter_id"],
             event_id=event_id,
+            details={"event_id": event_id},
         )
     return CreateResult(event=_event_of_key(svc, key), created=False)
 
 
-def _raise_rejection(svc: Gridsvc, report: Mapping[str, Any], rejection: Any) -> None:
+def _raise_rejection(svc: Gridsvc, report: Mapping[str, Any], rejection: Rejection) -> None:
     if rejection.field in ("lon", "lat") and all(
         isinstance(report.get(k), int | float) for k in ("lon", "lat")
     ):
@@ -320,13 +320,15 @@ def _raise_rejection(svc: Gridsvc, report: Mapping[str, Any], rejection: Any) ->
                 crs=str(report.get("crs") or "wgs84"),
             )
         except OutsideAllGrids as exc:
-            raise InvalidInput(exc.message, hint=exc.hint, field="lon", **exc.details) from None
+            raise InvalidInput(
+                exc.msg, hint=exc.hint_msg, field="lon", details=exc.details
+            ) from None
     kind = DateOutOfRange if rejection.error == "DateOutOfRange" else InvalidInput
     raise kind(
-        rejection.reason,
+        rejection.msg,
         field=rejection.field,
-        hint=rejection.hint or "Fix this field and send the report again.",
-        value=rejection.value,
+        hint=rejection.hint or Msg("report.fix"),
+        details={"value": rejection.value},
     )
 
 
@@ -335,7 +337,7 @@ def get_event(svc: Gridsvc, event_id: int) -> dict[str, Any]:
         cur.execute(event_select() + " WHERE e.id = %(id)s", {"id": event_id, "now": svc.now()})
         row = cur.fetchone()
     if row is None:
-        raise NotFound(f"No event {event_id}.", field="id")
+        raise NotFound("event.not_found", field="id", event_id=event_id)
     return event_dict(row)
 
 
@@ -346,7 +348,9 @@ def _event_of_key(svc: Gridsvc, key: Mapping[str, Any]) -> dict[str, Any]:
         row = cur.fetchone()
     if row is None:
         raise NotFound(
-            f"No event of client_event_id '{key['client_event_id']}'.", field="client_event_id"
+            "event.key_not_found",
+            field="client_event_id",
+            client_event_id=key["client_event_id"],
         )
     return event_dict(row)
 
@@ -359,7 +363,7 @@ def read_event(svc: Gridsvc, event_id: int, principal: Principal) -> dict[str, A
         rows = svc.db.cursor_fetchall(query("dispatch_of_event"), {"event_id": event_id})
         departments = {r[0] for r in rows}
     if not principal.in_scope(event, departments):
-        raise Forbidden(f"Event {event_id} is outside the scope of {principal.describe()}.")
+        raise Forbidden("event.out_of_scope", event_id=event_id, who=principal.who())
     return redact(event, principal, sensitive_categories(svc))
 
 
@@ -496,12 +500,7 @@ def _grid_condition(code: str, city_codes: set[str]) -> sql.Composable | None:
         return sql.SQL("e.sector_code = %(grid)s")
     column = CODE_LEVEL_BY_LENGTH.get(len(code))
     if column is None or not code.isdigit():
-        raise InvalidInput(
-            f"'{code}' is not a grid code.",
-            hint="Use a district (6 digits), street (9), community (12) or grid "
-            "(15) code, or a sector code such as S320102.",
-            field="grid",
-        )
+        raise InvalidInput("event.not_grid_code", field="grid", code=code)
     return sql.SQL("e.{} = %(grid)s").format(sql.Identifier(column))
 
 

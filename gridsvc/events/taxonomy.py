@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from gridsvc.errors import InvalidInput, UnknownCategory
+from gridsvc.messages import Local, Msg
 
 Urgency = Literal["normal", "urgent", "critical"]
 URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
@@ -135,24 +136,32 @@ class AttributeField:
         return dict(self.choice_labels_zh).get(choice, choice)
 
     def expected(self) -> str:
+        """What a valid value looks like, in English (:meth:`expected_msg`)."""
+        return self.expected_msg().render("en")
+
+    def expected_msg(self) -> Msg:
         """What a valid value looks like, in words a field worker's app can show."""
         if self.type == "boolean":
-            return "true or false"
+            return Msg("attr.boolean")
         if self.type == "enum":
-            options = ", ".join(
-                f"{c} ({self.choice_label(c)})" if self.choice_label(c) != c else c
+            options = [
+                Local(f"{c} ({label})", f"{label}（{c}）")
+                if (label := self.choice_label(c)) != c
+                else c
                 for c in self.choices
-            )
-            return f"one of {options}"
+            ]
+            return Msg("attr.one_of", {"options": options})
         if self.type == "string":
-            return f"text of at most {self.max_length or DEFAULT_MAX_LENGTH} characters"
-        kind = "a whole number" if self.type == "integer" else "a number"
-        if self.min is not None and self.max is not None:
-            return f"{kind} from {_plain_number(self.min)} to {_plain_number(self.max)}"
-        if self.min is not None:
-            return f"{kind} of at least {_plain_number(self.min)}"
-        if self.max is not None:
-            return f"{kind} of at most {_plain_number(self.max)}"
+            return Msg("attr.text", {"limit": self.max_length or DEFAULT_MAX_LENGTH})
+        kind = Msg("attr.integer" if self.type == "integer" else "attr.number")
+        low = None if self.min is None else _plain_number(self.min)
+        high = None if self.max is None else _plain_number(self.max)
+        if low is not None and high is not None:
+            return Msg("attr.between", {"kind": kind, "low": low, "high": high})
+        if low is not None:
+            return Msg("attr.at_least", {"kind": kind, "low": low})
+        if high is not None:
+            return Msg("attr.at_most", {"kind": kind, "high": high})
         return kind
 
     def to_dict(self) -> dict[str, Any]:
@@ -257,10 +266,11 @@ class Taxonomy:
         found = self._by_code.get(code)
         if found is None:
             raise UnknownCategory(
-                f"Unknown category '{code}'.",
+                "category.unknown",
                 field="category",
-                hint=self.suggest(code),
+                hint=self.suggestion(code),
                 code=code,
+                details={"code": code},
             )
         return found
 
@@ -268,14 +278,15 @@ class Taxonomy:
         """Like :meth:`get`, but a group is refused: events are filed under its leaves."""
         found = self.get(code)
         if found.is_group:
-            leaves = ", ".join(c.code for c in self.children(code))
+            leaves = [Local(c.code, f"{c.name_zh}（{c.code}）") for c in self.children(code)]
             raise InvalidInput(
-                f"'{code}' ({found.name_zh}) is a group of categories; a report needs one of "
-                f"its categories: {leaves}.",
+                "category.group",
                 field="category",
-                hint="Choose the category that fits best"
-                + (f", or '{code}.other'." if f"{code}.other" in self else "."),
+                hint="category.choose_or_other" if f"{code}.other" in self else "category.choose",
                 code=code,
+                name_zh=found.name_zh,
+                leaves=leaves,
+                details={"code": code},
             )
         return found
 
@@ -298,11 +309,16 @@ class Taxonomy:
         return tuple(c.code for c in self.children(code))
 
     def suggest(self, text: str) -> str:
-        """A sentence pointing from an unknown code (or a category name) to known codes."""
+        """:meth:`suggestion` in English."""
+        return self.suggestion(text).render("en")
+
+    def suggestion(self, text: str) -> Msg:
+        """A sentence pointing from an unknown code (or a category name) to known
+        categories, by name and code."""
         needle = text.strip().lower()
         leaves = self.leaves()
         if not leaves:
-            return "No categories are loaded yet."
+            return Msg("category.none_loaded")
         matches: list[str] = []
         if needle:
             # a category's name, as hotline exports often carry ("消防" -> hazard.fire)
@@ -319,12 +335,16 @@ class Taxonomy:
             matches += [unique_last[n] for n in difflib.get_close_matches(needle, unique_last)]
         found = list(dict.fromkeys(matches))[:3]
         if found:
-            return "Did you mean " + " or ".join(f"'{m}'" for m in found) + "?"
-        groups = ", ".join(c.code for c in self.groups())
-        return (
-            f"Use a category code such as '{leaves[0].code}': a group and a name joined by a "
-            f"dot. The groups are {groups}."
-        )
+            choices = [
+                Msg(
+                    "category.choice",
+                    {"code": c.code, "name": Local(c.name_en, c.name_zh)},
+                )
+                for c in (self._by_code[code] for code in found)
+            ]
+            return Msg("category.did_you_mean", {"choices": choices})
+        groups = [Local(c.code, f"{c.name_zh}（{c.code}）") for c in self.groups()]
+        return Msg("category.use_code", {"example": leaves[0].code, "groups": groups})
 
     def to_dict(self) -> dict[str, Any]:
         """A complete taxonomy file: ``load_taxonomy_file`` reads it back unchanged."""

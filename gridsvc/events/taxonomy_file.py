@@ -55,10 +55,7 @@ def load_taxonomy_file(path: str | PathLike[str]) -> Taxonomy:
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            f"Cannot read the taxonomy file {path.name}: {exc}.",
-            hint="Give the path of a readable UTF-8 JSON or TOML file.",
-        ) from exc
+        raise InvalidInput("taxonomy.unreadable", name=path.name, error=exc) from exc
     try:
         if path.suffix.lower() == ".toml":
             document: object = tomllib.loads(text)
@@ -68,9 +65,10 @@ def load_taxonomy_file(path: str | PathLike[str]) -> Taxonomy:
             )
     except (ValueError, tomllib.TOMLDecodeError) as exc:
         raise InvalidInput(
-            f"The taxonomy file {path.name} is not valid "
-            f"{'TOML' if path.suffix.lower() == '.toml' else 'JSON'}: {exc}",
-            hint="Fix the syntax at the position named.",
+            "taxonomy.syntax",
+            name=path.name,
+            kind="TOML" if path.suffix.lower() == ".toml" else "JSON",
+            error=exc,
         ) from exc
     return parse_taxonomy(document, origin=path.name)
 
@@ -150,18 +148,14 @@ class _Problems:
     def raise_if_any(self) -> None:
         if not self.items:
             return
-        if len(self.items) == 1:
-            message = f"Taxonomy {self.origin}: {self.items[0]}."
-        else:
-            message = (
-                f"Taxonomy {self.origin} has {len(self.items)} problems: "
-                + "; ".join(self.items)
-                + "."
-            )
+        # the problems name entries and keys of the file, for the admin who wrote it: in
+        # English, as the file's keys are
         raise InvalidInput(
-            message,
-            hint="Fix the entries named and load the taxonomy again.",
+            "taxonomy.problem" if len(self.items) == 1 else "taxonomy.problems",
+            origin=self.origin,
+            count=len(self.items),
             problems=list(self.items),
+            details={"problems": list(self.items)},
         )
 
 

@@ -267,11 +267,7 @@ def _locate_csv(svc: Any, file: str, crs: str) -> list[int]:
         reader = csv.DictReader(handle)
         fields = [f.strip().lower() for f in (reader.fieldnames or [])]
         if "lon" not in fields or "lat" not in fields:
-            raise InvalidInput(
-                f"The CSV header must have columns lon and lat; it has {fields}.",
-                hint="Write a first line `lon,lat`.",
-                field="header",
-            )
+            raise InvalidInput("locate.csv_header", field="header", fields=fields)
         reader.fieldnames = fields
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(LOCATE_CSV_COLUMNS)

@@ -21,18 +21,13 @@ def default_dataset_path(settings: GridSettings) -> Path:
         return settings.default_grids_path
     root = project_root()
     if root is None:
-        raise SetupError(
-            "The default grid dataset is not installed with this copy of gridsvc.",
-            hint="Set GRIDSVC_DEFAULT_GRIDS_PATH to gis_data/nanjing_grids.gpkg of a checkout.",
-        )
+        raise SetupError("grid.dataset_not_installed")
     return root / "gis_data" / DATASET_FILE
 
 
 def read_default(path: Path) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     if not path.is_file():
-        raise SetupError(
-            f"Grid dataset {path} not found.", hint="Build it with `python gis_data/build.py`."
-        )
+        raise SetupError("grid.dataset_missing", path=path)
     units = gpd.read_file(path, layer="grid_unit")
     meta_path = path.with_name(path.stem + ".meta.json")
     meta: dict[str, Any] = json.loads(meta_path.read_text()) if meta_path.is_file() else {}

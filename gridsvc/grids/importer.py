@@ -122,12 +122,7 @@ def check_file(
 ) -> tuple[ValidationReport, tuple[gpd.GeoDataFrame, list[str]]]:
     """Read and validate a boundary file against the active version; writes nothing."""
     if level not in IMPORTABLE_LEVELS:
-        raise InvalidInput(
-            f"Level '{level}' cannot be imported on its own.",
-            hint="Import `community` (streets, sectors and districts are derived from it) or "
-            "`grid` (finer grids under the active communities).",
-            field="level",
-        )
+        raise InvalidInput("grid.level_not_importable", field="level", level=level)
     units = read_grid_file(
         path,
         level=level,
@@ -141,10 +136,7 @@ def check_file(
     parents = None
     if level == "grid":
         if reference is None:
-            raise NoActiveGridVersion(
-                "Grids are imported under the communities of the active version; none is active.",
-                hint="Load or import communities first.",
-            )
+            raise NoActiveGridVersion("grid.none_for_import")
         parents = reference.loc[reference["level"] == "community", ["code", "name", "geometry"]]
     tolerance_m2 = svc.settings.grids.topology_tolerance_m2
     tolerances = {

@@ -27,6 +27,7 @@ import pyproj
 import shapely
 
 from gridsvc.errors import InvalidGridData, UnknownCrs, UnknownLevel
+from gridsvc.messages import Msg
 
 LEVELS = ("city", "district", "sector", "street", "community", "grid")
 """Grid levels from the coarsest to the finest."""
@@ -56,11 +57,6 @@ COLUMNS = ("code", "name", "parent_code", "geometry", "source_row")
 
 _OGR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json")
 _PARQUET_SUFFIXES = (".parquet", ".geoparquet")
-_CRS_HINT = (
-    "Pass --crs with the coordinate system the file's coordinates are in, e.g. "
-    "--crs EPSG:4490 (CGCS2000 longitude/latitude) or --crs EPSG:4549 "
-    "(CGCS2000 3-degree Gauss-Kruger, central meridian 120E)."
-)
 _POLYGON = shapely.GeometryType.POLYGON
 _DBF_NAME_LENGTH = 10
 
@@ -72,11 +68,7 @@ def parse_level(value: str) -> str:
     """
     level = str(value).strip().lower()
     if level not in LEVELS:
-        raise UnknownLevel(
-            f"'{value}' is not a grid level.",
-            hint=f"Use one of: {', '.join(LEVELS)}.",
-            field="level",
-        )
+        raise UnknownLevel("grid.unknown_level", field="level", value=value, levels=LEVELS)
     return level
 
 
@@ -141,11 +133,7 @@ def read_grid_file(
     level = parse_level(level)
     path = Path(path)
     if not path.exists():
-        raise InvalidGridData(
-            f"The grid file {path} does not exist.",
-            hint="Check the path and file name.",
-            field="path",
-        )
+        raise InvalidGridData("grid.file_missing", field="path", path=path)
     if path.suffix.lower() in _PARQUET_SUFFIXES:
         table, decoded, declared_crs = _read_parquet(path)
         geometries = np.asarray(decoded, dtype=object)
@@ -220,11 +208,7 @@ def _read_ogr(
         pyogrio.errors.GeometryError,
         pyogrio.errors.CRSError,
     ) as exc:
-        raise InvalidGridData(
-            f"{path.name} cannot be read as a grid file: {exc}",
-            hint="Use GeoJSON, GeoPackage, a zipped Shapefile or GeoParquet.",
-            field="path",
-        ) from exc
+        raise InvalidGridData("grid.unreadable", field="path", name=path.name, error=exc) from exc
     names = [str(name) for name in meta["fields"]]
     table = pd.DataFrame(dict(zip(names, field_data, strict=True)), columns=names)
     if wkb is None:
@@ -243,11 +227,7 @@ def _ogr_source(path: Path, layer: str | None) -> tuple[str, str | None]:
         with zipfile.ZipFile(path) as archive:
             members = archive.namelist()
     except zipfile.BadZipFile as exc:
-        raise InvalidGridData(
-            f"{path.name} is not a readable zip file.",
-            hint="Zip the Shapefile's .shp, .shx, .dbf, .prj (and .cpg) files again.",
-            field="path",
-        ) from exc
+        raise InvalidGridData("grid.bad_zip", field="path", name=path.name) from exc
     candidates = [
         member
         for member in members
@@ -256,11 +236,11 @@ def _ogr_source(path: Path, layer: str | None) -> tuple[str, str | None]:
     if layer is not None and len(candidates) > 1:
         candidates = [member for member in candidates if Path(member).stem == layer] or candidates
     if len(candidates) != 1:
-        found = ", ".join(candidates) or "none"
         raise InvalidGridData(
-            f"{path.name} must hold exactly one .shp, .gpkg or .geojson file; found: {found}.",
-            hint="Zip one Shapefile, or pass --layer with the file name (without suffix).",
+            "grid.zip_members",
             field="layer" if candidates else "path",
+            name=path.name,
+            found=candidates or [Msg("common.none")],
         )
     member = candidates[0]
     inner_layer = None if layer == Path(member).stem else layer
@@ -274,20 +254,18 @@ def _choose_layer(source: str, layer: str | None, path: Path) -> str:
     if layer is not None:
         if layer not in names:
             raise InvalidGridData(
-                f"{path.name} has no layer '{layer}'; its layers are: {', '.join(names)}.",
-                hint="Pass --layer with one of those names.",
-                field="layer",
+                "grid.no_layer", field="layer", name=path.name, layer=layer, layers=names
             )
         return layer
     spatial = [str(name) for name, geometry_type in layers if geometry_type is not None]
     if len(spatial) == 1:
         return spatial[0]
-    listed = ", ".join(spatial or names) or "none"
     raise InvalidGridData(
-        f"{path.name} has {len(spatial)} layers with geometry ({listed}); "
-        "cannot tell which holds the grid units.",
-        hint="Pass --layer with the name of the layer to import.",
+        "grid.which_layer",
         field="layer",
+        name=path.name,
+        count=len(spatial),
+        layers=spatial or names or [Msg("common.none")],
     )
 
 
@@ -296,17 +274,9 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, Sequence[Any], Any]:
     try:
         frame = gpd.read_parquet(path)
     except ImportError as exc:
-        raise InvalidGridData(
-            "Reading GeoParquet needs the pyarrow package, which is not installed.",
-            hint="Install pyarrow, or convert the file to GeoPackage or GeoJSON.",
-            field="path",
-        ) from exc
+        raise InvalidGridData("grid.no_pyarrow", field="path") from exc
     except Exception as exc:  # pyarrow, shapely and geopandas raise many kinds here
-        raise InvalidGridData(
-            f"{path.name} cannot be read as GeoParquet: {exc}",
-            hint="Check that the file is GeoParquet (a Parquet file with 'geo' metadata).",
-            field="path",
-        ) from exc
+        raise InvalidGridData("grid.bad_parquet", field="path", name=path.name, error=exc) from exc
     table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     return table, list(frame.geometry.array), frame.crs
 
@@ -357,13 +327,14 @@ def _resolve_field(columns: pd.Index, wanted: str, option: str, path: Path) -> s
     if found is None:
         available = [str(column) for column in columns]
         raise InvalidGridData(
-            f"{path.name} has no field '{wanted}'. Its fields are: "
-            f"{', '.join(available) or '(none)'}.",
-            hint=f"Pass --{option.replace('_', '-')} with the field that holds the unit "
-            f"{option.removesuffix('_field')}.",
+            "grid.no_field",
             field=option,
-            missing_field=wanted,
-            available_fields=available,
+            name=path.name,
+            wanted=wanted,
+            available=available or [Msg("common.none")],
+            option=option.replace("_", "-"),
+            what=option.removesuffix("_field"),
+            details={"missing_field": wanted, "available_fields": available},
         )
     return found
 
@@ -395,18 +366,9 @@ def _choose_crs(declared: Any, source_crs: str | None, path: Path) -> pyproj.CRS
         try:
             return pyproj.CRS.from_user_input(source_crs)
         except pyproj.exceptions.CRSError as exc:
-            raise UnknownCrs(
-                f"'{source_crs}' is not a coordinate reference system pyproj knows.",
-                hint=_CRS_HINT,
-                field="crs",
-            ) from exc
+            raise UnknownCrs("crs.pyproj_unknown", field="crs", value=source_crs) from exc
     if declared is None:
-        raise InvalidGridData(
-            f"{path.name} has no coordinate reference system (CRS), so its coordinates "
-            "cannot be placed on the map.",
-            hint=_CRS_HINT,
-            field="crs",
-        )
+        raise InvalidGridData("grid.no_crs", field="crs", name=path.name)
     return pyproj.CRS.from_user_input(declared)
 
 
@@ -414,22 +376,11 @@ def _to_wgs84(units: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     """Reproject to EPSG:4326, refusing coordinates that cannot be in the declared CRS."""
     crs: pyproj.CRS = units.crs
     if crs.is_geographic and not _within_lon_lat(units.geometry):
-        raise InvalidGridData(
-            f"{path.name} says its CRS is {crs.name} (longitude/latitude in degrees), but "
-            "its coordinates are outside -180..180 / -90..90: they are probably metres "
-            "in a projected CRS.",
-            hint=_CRS_HINT,
-            field="crs",
-        )
+        raise InvalidGridData("grid.degrees_metres", field="crs", name=path.name, crs=crs.name)
     units = units.to_crs(OUTPUT_CRS)
     coordinates = shapely.get_coordinates(units.geometry.array)
     if not np.isfinite(coordinates).all() or not _within_lon_lat(units.geometry):
-        raise InvalidGridData(
-            f"{path.name}'s coordinates do not convert from {crs.name} to "
-            "longitude/latitude: the CRS the file declares is probably wrong.",
-            hint=_CRS_HINT,
-            field="crs",
-        )
+        raise InvalidGridData("grid.no_convert", field="crs", name=path.name, crs=crs.name)
     return units
 
 

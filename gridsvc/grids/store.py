@@ -120,13 +120,6 @@ def list_versions(db: Database) -> list[GridVersion]:
     return [GridVersion(*row) for row in rows]
 
 
-NO_GRIDS_HINT = (
-    "Run `gridsvc init` (the Nanjing default grids and the event taxonomy), or "
-    "`gridsvc grids load-default`, or import a city's boundaries with `gridsvc grids import`; "
-    "the running service picks them up without a restart."
-)
-
-
 def active_version(db: Database) -> GridVersion:
     with db.connection() as conn, conn.cursor() as cur:
         return active_version_in(cur)
@@ -138,17 +131,14 @@ def active_version_in(cur: Any) -> GridVersion:
     row = cur.fetchone()
     if row is not None:
         return GridVersion(*row)
-    raise NoActiveGridVersion(
-        "No grid version is active: no grids are loaded yet.",
-        hint=NO_GRIDS_HINT,
-    )
+    raise NoActiveGridVersion("grid.no_active")
 
 
 def activate(db: Database, version_id: int) -> GridVersion:
     with db.connection() as conn, conn.cursor() as cur:
         cur.execute("SELECT 1 FROM grid_version WHERE id = %s", (version_id,))
         if cur.fetchone() is None:
-            raise NotFound(f"No grid version {version_id}.", hint="See `gridsvc grids list`.")
+            raise NotFound("grid.version_not_found", version_id=version_id)
         cur.execute(query("grid_version_activate"), {"version_id": version_id})
     return active_version(db)
 
@@ -225,9 +215,11 @@ def unit_detail(db: Database, version: GridVersion, code: str) -> dict[str, Any]
     rows = db.cursor_fetchall(query("grid_unit_one"), {"version_id": version.id, "code": code})
     if not rows:
         raise UnknownGrid(
-            f"No grid unit has code '{code}' in grid version {version.id} ({version.name}).",
-            hint="List codes with GET /v1/grids?level=community&geometry=false.",
+            "grid.unknown_code",
             field="code",
+            code=code,
+            version_id=version.id,
+            version=version.name,
         )
     code, name, level, parent, sector, kind, synthetic, area, population, geojson, n = rows[0]
     chain = []
@@ -280,7 +272,7 @@ def reassign(db: Database, version_id: int, *, snap_m: float, near_m: float) -> 
     with db.connection() as conn, conn.cursor() as cur:
         cur.execute("SELECT 1 FROM grid_version WHERE id = %s", (version_id,))
         if cur.fetchone() is None:
-            raise NotFound(f"No grid version {version_id}.", hint="See `gridsvc grids list`.")
+            raise NotFound("grid.version_not_found", version_id=version_id)
         # a bulk administrative operation: not bound by the per-request statement timeout
         cur.execute("SET LOCAL statement_timeout = 0")
         cur.execute(

@@ -128,13 +128,11 @@ def classify(values: np.ndarray, scheme: str, k: int, *, whole: bool = False) ->
     """
     if scheme not in SCHEME_LABELS:
         raise InvalidInput(
-            f"Unknown classification scheme {scheme!r}.",
-            hint=f"Use one of: {', '.join(SCHEME_LABELS)}.",
-            field="scheme",
+            "common.unknown_choice", field="scheme", value=scheme, choices=list(SCHEME_LABELS)
         )
     low, high = K_RANGE
     if not low <= k <= high:
-        raise InvalidInput(f"k must be between {low} and {high}; got {k}.", field="k")
+        raise InvalidInput("map.k", field="k", low=low, high=high, value=k)
     finite = np.isfinite(values)
     present = values[finite]
     yb = np.full(len(values), -1, dtype=np.int64)
@@ -225,9 +223,7 @@ def choropleth_frame(
     """
     if value not in VALUE_LABELS:
         raise InvalidInput(
-            f"Unknown value {value!r}.",
-            hint=f"Use one of: {', '.join(VALUE_LABELS)}.",
-            field="value",
+            "common.unknown_choice", field="value", value=value, choices=list(VALUE_LABELS)
         )
     frame = counts_by_unit(svc, level, flt, with_geometry=True)
     values = frame[value].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -284,11 +280,7 @@ def choropleth_html(
     a unit's class would tell about its count).
     """
     if hotspots and min_count:
-        raise InvalidInput(
-            "Hot spots cannot be shown on a map that hides small counts.",
-            hint="Leave out hotspots, or min_count.",
-            field="hotspots",
-        )
+        raise InvalidInput("map.hotspots_hidden_counts", field="hotspots")
     flt = flt or StatsFilter()
     ctx = context(svc, flt, tiles)
     units, classes = choropleth_frame(

@@ -26,17 +26,13 @@ Tiles = Annotated[
 def _is_png(out: Path, tiles: str | None) -> bool:
     """Whether ``out`` asks for an image; refuses other suffixes and tiles in an image."""
     from gridsvc.errors import InvalidInput
+    from gridsvc.messages import Msg
 
     suffix = out.suffix.lower()
     if suffix not in (".html", ".htm", ".png"):
-        raise InvalidInput(
-            f"--out {out}: the suffix decides the format, and {suffix or 'none'} is neither.",
-            hint="Name the file FILE.html (a page) or FILE.png (an image).",
-        )
+        raise InvalidInput("map.cli_suffix", out=out, suffix=suffix or Msg("common.none"))
     if suffix == ".png" and tiles not in (None, "none"):
-        raise InvalidInput(
-            "A PNG map has no tile base layer.", hint="Leave out --tiles, or write FILE.html."
-        )
+        raise InvalidInput("map.cli_png_tiles")
     return suffix == ".png"
 
 

@@ -122,9 +122,7 @@ def heat_bins(
     size = AUTO_CELL_M if cell_m is None else cell_m
     if not (math.isfinite(size) and low <= size <= high):
         raise InvalidInput(
-            f"cell_m must be between {low:g} and {high:g} metres; got {size:g}.",
-            hint="200 suits a city-wide map, 50 a street; leave it out to let the map choose.",
-            field="cell_m",
+            "map.cell_m", hint="map.cell_m_heat", field="cell_m", low=low, high=high, value=size
         )
     # the sizes the query may choose from: this one, or (auto) 3 and 9 times it within range
     levels = 1
@@ -153,11 +151,7 @@ def heat_bins(
     # rows come fullest first, so the cells kept are all there unless MAX_BINS is passed
     kept = n >= min_count
     if int(kept.sum()) > MAX_BINS:
-        raise InvalidInput(
-            f"More than {MAX_BINS:,} cells of {size:g} m have events: the page would be too heavy.",
-            hint="Use a larger cell_m (or leave it out), or narrow the filter (category, dates).",
-            field="cell_m",
-        )
+        raise InvalidInput("map.too_many_cells", field="cell_m", limit=MAX_BINS, size=size)
     if percent is not None:
         n = np.rint(n * (100.0 / percent)).astype(np.int64)
     frame = pd.DataFrame(

@@ -58,9 +58,7 @@ def hotspot_units(
     :func:`gridsvc.stats.hotspots` raises (fewer than 30 units, e.g. districts)."""
     if permutations > MAX_PERMUTATIONS:
         raise InvalidInput(
-            f"A map computes at most {MAX_PERMUTATIONS:,} permutations; got {permutations:,}.",
-            hint="Use permutations=999 (quick) to 9999; GET /v1/stats/hotspots goes to 99999.",
-            field="permutations",
+            "map.max_permutations", field="permutations", limit=MAX_PERMUTATIONS, value=permutations
         )
     return hotspots(
         svc,

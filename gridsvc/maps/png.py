@@ -101,11 +101,7 @@ def chinese_font() -> FontProperties:
         except ValueError:
             continue
         return FontProperties(family=family)
-    raise SetupError(
-        "No Chinese font is installed, so a PNG map cannot be drawn.",
-        hint="Install Debian's fonts-noto-cjk (apt-get install fonts-noto-cjk; scripts/setup.sh "
-        "does), then restart the service.",
-    )
+    raise SetupError("map.no_font")
 
 
 def _sized(font: FontProperties, size: float, bold: bool = False) -> FontProperties:

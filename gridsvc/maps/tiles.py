@@ -143,9 +143,7 @@ def resolve_tiles(choice: str | None, settings: MapSettings | None = None) -> Ti
         basemap = Basemap(name)
     except ValueError:
         raise InvalidInput(
-            f"Unknown tile base layer {name!r}.",
-            hint=f"Use one of: {', '.join(b.value for b in Basemap)} (none works offline).",
-            field="tiles",
+            "map.unknown_tiles", field="tiles", value=name, choices=[b.value for b in Basemap]
         ) from None
     if basemap is Basemap.NONE:
         return NO_TILES
@@ -177,12 +175,7 @@ def resolve_tiles(choice: str | None, settings: MapSettings | None = None) -> Ti
         )
     key = settings.tianditu_key
     if not key:
-        raise InvalidInput(
-            "Tianditu tiles need a key, and none is set.",
-            hint="Set GRIDSVC_TIANDITU_KEY to a Tianditu browser key (console.tianditu.gov.cn), "
-            "or use tiles=none.",
-            field="tiles",
-        )
+        raise InvalidInput("map.tianditu_key", field="tiles")
     return Tiles(
         basemap,
         tuple(

@@ -38,6 +38,7 @@ from gridsvc.maps.heatmap import (
     rescale_on_zoom,
 )
 from gridsvc.maps.page import add_info_box, base_map, context, json_for_script, on_load
+from gridsvc.messages import Msg
 from gridsvc.service import Gridsvc
 from gridsvc.stats.filters import StatsFilter, sql_params
 from gridsvc.stats.units import stats_query
@@ -140,12 +141,17 @@ class TimelineBins:
         return [int(sums.get(p.start, 0)) for p in self.periods]
 
 
+_COARSER = {"day": "map.coarser_day", "week": "map.coarser_week", "month": "map.coarser_month"}
+
+
 def _too_many_periods(count: int, step: str) -> InvalidInput:
-    coarser = {"day": "step=week or step=month", "week": "step=month", "month": "a shorter range"}
     return InvalidInput(
-        f"The range has {count} periods of one {step}; a timeline shows at most {MAX_PERIODS}.",
-        hint=f"Use {coarser[step]}, or narrow from/to.",
+        "map.too_many_periods",
         field="step",
+        count=count,
+        step=step,
+        limit=MAX_PERIODS,
+        coarser=Msg(_COARSER[step]),
     )
 
 
@@ -164,15 +170,16 @@ def timeline_bins(
     """
     flt = flt or StatsFilter()
     if step not in STEPS:
-        raise InvalidInput(
-            f"Unknown step {step!r}.", hint=f"Use one of: {', '.join(STEPS)}.", field="step"
-        )
+        raise InvalidInput("common.unknown_choice", field="step", value=step, choices=STEPS)
     low, high = CELL_M_RANGE
     if not (math.isfinite(cell_m) and low <= cell_m <= high):
         raise InvalidInput(
-            f"cell_m must be between {low:g} and {high:g} metres; got {cell_m:g}.",
-            hint="500 suits a citywide timeline.",
+            "map.cell_m",
+            hint="map.cell_m_timeline",
             field="cell_m",
+            low=low,
+            high=high,
+            value=cell_m,
         )
     if flt.date_from is not None and flt.date_to is not None:
         count = period_count(flt.date_from, flt.date_to, step)
@@ -189,10 +196,7 @@ def timeline_bins(
     rows = svc.db.cursor_fetchall(stats_query("maps_timeline_bins"), params)
     if len(rows) > MAX_CELLS:
         raise InvalidInput(
-            f"More than {MAX_CELLS:,} period-cells of {cell_m:g} m have events: the page would "
-            "be too heavy.",
-            hint="Use a larger cell_m, a longer step, or narrow the filter (category, dates).",
-            field="cell_m",
+            "map.too_many_period_cells", field="cell_m", limit=MAX_CELLS, size=cell_m
         )
     frame = pd.DataFrame(rows, columns=["period_start", "lon_wgs84", "lat_wgs84", "n"])
     frame["n"] = frame["n"].astype(np.int64)
@@ -212,10 +216,11 @@ def timeline_bins(
     busiest = frame.groupby("period_start").size().max() if len(frame) else 0
     if busiest > MAX_CELLS_PER_PERIOD:
         raise InvalidInput(
-            f"A period has {busiest:,} cells of {cell_m:g} m with events; at most "
-            f"{MAX_CELLS_PER_PERIOD:,} are drawn per period.",
-            hint="Use a larger cell_m.",
+            "map.busy_period",
             field="cell_m",
+            count=int(busiest),
+            size=cell_m,
+            limit=MAX_CELLS_PER_PERIOD,
         )
     return TimelineBins(frame, periods, step, cell_m)
 

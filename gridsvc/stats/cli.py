@@ -28,7 +28,7 @@ def _day(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"--{name} '{value}' is not a date (YYYY-MM-DD).") from None
+        raise InvalidInput("stats.cli_not_a_day", name=name, value=value) from None
 
 
 def cli_filter(category: str | None, date_from: str | None, date_to: str | None) -> Any:
@@ -52,15 +52,15 @@ def _write(frame: pd.DataFrame, fmt: str, out: Path | None) -> None:
             out.write_text(text, encoding="utf-8")
         return
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise InvalidInput(f"--format {fmt} needs geometry; this statistic has none (use csv).")
+        raise InvalidInput("stats.cli_needs_geometry", format=fmt)
     if out is None:
-        raise InvalidInput(f"--format {fmt} writes a file: give --out.")
+        raise InvalidInput("stats.cli_needs_out", format=fmt)
     if fmt == "geojson":
         frame.to_file(out, driver="GeoJSON")
     elif fmt == "gpkg":
         frame.to_file(out, driver="GPKG", layer="stats")
     else:
-        raise InvalidInput(f"Unknown format '{fmt}'.", hint="Use csv, geojson or gpkg.")
+        raise InvalidInput("stats.cli_format", format=fmt)
 
 
 def _service() -> Any:
@@ -112,7 +112,7 @@ def register_stats_commands(app: typer.Typer) -> None:
         from gridsvc.stats import timeseries
 
         if interval not in ("day", "week", "month"):
-            raise InvalidInput("--interval must be day, week or month.")
+            raise InvalidInput("stats.cli_interval")
         svc = _service()
         try:
             frame = timeseries(

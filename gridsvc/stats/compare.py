@@ -32,28 +32,19 @@ _KEYS: Final = ["code", "name", "level", "parent_code"]
 def _check(flt_current: StatsFilter, flt_base: StatsFilter) -> tuple[int, int]:
     for name, flt in (("flt_current", flt_current), ("flt_base", flt_base)):
         if flt.days is None:
-            raise InvalidInput(
-                f"{name} needs both date_from and date_to: the test weighs the two periods by "
-                "their lengths.",
-                hint="Give each filter a closed range [date_from, date_to) of Beijing days.",
-                field=name,
-            )
+            raise InvalidInput("stats.needs_dates", field=name)
     assert flt_current.date_from and flt_current.date_to and flt_base.date_from
     assert flt_base.date_to and flt_current.days and flt_base.days
     if not flt_current.same_except_dates(flt_base):
-        raise InvalidInput(
-            "The two filters differ in more than their dates, so a change in counts could not be "
-            "told apart from the change of what is counted.",
-            hint="Use the same categories, status, urgency and source in both filters.",
-            field="flt_base",
-        )
+        raise InvalidInput("stats.filters_differ", field="flt_base")
     if flt_current.date_from < flt_base.date_to and flt_base.date_from < flt_current.date_to:
         raise InvalidInput(
-            f"The periods [{flt_current.date_from}, {flt_current.date_to}) and "
-            f"[{flt_base.date_from}, {flt_base.date_to}) overlap: their counts would share "
-            "events and the test assumes independent counts.",
-            hint="Compare periods that do not overlap, e.g. a month with the month before.",
+            "stats.periods_overlap",
             field="flt_base",
+            from1=flt_current.date_from,
+            to1=flt_current.date_to,
+            from2=flt_base.date_from,
+            to2=flt_base.date_to,
         )
     return flt_current.days, flt_base.days
 
@@ -96,7 +87,7 @@ def compare(
     :func:`~gridsvc.stats.grids.counts_by_unit` raises.
     """
     if not 0 < alpha < 1:
-        raise InvalidInput(f"alpha must be between 0 and 1; got {alpha}.", field="alpha")
+        raise InvalidInput("stats.alpha", field="alpha", value=alpha)
     days, days_base = _check(flt_current, flt_base)
     current = counts_by_unit(svc, level, flt_current)
     base = counts_by_unit(svc, level, flt_base)

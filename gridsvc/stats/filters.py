@@ -29,14 +29,10 @@ def _as_tuple(name: str, value: Any) -> tuple[str, ...] | None:
         return None
     values = (value,) if isinstance(value, str) else tuple(value)
     if not values:
-        raise InvalidInput(
-            f"{name} is empty, so no event could match.",
-            hint=f"Give at least one {name} value, or None for all.",
-            field=name,
-        )
+        raise InvalidInput("stats.empty_filter", field=name)
     for v in values:
         if not isinstance(v, str) or not v:
-            raise InvalidInput(f"{name} values must be non-empty text; got {v!r}.", field=name)
+            raise InvalidInput("stats.filter_text", field=name, value=repr(v))
     return tuple(dict.fromkeys(values))  # order kept, duplicates dropped
 
 
@@ -67,19 +63,16 @@ class StatsFilter:
             unknown = [v for v in getattr(self, name) or () if v not in allowed]
             if unknown:
                 raise InvalidInput(
-                    f"Unknown {name} {', '.join(repr(v) for v in unknown)}.",
-                    hint=f"Use one of: {', '.join(allowed)}.",
+                    "common.unknown_choice",
                     field=name,
+                    value=unknown,
+                    choices=allowed,
                 )
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
             # a datetime is a date too, but its time of day would be silently dropped
             if value is not None and (not isinstance(value, date) or hasattr(value, "hour")):
-                raise InvalidInput(
-                    f"{name} must be a calendar date (Beijing day), not {value!r}.",
-                    hint="Pass datetime.date(2026, 11, 1); the range is [date_from, date_to).",
-                    field=name,
-                )
+                raise InvalidInput("stats.not_a_day", field=name, value=repr(value))
             if value is not None:
                 check_day(value, name)
         if (
@@ -88,11 +81,7 @@ class StatsFilter:
             and self.date_to <= self.date_from
         ):
             raise InvalidInput(
-                f"date_to ({self.date_to}) must be after date_from ({self.date_from}): "
-                "the range [date_from, date_to) would be empty.",
-                hint="date_to is the first day not counted, e.g. [2026-11-01, 2026-12-01) "
-                "is November.",
-                field="date_to",
+                "stats.empty_range", field="date_to", date_to=self.date_to, date_from=self.date_from
             )
 
     @property

@@ -184,28 +184,22 @@ def local_statistics(
     ``quadrant`` (HH, LH, LL, HL).
     """
     if method not in METHODS:
-        raise InvalidInput(
-            f"Unknown method {method!r}.", hint=f"Use one of: {', '.join(METHODS)}.", field="method"
-        )
+        raise InvalidInput("common.unknown_choice", field="method", value=method, choices=METHODS)
     if permutations < MIN_PERMUTATIONS:
         raise InvalidInput(
-            f"permutations must be at least {MIN_PERMUTATIONS}; got {permutations}.",
-            hint="999 suffices for 90%/95% maps; 99,999 lets single small clusters reach 99% "
-            "with the FDR correction.",
+            "hotspot.permutations",
             field="permutations",
+            minimum=MIN_PERMUTATIONS,
+            value=permutations,
         )
     y = np.asarray(values, np.float64)
     n = len(frame)
     if y.shape != (n,) or not np.isfinite(y).all():
-        raise InvalidInput("values must be one finite number per unit.", field="values")
+        raise InvalidInput("hotspot.values", field="values")
     if n < MIN_UNITS:
-        raise InvalidInput(
-            f"Hot spot analysis needs at least {MIN_UNITS} units; this level has {n}.",
-            hint="Use the street or community level.",
-            field="level",
-        )
+        raise InvalidInput("hotspot.min_units", field="level", minimum=MIN_UNITS, count=n)
     if method == "gi_star" and (y < 0).any():
-        raise InvalidInput("Gi* needs values of at least 0.", field="values")
+        raise InvalidInput("hotspot.negative", field="values")
 
     out = frame.copy()
     out["value"] = y
@@ -307,9 +301,7 @@ def hotspots(
     99 permutations, and what ``counts_by_unit`` raises.
     """
     if value not in VALUES:
-        raise InvalidInput(
-            f"Unknown value {value!r}.", hint=f"Use one of: {', '.join(VALUES)}.", field="value"
-        )
+        raise InvalidInput("common.unknown_choice", field="value", value=value, choices=VALUES)
     units = counts_by_unit(svc, level, flt, with_geometry=True)
     column = "density_per_km2" if value == "density" else "n"
     values = units[column].to_numpy(np.float64, na_value=0.0)

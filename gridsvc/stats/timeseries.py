@@ -46,9 +46,7 @@ def timeseries(
     """
     if interval not in INTERVALS:
         raise InvalidInput(
-            f"Unknown interval {interval!r}.",
-            hint=f"Use one of: {', '.join(INTERVALS)}.",
-            field="interval",
+            "common.unknown_choice", field="interval", value=interval, choices=INTERVALS
         )
     flt = flt or StatsFilter()
     version = store.active_version(svc.db)
@@ -64,18 +62,21 @@ def timeseries(
         found = fetch(cur, query("stats_unit_level"), params)
         if not found:
             raise UnknownGrid(
-                f"No grid unit has code '{grid_code}' in grid version {version.id} "
-                f"({version.name}).",
-                hint="Use a city, district (6 digits), sector (S…), street (9) or community "
-                "(12) code; list them with GET /v1/grids?level=street&geometry=false.",
+                "grid.unknown_code",
+                hint="stats.unit_codes",
                 field="grid_code",
+                code=grid_code,
+                version_id=version.id,
+                version=version.name,
             )
         level = str(found[0][0])
         if level not in STATS_LEVELS:
             raise InvalidInput(
-                f"'{grid_code}' is a {level}; statistics are kept per community at the finest.",
-                hint=f"Use the code of its community ({grid_code[:12]}).",
+                "stats.finer_than_community",
                 field="grid_code",
+                code=grid_code,
+                level=level,
+                community=grid_code[:12],
             )
         rows = fetch(cur, stats_query("stats_timeseries", flt), {**params, "level": level})
     frame = pd.DataFrame(rows, columns=["period_start", "n", "days"])

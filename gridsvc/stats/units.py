@@ -33,11 +33,7 @@ def parse_stats_level(level: str) -> str:
     for ``grid`` (the rollup is per community)."""
     name = parse_level(level)
     if name not in STATS_LEVELS:
-        raise InvalidInput(
-            f"Statistics are not kept per {name}: the finest level is the community.",
-            hint=f"Use one of: {', '.join(STATS_LEVELS)}.",
-            field="level",
-        )
+        raise InvalidInput("stats.level", field="level", level=name, levels=STATS_LEVELS)
     return name
 
 

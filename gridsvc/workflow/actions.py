@@ -30,6 +30,7 @@ from gridsvc.access import Principal
 from gridsvc.dates import local_iso, local_iso_text
 from gridsvc.errors import Forbidden, InvalidInput, NotFound, StaleVersion, TransitionNotAllowed
 from gridsvc.events.taxonomy_db import read_taxonomy
+from gridsvc.messages import Msg
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
 from gridsvc.workflow.calendar import read_calendar
@@ -83,7 +84,7 @@ def _lock(cur: Any, event_id: int) -> dict[str, Any]:
     cur.execute(query("event_lock"), {"id": event_id})
     row = cur.fetchone()
     if row is None:
-        raise NotFound(f"No event {event_id}.", field="id")
+        raise NotFound("event.not_found", field="id", event_id=event_id)
     keys = (
         "id",
         "status",
@@ -115,13 +116,9 @@ def apply_action(
     """Apply one action; returns the event's new status and its history entry."""
     rule = RULES.get(req.action)
     if rule is None:
-        raise InvalidInput(
-            f"Unknown action '{req.action}'.",
-            hint=f"Use one of: {', '.join(RULES)}.",
-            field="action",
-        )
+        raise InvalidInput("action.unknown", field="action", action=req.action, actions=list(RULES))
     if rule.needs_note and not (req.note or "").strip():
-        raise InvalidInput(f"The action '{req.action}' needs a note saying why.", field="note")
+        raise InvalidInput("action.needs_note", field="note", action=req.action)
     now = svc.now()
     with svc.db.connection() as conn, conn.cursor() as cur:
         if req.action == "merge" and req.into is not None and req.into != event_id:
@@ -131,29 +128,36 @@ def apply_action(
         event = _lock(cur, event_id)
         depts = _dispatched_to(cur, event_id)
         if not _visible(principal, event, depts):
-            raise Forbidden(f"Event {event_id} is outside the scope of {principal.describe()}.")
+            raise Forbidden("event.out_of_scope", event_id=event_id, who=principal.who())
         if principal.role not in rule.roles:
             raise Forbidden(
-                f"{principal.describe()} may not '{req.action}'.",
-                hint=f"'{req.action}' needs a {' or '.join(rule.roles)} token.",
-                allowed=allowed_actions(event["status"], principal.role),
+                "action.role",
+                who=principal.who(),
+                action=req.action,
+                roles=list(rule.roles),
+                details={"allowed": allowed_actions(event["status"], principal.role)},
             )
         if event["status"] not in rule.from_states:
             allowed = allowed_actions(event["status"])
             raise TransitionNotAllowed(
-                f"Event {event_id} is '{event['status']}': '{req.action}' is not possible "
-                f"now. Allowed next: {', '.join(allowed) or 'none (the event is finished)'}.",
+                "action.not_now",
                 field="action",
+                event_id=event_id,
                 status=event["status"],
-                allowed=allowed,
+                action=req.action,
+                allowed=(
+                    Msg("action.next", {"actions": allowed}) if allowed else Msg("action.finished")
+                ),
+                details={"status": event["status"], "allowed": allowed},
             )
         if req.row_version is not None and req.row_version != event["row_version"]:
             raise StaleVersion(
-                f"Event {event_id} changed since you read it (version {req.row_version}, now "
-                f"{event['row_version']}).",
-                hint="Reload the event and try again.",
+                "action.stale",
                 field="row_version",
-                row_version=event["row_version"],
+                event_id=event_id,
+                sent=req.row_version,
+                now=event["row_version"],
+                details={"row_version": event["row_version"]},
             )
         new_status, data = _transition(cur, conn, event, req, principal, depts, now)
         cur.execute(
@@ -222,13 +226,15 @@ def _transition(
         return "dispatched", {"reopened": sorted(depts)}
     department = principal.department_code if principal.role == "department" else req.department
     if not department:
-        raise InvalidInput(f"'{action}' needs the department answering.", field="department")
+        raise InvalidInput("action.needs_department", field="department", action=action)
     if department not in depts or depts[department] in ("resolved", "cancelled"):
         open_ = sorted(d for d, s in depts.items() if s in ("pending", "in_progress"))
         raise TransitionNotAllowed(
-            f"Department '{department}' has no open dispatch on event {event['id']}.",
+            "action.no_open_dispatch",
             field="department",
-            allowed_departments=open_,
+            department=department,
+            event_id=event["id"],
+            details={"allowed_departments": open_},
         )
     if action == "start":
         cur.execute(
@@ -270,18 +276,12 @@ def _dispatch(
 ) -> dict[str, Any]:
     codes = tuple(dict.fromkeys(req.departments or ((req.department,) if req.department else ())))
     if not codes:
-        raise InvalidInput(
-            "'dispatch' needs one or more departments.",
-            field="departments",
-            hint="Several departments at once is the street's whistle (吹哨).",
-        )
+        raise InvalidInput("action.needs_departments", field="departments")
     known = read_departments(conn)
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise InvalidInput(
-            f"Unknown department(s): {', '.join(unknown)}.",
-            field="departments",
-            hint=f"Known: {', '.join(known)}.",
+            "action.unknown_departments", field="departments", unknown=unknown, known=list(known)
         )
     due = _resolve_due(conn, event, now)
     for code in codes:
@@ -300,18 +300,16 @@ def _dispatch(
 
 def _merge(cur: Any, event: dict[str, Any], req: ActionRequest) -> dict[str, Any]:
     if req.into is None:
-        raise InvalidInput(
-            "'merge' needs `into`: the id of the event this one duplicates.", field="into"
-        )
+        raise InvalidInput("action.merge_needs_into", field="into")
     if req.into == event["id"]:
-        raise InvalidInput("An event cannot be merged into itself.", field="into")
+        raise InvalidInput("action.merge_itself", field="into")
     cur.execute(query("event_status_of"), {"id": req.into})
     row = cur.fetchone()
     if row is None:
-        raise InvalidInput(f"No event {req.into} to merge into.", field="into")
+        raise InvalidInput("action.merge_no_target", field="into", event_id=req.into)
     if row[0] not in OPEN_STATES:
         raise TransitionNotAllowed(
-            f"Event {req.into} is '{row[0]}'; merge into an open event.", field="into"
+            "action.merge_closed_target", field="into", event_id=req.into, status=row[0]
         )
     cur.execute(query("dispatch_cancel_all"), {"event_id": event["id"]})
     return {"into": req.into}

@@ -50,7 +50,7 @@ class WorkingCalendar:
             return start + timedelta(days=value)
         if unit == "working_days":
             return self.add_working_days(start, int(value))
-        raise InvalidInput(f"Unknown time unit '{unit}'.", hint="Use hours, days or working_days.")
+        raise InvalidInput("calendar.unit", unit=unit)
 
 
 def read_calendar(conn: Connection) -> WorkingCalendar:
@@ -77,21 +77,18 @@ def load_calendar_file(path: Path) -> dict[date, tuple[bool, str]]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         if not reader.fieldnames or not {"date", "working"} <= set(reader.fieldnames):
-            raise InvalidInput(
-                "The calendar file needs the header date,working[,note].", field="header"
-            )
+            raise InvalidInput("calendar.header", field="header")
         for number, row in enumerate(reader, start=1):
             try:
                 day = date.fromisoformat(row["date"].strip())
             except ValueError:
                 raise InvalidInput(
-                    f"Row {number}: '{row['date']}' is not a date (YYYY-MM-DD).", field="date"
+                    "calendar.date", field="date", row=number, value=row["date"]
                 ) from None
             flag = truthy.get(row["working"].strip().lower())
             if flag is None:
                 raise InvalidInput(
-                    f"Row {number}: working must be true or false, not '{row['working']}'.",
-                    field="working",
+                    "calendar.working", field="working", row=number, value=row["working"]
                 )
             days[day] = (flag, (row.get("note") or "").strip())
     return days

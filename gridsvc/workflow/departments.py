@@ -34,23 +34,23 @@ class Department:
 
 def parse_departments(document: Any, origin: str) -> list[Department]:
     if not isinstance(document, dict) or not isinstance(document.get("departments"), list):
-        raise InvalidInput(f"{origin}: expected an object with a list 'departments'.")
+        raise InvalidInput("department.file_shape", origin=origin)
     out: list[Department] = []
     seen: set[str] = set()
     for i, entry in enumerate(document["departments"], start=1):
-        where = f"{origin}: department {i}"
+        where: dict[str, Any] = {"origin": origin, "number": i}
         if not isinstance(entry, dict):
-            raise InvalidInput(f"{where} is not an object.")
+            raise InvalidInput("department.not_object", **where)
         missing = [k for k in ("code", "name_zh", "name_en") if not entry.get(k)]
         if missing:
-            raise InvalidInput(f"{where} lacks {', '.join(missing)}.")
+            raise InvalidInput("department.lacks", missing=missing, **where)
         code = str(entry["code"])
         if code in seen:
-            raise InvalidInput(f"{where}: code '{code}' appears twice.")
+            raise InvalidInput("department.twice", code=code, **where)
         seen.add(code)
         cats = entry.get("categories", [])
         if not isinstance(cats, list) or not all(isinstance(c, str) for c in cats):
-            raise InvalidInput(f"{where}: categories must be a list of codes.")
+            raise InvalidInput("department.categories", **where)
         out.append(Department(code, str(entry["name_zh"]), str(entry["name_en"]), tuple(cats)))
     return out
 
@@ -65,7 +65,7 @@ def load_departments_file(path: Path) -> list[Department]:
         document = json.loads(path.read_text("utf-8"))
     except json.JSONDecodeError as exc:
         raise InvalidInput(
-            f"{path.name} is not valid JSON: {exc.msg} (line {exc.lineno})."
+            "department.not_json", name=path.name, error=exc.msg, line=exc.lineno
         ) from None
     return parse_departments(document, path.name)
 

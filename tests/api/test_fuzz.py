@@ -40,9 +40,10 @@ from tests.api.conftest import bearer
 from tests.conftest import make_settings
 
 EXAMPLES = int(os.environ.get("GRIDSVC_FUZZ_EXAMPLES", "200"))
-# statistics, maps and imports cost 0.1–2 s per request: an eighth as many examples
+# statistics, maps, imports and OGC items (statistics collections) cost 0.1–2 s per request:
+# an eighth as many examples
 HEAVY_EXAMPLES = max(3, EXAMPLES // 8)
-HEAVY = r"^/v1/(stats|maps|imports)"
+HEAVY = r"^/(v1/(stats|maps|imports)|ogc/collections/\{collection_id\}/items$)"
 
 ROLES = {
     "grid_worker": dict(role="grid_worker", name="fz-gw", scope_code="320102002001"),

@@ -37,7 +37,7 @@ def test_health_is_503_with_a_message_when_the_database_is_unreachable() -> None
     )
     svc = Gridsvc(settings, Database(settings.db.database_url or ""))
     with TestClient(create_app(settings, service=svc)) as c:
-        r = c.get("/health")
+        r = c.get("/health", headers={"Accept-Language": "en"})  # the default is zh-CN
     assert r.status_code == 503
     body = HealthOut.model_validate(r.json())
     assert body.database == "unreachable" and "not reachable" in (body.message or "")

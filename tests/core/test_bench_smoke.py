@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ROW_IDS = {
     *("1", "1m", "2", "2q", "3", "3p", "4", "4p", "4e", "5", "5t", "5c", "6", "7", "D"),
     *("C1", "C2", "Q1", "Q2", "F1"),
+    *("V1", "V2", "V3"),
 }
-WITH_BASELINE = {"1", "2", "2q", "5", "D", "C1", "Q1"}
+WITH_BASELINE = {"1", "2", "2q", "5", "D", "C1", "Q1", "V1", "V2", "V3"}
 
 
 def _number(value: Any) -> bool:
@@ -75,6 +76,11 @@ def test_bench_harness_measures_every_goal(tmp_path: Path) -> None:
     for queue_row in ("Q1", "Q2"):  # the dispatch queue's first page, over HTTP
         runs = rows[queue_row]["details"]["runs"]
         assert runs and all(r["p95_ms"] > 0 and r["first_ms"] > 0 for r in runs)
+
+    tiles = rows["V1"]["details"]  # vector tiles, made from the bench's events
+    assert all(sum(run["kinds"].values()) > 0 for run in tiles["runs"])
+    assert tiles["tiles"]["events"] and tiles["tiles"]["community"]
+    assert rows["V3"]["figure"]["median"] > 0
 
     machine = doc["machine"]
     assert machine["nproc"] >= 1 and machine["memory_bytes"] > 0

@@ -151,7 +151,7 @@ def test_a_batch_that_fails_leaves_each_report_to_be_answered_alone(
     assert all(a.created for a in answers) and rollup_differences(svc.db) == {}
 
     def away(*args: Any, **kwargs: Any) -> Any:
-        raise DatabaseUnavailable("The database is not reachable.")
+        raise DatabaseUnavailable("db.unavailable")
 
     monkeypatch.setattr(store, "store_together", away)
     items = _items(svc, "g", 3)

@@ -115,7 +115,8 @@ class Client:
     unexpected: list[str] = field(default_factory=list)
 
     def run(self) -> None:
-        headers = {"Authorization": f"Bearer {self.token}"}
+        # English: the assertions below read the messages (the default is zh-CN)
+        headers = {"Authorization": f"Bearer {self.token}", "Accept-Language": "en"}
         with httpx.Client(base_url=self.base_url, headers=headers, timeout=5.0) as http:
             for body in self.reports:
                 while time.monotonic() < self.deadline:
@@ -142,7 +143,8 @@ class Client:
 
 def _expect_503(w: World, token: str) -> None:
     """While the database is away: /health and a report both answer 503, saying so."""
-    health = httpx.get(w.server.base_url + "/health", timeout=10)
+    english = {"Accept-Language": "en"}  # the default is zh-CN
+    health = httpx.get(w.server.base_url + "/health", headers=english, timeout=10)
     assert health.status_code == 503, health.text
     assert health.json()["database"] == "unreachable"
     assert "not reachable" in health.json()["message"]
@@ -159,7 +161,7 @@ def _expect_503(w: World, token: str) -> None:
     post = httpx.post(
         w.server.base_url + "/v1/events",
         json=body,
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {token}", **english},
         timeout=10,
     )
     assert post.status_code == 503, post.text

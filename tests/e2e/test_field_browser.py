@@ -470,7 +470,7 @@ def test_reports_online_offline_refused_and_corrected(phone: Phone, world: dict[
     (refused,) = [q for q in phone.queue() if q["state"] == "refused"]
     assert ZH_CN["field_state_refused"] in refused["text"]
     assert ZH_CN["field_refused_outside"] in refused["text"]
-    assert "outside every grid" in refused["text"]  # the server's own words
+    assert "的任何网格内" in refused["text"]  # the server's own words, in the page's language
     page.reload()
     phone.ready()
     phone.wait_queue({"refused": 1, "sent": 4})

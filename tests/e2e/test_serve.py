@@ -32,7 +32,8 @@ def _free_port() -> int:
 
 
 def _get(url: str, token: str | None = None) -> tuple[int, dict[str, object]]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    # English: tests read the messages (the server's default is zh-CN)
+    headers = {"Accept-Language": "en", **({"Authorization": f"Bearer {token}"} if token else {})}
     try:
         with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as r:
             return r.status, json.loads(r.read())

@@ -2,7 +2,7 @@
 
 Keys are English identifiers; templates use ``t.key`` and scripts ``T.key`` (the same
 dictionary, written into each page as JSON). Each page family keeps its words in a module
-of this package (``console``, ``field``, ``dispatch``); a language is the union of them,
+of this package (``console``, ``field``, ``dispatch``, ``ogc``); a language is the union of them,
 and no key may be defined twice.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from web.labels import console, dispatch, field
+from web.labels import console, dispatch, field, ogc
 
 
 def _union(*parts: dict[str, str]) -> dict[str, str]:
@@ -23,7 +23,7 @@ def _union(*parts: dict[str, str]) -> dict[str, str]:
     return merged
 
 
-ZH_CN: Final[dict[str, str]] = _union(console.ZH_CN, field.ZH_CN, dispatch.ZH_CN)
+ZH_CN: Final[dict[str, str]] = _union(console.ZH_CN, field.ZH_CN, dispatch.ZH_CN, ogc.ZH_CN)
 
 LANGUAGES: Final[dict[str, dict[str, str]]] = {"zh-CN": ZH_CN}
 DEFAULT_LANGUAGE: Final = "zh-CN"

@@ -13,7 +13,10 @@ class ApiError extends Error {
 }
 
 async function api(path, options = {}) {
-  const init = { credentials: "same-origin", ...options, headers: { ...(options.headers || {}) } };
+  // the server's messages in the pages' language, whatever the browser's own (a headless
+  // one says en-US)
+  const headers = { "Accept-Language": "zh-CN", ...(options.headers || {}) };
+  const init = { credentials: "same-origin", ...options, headers };
   if (init.method && init.method !== "GET") init.headers["X-CSRF-Token"] = CSRF;
   if (init.json !== undefined) {
     init.body = JSON.stringify(init.json);

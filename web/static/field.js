@@ -44,15 +44,17 @@ class SessionError extends Error {
 }
 
 function aboutSession(status, body) {
-  // api/deps.py answers a missing or wrong token with 403 Forbidden "… lacks the page's CSRF
-  // token."; other 403s (a role, a scope) are about the request
-  return status === 401 || (status === 403 && body.error === "Forbidden" && /CSRF/.test(body.message || ""));
+  // api/deps.py answers a missing or wrong token with 403 Forbidden, message id access.csrf
+  // (its words are in either language); other 403s (a role, a scope) are about the request
+  return status === 401 || (status === 403 && body.message_id === "access.csrf");
 }
 
 async function call(path, options = {}, renewed = false) {
   // like common.js's api(), but never leaves the page on 401: a queue being sent in the
   // background must not take the worker away from a half-filled form
-  const init = { credentials: "same-origin", ...options, headers: { ...(options.headers || {}) } };
+  // the server's words are shown to the worker: in the page's language, not the browser's
+  const headers = { "Accept-Language": "zh-CN", ...(options.headers || {}) };
+  const init = { credentials: "same-origin", ...options, headers };
   const changes = init.method && init.method !== "GET";
   if (changes) init.headers["X-CSRF-Token"] = session.csrf;
   if (init.json !== undefined) {
