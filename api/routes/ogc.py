@@ -122,6 +122,20 @@ def _answer(
     return JSONResponse(body, media_type=media_type, headers=headers)
 
 
+def _features_answer(
+    request: Request,
+    html: bool,
+    body: dict[str, Any],
+    c: fc.Collection,
+    page: str,
+    crs: OutputCrs,
+) -> Response:
+    """Features as GeoJSON naming their CRS, or as the page ``page`` (which also shows the
+    collection's title and links)."""
+    shown = {**body, "collection": _collection_doc(request, c)} if html else body
+    return _answer(request, html, shown, page, GEOJSON, {"Content-Crs": f"<{crs.uri}>"})
+
+
 @router.get("", responses=DOC_RESPONSES)
 def landing(request: Request, f: Format = None) -> Response:
     """The landing page: links to the API definition, the conformance declaration and the
@@ -363,8 +377,8 @@ def items(
         given = [k for k, v in event_only.items() if v is not None]
         if given:
             raise InvalidInput("ogc.events_only", field=given[0], collection=c.id)
-        fetch = fc.grid_items if c.kind == "grid" else fc.stats_items
-        page = fetch(svc, c, bbox_wgs84=box, limit=limit, offset=offset, crs=out_crs)
+        want = fc.UnitQuery(bbox_wgs84=box, limit=limit, offset=offset, crs=out_crs)
+        page = fc.unit_items(svc, c, want)
         nxt = _next_link(request, offset=page.next_offset) if page.next_offset else None
     links = _self_links(request, html)
     if nxt:
@@ -378,15 +392,7 @@ def items(
     }
     if page.matched is not None:
         body["numberMatched"] = page.matched
-    headers = {"Content-Crs": f"<{out_crs.uri}>"}
-    return _answer(
-        request,
-        html,
-        {**body, "collection": _collection_doc(request, c)} if html else body,
-        "items",
-        GEOJSON,
-        headers,
-    )
+    return _features_answer(request, html, body, c, "items", out_crs)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", responses=ITEMS_RESPONSES)
@@ -411,8 +417,7 @@ def item(
             raise InvalidInput("ogc.not_event_id", field="feature_id", value=feature_id[:40])
         feature = fc.event_item(svc, int(feature_id), caller, out_crs)
     else:
-        fetch = fc.grid_items if c.kind == "grid" else fc.stats_items
-        page = fetch(svc, c, code=feature_id, limit=1, crs=out_crs)
+        page = fc.unit_items(svc, c, fc.UnitQuery(code=feature_id, limit=1, crs=out_crs))
         if not page.features:
             raise NotFound(
                 "ogc.no_unit", field="feature_id", collection=c.id, value=feature_id[:40]
@@ -423,12 +428,4 @@ def item(
         *_self_links(request, html),
         _link(base, "collection", "application/json", c.title),
     ]
-    headers = {"Content-Crs": f"<{out_crs.uri}>"}
-    return _answer(
-        request,
-        html,
-        {**feature, "collection": _collection_doc(request, c)} if html else feature,
-        "item",
-        GEOJSON,
-        headers,
-    )
+    return _features_answer(request, html, feature, c, "item", out_crs)

@@ -157,32 +157,42 @@ def _features(
     ]
 
 
-def grid_items(
-    svc: Gridsvc,
-    c: Collection,
-    *,
-    bbox_wgs84: tuple[float, float, float, float] | None = None,
-    code: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-    crs: OutputCrs = CRS84,
-) -> Page:
-    """A page of a grid collection's units in code order (``code``: that one unit)."""
+@dataclass(frozen=True)
+class UnitQuery:
+    """Which units of a grid or statistics collection a page holds, in code order:
+    ``code`` alone (one unit), those meeting the WGS-84 ``bbox_wgs84``, or all; written in
+    ``crs``."""
+
+    bbox_wgs84: tuple[float, float, float, float] | None = None
+    code: str | None = None
+    limit: int = 100
+    offset: int = 0
+    crs: OutputCrs = CRS84
+
+
+def unit_items(svc: Gridsvc, c: Collection, want: UnitQuery) -> Page:
+    """A page of a grid or statistics collection."""
+    if c.kind == "grid":
+        return _grid_items(svc, c, want)
+    return _stats_items(svc, c, want)
+
+
+def _grid_items(svc: Gridsvc, c: Collection, want: UnitQuery) -> Page:
     assert c.kind == "grid" and c.level is not None
     version = grid_store.active_version(svc.db)
-    x0, y0, x1, y1 = bbox_wgs84 or (None, None, None, None)
+    x0, y0, x1, y1 = want.bbox_wgs84 or (None, None, None, None)
     rows = svc.db.cursor_fetchall(
         query("ogc_grid_items"),
         {
             "version_id": version.id,
             "level": c.level,
-            "code": code,
+            "code": want.code,
             "x0": x0,
             "y0": y0,
             "x1": x1,
             "y1": y1,
-            "limit": limit,
-            "offset": offset,
+            "limit": want.limit,
+            "offset": want.offset,
         },
     )
     matched = int(rows[0][-1]) if rows else 0
@@ -201,9 +211,9 @@ def grid_items(
         for r in rows
     ]
     geoms = shapely.from_wkb([bytes(r[9]) for r in rows])
-    features = _features([p["code"] for p in props], props, geoms, crs)
-    more = offset + len(rows) < matched
-    return Page(features, matched, next_offset=offset + len(rows) if more else None)
+    features = _features([p["code"] for p in props], props, geoms, want.crs)
+    more = want.offset + len(rows) < matched
+    return Page(features, matched, next_offset=want.offset + len(rows) if more else None)
 
 
 # the event's fields as flat properties (OGC clients such as QGIS want one value a column)
@@ -271,26 +281,17 @@ def stats_window(today: date) -> StatsFilter:
     return StatsFilter(date_from=today - timedelta(days=STATS_DAYS), date_to=today)
 
 
-def stats_items(
-    svc: Gridsvc,
-    c: Collection,
-    *,
-    bbox_wgs84: tuple[float, float, float, float] | None = None,
-    code: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-    crs: OutputCrs = CRS84,
-) -> Page:
-    """A page of a statistics collection: each unit's polygon with its counts."""
+def _stats_items(svc: Gridsvc, c: Collection, want: UnitQuery) -> Page:
+    """Each unit's polygon with its counts of :func:`stats_window`."""
     assert c.kind == "stats" and c.level is not None
     window = stats_window(local(svc.now()).date())
     frame = counts_by_unit(svc, c.level, window, with_geometry=True)
-    if code is not None:
-        frame = frame[frame["code"] == code]
-    if bbox_wgs84 is not None:
-        frame = frame[frame.intersects(shapely.box(*bbox_wgs84))]
+    if want.code is not None:
+        frame = frame[frame["code"] == want.code]
+    if want.bbox_wgs84 is not None:
+        frame = frame[frame.intersects(shapely.box(*want.bbox_wgs84))]
     matched = len(frame)
-    page = frame.iloc[offset : offset + limit]
+    page = frame.iloc[want.offset : want.offset + want.limit]
     assert window.date_from is not None and window.date_to is not None
     props = [
         {
@@ -309,7 +310,7 @@ def stats_items(
         for r in page.itertuples()
     ]
     features = _features(
-        [p["code"] for p in props], props, np.asarray(page.geometry.values, dtype=object), crs
+        [p["code"] for p in props], props, np.asarray(page.geometry.values, dtype=object), want.crs
     )
-    more = offset + len(page) < matched
-    return Page(features, matched, next_offset=offset + len(page) if more else None)
+    more = want.offset + len(page) < matched
+    return Page(features, matched, next_offset=want.offset + len(page) if more else None)

@@ -5,7 +5,9 @@ a browser that is not signed in is sent to the sign-in form."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,6 +58,9 @@ def test_an_analyst_browses_from_the_landing_page_to_a_street(
     assert f"共 {streets} 个" in page.inner_text("#counts")
     # outlines drawn: Leaflet's canvas renderer paints on a canvas inside the map
     assert page.locator("#ogc-map canvas").count() >= 1
+    docs = os.environ.get("GRIDSVC_DOCS_SCREENSHOTS")
+    if docs:
+        page.screenshot(path=str(Path(docs) / "ogc-items-page.png"), full_page=False)
     page.click("#next")
     page.wait_for_selector("#ogc-map[data-drawn]")
     assert page.locator("#features tbody tr").count() == streets - 100
