@@ -298,7 +298,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         field=where,
         details={"problems": problems},
     )
-    return _json(body, 422, lang)
+    # OGC API Features answers an invalid parameter with 400 (/req/core/query-param-invalid)
+    status = 400 if request.url.path.startswith("/ogc") else 422
+    return _json(body, status, lang)
 
 
 _HTTP_KINDS = {400: "InvalidInput", 404: "NotFound", 405: "MethodNotAllowed"}

@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +55,14 @@ from bench.load import Server, api_server, event_body
 from bench.sql import bench_query
 from bench.summary import percentile_ms
 from gridsvc.access import create_token
+from gridsvc.dates import CITY_OFFSET
 from gridsvc.events.generate import DEFAULT_MIX, generate_events, write_events_csv
 from gridsvc.events.importer import import_events
 from gridsvc.grids.default import default_dataset_path
 from gridsvc.settings import GridSettings
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "load-latest.json"
-BEIJING = timezone(timedelta(hours=8))
+BEIJING = CITY_OFFSET
 DEPARTMENT = "urban_management"
 err = Console(stderr=True)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
-BEIJING = timezone(timedelta(hours=8))
+from gridsvc.dates import CITY_OFFSET
+
+BEIJING = CITY_OFFSET
 #: Generated events end here (not "now"), so the same seed gives the same rows on any day.
 DATA_END = datetime(2026, 1, 1, tzinfo=BEIJING)
 DEFAULT_EVENTS = 10_000_000

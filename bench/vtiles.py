@@ -33,8 +33,9 @@ from gridsvc.events.store import EventFilter
 
 EVENT_ZOOMS = (12, 13, 14, 15, 16)
 GRID_ZOOMS = (10, 11, 12, 13, 14, 15, 16)
-SIZE_ZOOMS = (10, 11)
-"""Events zooms whose tiles (bins) count for the largest tile but not for the time goal."""
+SIZE_ZOOMS: tuple[int, ...] = ()
+"""Events zooms whose tiles (bins) count for the largest tile but not for the time goal
+(none since events tiles start at zoom 12, vtiles.EVENTS_MIN_ZOOM)."""
 GOAL_EVENTS_MS = 50.0
 GOAL_GRID_MS = 20.0
 GOAL_BYTES = 500_000

@@ -24,17 +24,20 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from gridsvc.dates import local
 from gridsvc.db.pool import Database
 from gridsvc.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from gridsvc.messages import Msg
+from gridsvc.settings import CITY_AT_START
 from gridsvc.sql import query
 
 ROLES = ("grid_worker", "dispatcher", "department", "analyst", "admin")
 TOKEN_PREFIX = "gsk_"
-CITY_CODE = "320100"
+CITY_CODE: Final = CITY_AT_START.code
+"""The city's own code (the city's settings, :class:`gridsvc.settings.CitySettings`): a scope
+of the whole city."""
 
 # The event columns a scope code selects on, by the code's shape.
 _SCOPE_COLUMN = {6: "district_code", 9: "street_code", 12: "community_code"}

@@ -2,9 +2,10 @@
 
 Every date or time a user sends — statistics' and maps' ``from``/``to`` and base periods,
 event lists' ``from``/``to``, a report's ``occurred_at`` and ``reported_at``, an import's
-rows, an embed's parameters — must lie in ``[EARLIEST_DAY, LATEST_DAY]`` (Beijing days,
-both ends included; a time by its Beijing day). Outside, :class:`DateOutOfRange` names the
-field and the range.
+rows, an embed's parameters — must lie in ``[EARLIEST_DAY, LATEST_DAY]`` (days of the city,
+both ends included; a time by its day in :data:`CITY_OFFSET`). Outside,
+:class:`DateOutOfRange` names the field and the range. The city's time zone is here too
+(:data:`CITY_TZ`), taken from :class:`gridsvc.settings.CitySettings`.
 
 Why a range at all: pandas keeps times as ``datetime64[ns]``, which holds only the years
 1677–2262, and a statistic of the year 0244 failed deep inside it. Why these ends: no event
@@ -16,11 +17,12 @@ PostgreSQL hold, so every statistic and map works at both (``tests/api/test_date
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from typing import overload
+from typing import Final, overload
 from zoneinfo import ZoneInfo
 
 from gridsvc.errors import DateOutOfRange
 from gridsvc.messages import Msg
+from gridsvc.settings import CITY_AT_START
 
 EARLIEST_DAY = date(1900, 1, 1)
 LATEST_DAY = date(2200, 1, 1)
@@ -28,15 +30,23 @@ RANGE_TEXT = f"{EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}"
 RANGE = Msg("dates.range", {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()})
 """The range in the reader's words, for messages."""
 
-# Beijing days: UTC+08:00 all year (no daylight saving since 1991), as in gridsvc.stats.
-BEIJING = timezone(timedelta(hours=8))
-
-CITY_TZ = ZoneInfo("Asia/Shanghai")
+CITY_TZ: Final = ZoneInfo(CITY_AT_START.time_zone)
 """The city's time zone: every time gridsvc shows (API, exports, maps, pages, CLI) is in it,
 with its offset (``+08:00``); the database keeps ``timestamptz`` and the pool's sessions run
 in UTC, so a time read from it must pass :func:`local` or :func:`local_iso` on its way out.
 The zone, not the fixed offset, so the few past times of China's daylight saving
 (1986–1991) show the offset they had."""
+
+
+def _standard_offset(zone: ZoneInfo) -> timedelta:
+    on = datetime(2000, 1, 1)
+    return (zone.utcoffset(on) or timedelta()) - (zone.dst(on) or timedelta())
+
+
+CITY_OFFSET: Final = timezone(_standard_offset(CITY_TZ))
+"""The city's standard offset as a fixed zone (UTC+08:00 for Nanjing, no daylight saving since
+1991): the range's days are judged by it, so its first day does not move with the local mean
+time (+08:05:43) the zone gives 1900."""
 
 
 @overload
@@ -96,12 +106,13 @@ def check_day(value: date, field: str) -> date:
 
 
 def check_time(value: datetime, field: str) -> datetime:
-    """An aware ``value`` whose Beijing day is in range, or :class:`DateOutOfRange`.
+    """An aware ``value`` whose day (in :data:`CITY_OFFSET`) is in range, or
+    :class:`DateOutOfRange`.
 
     A naive value is taken as is (its caller refuses naive times with its own message).
     """
     try:
-        day = value.astimezone(BEIJING).date() if value.tzinfo else value.date()
+        day = value.astimezone(CITY_OFFSET).date() if value.tzinfo else value.date()
     except OverflowError:  # 0001-01-01T00:00+08:00 has no UTC instant datetime can hold
         raise _refuse(field, value.isoformat()) from None
     if not in_range(day):

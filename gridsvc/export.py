@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from gridsvc.events import columns
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -31,42 +33,25 @@ def excel_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return out.getvalue()
 
 
-EVENT_COLUMNS = (
-    "id",
-    "client_event_id",
-    "reporter_id",
-    "category",
-    "title",
-    "description",
-    "occurred_at",
-    "reported_at",
-    "source",
-    "urgency",
-    "status",
-    "community_code",
-    "street_code",
-    "sector_code",
-    "district_code",
-    "snapped",
-    "near_boundary",
-    "overdue",
-    "synthetic",
-)
-
-
 def events_geopackage(events: Sequence[dict[str, Any]]) -> bytes:
     """Events (dicts of :func:`gridsvc.events.store.event_dict`, already scoped and redacted
     for the caller) as a GeoPackage of points in EPSG:4326, layer ``events``."""
     import geopandas as gpd
     import shapely
 
-    rows = []
-    for e in events:
-        flat = {**e, **e["grid"], "overdue": e["deadlines"]["overdue"]}
-        rows.append({c: flat.get(c) for c in EVENT_COLUMNS})
+    names = [c.name for c in columns.GPKG]
+    rows = [columns.export_row(e, columns.GPKG) for e in events]
     points = [shapely.Point(e["location"]["lon_wgs84"], e["location"]["lat_wgs84"]) for e in events]
-    frame = gpd.GeoDataFrame(rows, columns=list(EVENT_COLUMNS), geometry=points, crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(rows, columns=names, geometry=points, crs="EPSG:4326")
     return frame_geopackage(frame, "events")
+
+
+def events_csv(events: Sequence[dict[str, Any]]) -> str:
+    """Events (dicts of :func:`gridsvc.events.store.event_dict`, already scoped and redacted
+    for the caller) as :func:`excel_csv`, one row an event (columns: :data:`columns.CSV`)."""
+    return excel_csv(
+        [c.name for c in columns.CSV], (columns.export_row(e, columns.CSV) for e in events)
+    )
 
 
 GPKG_MEDIA_TYPE = "application/geopackage+sqlite3"

@@ -28,16 +28,17 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from gridsvc.access import Principal
-from gridsvc.dates import CITY_TZ, check_time, local_iso
+from gridsvc.dates import local_iso
 from gridsvc.errors import InvalidCoordinate, InvalidInput, NotFound, UnknownCategory
 from gridsvc.events import store
 from gridsvc.events.taxonomy import DEFAULT_MAX_LENGTH, AttributeField, Category, Taxonomy
 from gridsvc.messages import Local
 from gridsvc.pinyin import initials
+from gridsvc.selection import parse_instant
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
 from gridsvc.workflow.actions import OPEN_STATES
@@ -52,14 +53,13 @@ MAX_MEDIA_URL = 2000
 """The longest ``media_url`` kept, as for an entry of a report's ``media``."""
 SOURCE = "public"
 """The ``source`` of events reported through Open311: the channel of city systems and the
-public's apps (:data:`gridsvc.events.rows.SOURCES`)."""
+public's apps (:data:`gridsvc.vocabulary.SOURCES`)."""
 EXTENSION_ATTRIBUTES = ("client_event_id", "occurred_at")
 """``attribute[…]`` codes a POST may send besides the category's fields: the idempotency key
 of ``POST /v1/events`` (a resend with the same key stores nothing new) and the time the
 event occurred (ISO 8601 with offset; default: now)."""
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
-_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ID = re.compile(r"[0-9]{1,18}")  # an event id: a bigint
 _URGENCY_ZH = {"normal": "一般", "urgent": "紧急", "critical": "特急"}
 _UNIT_ZH = {"hours": "小时", "days": "天", "working_days": "个工作日"}
@@ -147,9 +147,13 @@ def _datatype_description(spec: AttributeField) -> str:
     if spec.type == "string":
         return f"文字，最多 {spec.max_length or DEFAULT_MAX_LENGTH} 字"
     kind = "整数" if spec.type == "integer" else "数字"
-    low = "" if spec.min is None else _number(spec.min)
-    high = "" if spec.max is None else _number(spec.max)
-    return f"{kind}（{low}–{high}）" if low or high else kind
+    if spec.min is not None and spec.max is not None:
+        return f"{kind}，{_number(spec.min)} 到 {_number(spec.max)}"
+    if spec.min is not None:
+        return f"{kind}，不小于 {_number(spec.min)}"
+    if spec.max is not None:
+        return f"{kind}，不大于 {_number(spec.max)}"
+    return kind
 
 
 def _values(spec: AttributeField) -> list[dict[str, str]]:
@@ -369,26 +373,6 @@ def _items(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
 
-def _time(value: str, name: str, *, end: bool) -> datetime:
-    """A w3 time with its offset; a date alone is the city's day (whole, for ``end``)."""
-    text = value.strip()
-    if _DATE_ONLY.fullmatch(text):
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            day = None
-        if day is not None:
-            start = datetime.combine(day, time(), CITY_TZ)
-            return check_time(start + timedelta(days=1) - _ONE_MICROSECOND if end else start, name)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput("event.time_not_iso", field=name, value=text[:40]) from None
-    if parsed.tzinfo is None:
-        raise InvalidInput("event.time_no_zone", field=name, value=text[:40])
-    return check_time(parsed, name)
-
-
 def request_query(
     params: Mapping[str, str | None], taxonomy: Taxonomy, now: datetime
 ) -> RequestQuery:
@@ -429,8 +413,8 @@ def request_query(
             )
         states = tuple(s for status in sorted(statuses, reverse=True) for s in _states(status))
     start_text, end_text = params.get("start_date"), params.get("end_date")
-    start = _time(start_text, "start_date", end=False) if start_text else None
-    end = _time(end_text, "end_date", end=True) if end_text else None
+    start = parse_instant(start_text, "start_date") if start_text else None
+    end = parse_instant(end_text, "end_date", last=True) if end_text else None
     if start is None and end is None:
         return RequestQuery(categories=categories, states=states, start=now - WINDOW)
     if start is None:

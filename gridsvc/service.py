@@ -23,6 +23,13 @@ from gridsvc import crs as crs_mod
 from gridsvc.access import TokenCache
 from gridsvc.db.pool import Database
 from gridsvc.errors import GridsvcError, InvalidCoordinate, OutsideAllGrids
+from gridsvc.events.rules import (
+    out_of_degrees,
+    outside_answer,
+    swap_hint,
+    swappable,
+    swapped_units,
+)
 from gridsvc.events.taxonomy import Taxonomy
 from gridsvc.grids import store
 from gridsvc.grids.locate import Location, Locator
@@ -47,7 +54,7 @@ def _check_range(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
             lat=float(lat_a[i]),
             details={"index": i},
         )
-    out = (np.abs(lon_a) > 180) | (np.abs(lat_a) > 90)
+    out = out_of_degrees(lon_a, lat_a)
     if out.any():
         i = int(np.flatnonzero(out)[0])
         raise InvalidCoordinate(
@@ -209,14 +216,14 @@ class Gridsvc:
     def _swap_hint(
         self, lon: float, lat: float, system: crs_mod.Crs, locator: Locator | None
     ) -> Msg | None:
-        """A hint when (lat, lon) would fall in a grid: the caller swapped the two."""
-        if not (abs(lon) <= 90 and abs(lat) <= 180):
-            return None
-        swapped = self.locate_many([lat], [lon], crs=system, locator=locator)[0]
-        if not swapped.found:
-            return None
-        unit = swapped.units[0]
-        return Msg("locate.swapped", {"lon": lon, "lat": lat, "unit": unit.name, "code": unit.code})
+        """A hint when (lat, lon) would fall in a grid: the caller swapped the two (the
+        rule a report's point is checked by, :func:`gridsvc.events.rules.swapped_units`)."""
+        lon_a, lat_a = np.array([lon], dtype=np.float64), np.array([lat], dtype=np.float64)
+        if not swappable(lon_a, lat_a)[0]:
+            return None  # without asking for the locator (there may be no grids yet)
+        systems = np.array([system.value], dtype=object)
+        (unit,) = swapped_units(lon_a, lat_a, systems, locator or self.locator())
+        return swap_hint(lon, lat, unit) if unit else None
 
     def locate(
         self,
@@ -239,28 +246,5 @@ class Gridsvc:
         if found.found:
             return found
         hint = self._swap_hint(lon, lat, system, locator) or Msg("locate.check_crs")
-        nearest = found.nearest
-        where = (
-            Msg(
-                "locate.nearest",
-                {"name": nearest.name, "code": nearest.code, "distance_m": found.distance_m},
-            )
-            if nearest
-            else Msg("locate.no_grid")
-        )
-        raise OutsideAllGrids(
-            "locate.outside",
-            hint=hint,
-            lon=lon,
-            lat=lat,
-            crs=system.value,
-            version=(locator or self.locator()).version.name,
-            where=where,
-            snap_m=self.settings.grids.snap_tolerance_m,
-            details={
-                "nearest": nearest.to_dict() if nearest else None,
-                "distance_m": round(found.distance_m, 1),
-                "lon_wgs84": found.lon_wgs84,
-                "lat_wgs84": found.lat_wgs84,
-            },
-        )
+        msg, details = outside_answer(lon, lat, system.value, locator or self.locator(), found)
+        raise OutsideAllGrids(msg, hint=hint, details=details)

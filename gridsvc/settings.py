@@ -10,9 +10,10 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from gridsvc.messages import language_of
@@ -269,7 +270,16 @@ class EmbedSettings(BaseSettings):
 
 
 class CitySettings(BaseSettings):
-    """The city gridsvc serves (``GRIDSVC_CITY_*``): Nanjing by default."""
+    """The city gridsvc serves (``GRIDSVC_CITY_*``): Nanjing by default.
+
+    The one source of the city's code and time zone. Modules need both as constants
+    (:data:`gridsvc.access.CITY_CODE`, :data:`gridsvc.dates.CITY_TZ`, and through them the SQL
+    that takes the zone as a parameter), so those are read once, when gridsvc is first
+    imported (:data:`CITY_AT_START`): a second city sets ``GRIDSVC_CITY_CODE`` and
+    ``GRIDSVC_CITY_TIME_ZONE`` for its processes (and loads its grids). Settings read later
+    naming another city are refused, not half applied (restart to change city).
+    ``language`` is read whenever settings are.
+    """
 
     model_config = SettingsConfigDict(env_prefix="GRIDSVC_CITY_", extra="ignore")
 
@@ -288,6 +298,40 @@ class CitySettings(BaseSettings):
         if language_of(value) is None:
             raise ValueError(f"language must be Chinese (zh-CN) or English (en), not {value!r}")
         return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"not an IANA time zone: {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _the_started_city(self) -> CitySettings:
+        started = _started_city
+        if started is None:  # reading the city at start
+            return self
+        for name in ("code", "time_zone"):
+            if getattr(self, name) != getattr(started, name):
+                raise ValueError(
+                    f"{name} {getattr(self, name)!r}: this process serves {started.code} "
+                    f"({started.time_zone}), as GRIDSVC_CITY_CODE and GRIDSVC_CITY_TIME_ZONE "
+                    "said when it started; start it again to serve another city"
+                )
+        return self
+
+
+_started_city: CitySettings | None = None
+# the city's code, name and zone from the environment as it is now; the language is left at
+# its default here (a wrong GRIDSVC_CITY_LANGUAGE is refused when settings are read, with
+# the other settings, not at import)
+_started_city = CitySettings(language=CitySettings.model_fields["language"].default)
+CITY_AT_START: Final = _started_city
+"""The city of this process, read from ``GRIDSVC_CITY_*`` when gridsvc is first imported:
+the source of the constants other modules need at import (:data:`gridsvc.access.CITY_CODE`,
+:data:`gridsvc.dates.CITY_TZ`)."""
 
 
 class Settings(BaseModel):

@@ -32,7 +32,7 @@ from psycopg2 import sql
 from gridsvc.dates import CITY_TZ
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.events import store
-from gridsvc.grids.locate import Locator
+from gridsvc.grids.layout import grid_layout
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
 
@@ -45,8 +45,9 @@ MAX_POINTS: Final = 4_000
 """Most events an events tile draws as points (~200 KB); more are drawn as bins."""
 POINTS_MIN_ZOOM: Final = 12
 """Below this zoom an events tile is always bins (a z11 tile is ~17 km wide at Nanjing)."""
-EVENTS_MIN_ZOOM: Final = 10
-"""Events tiles below this zoom are refused: each would read most of the city's events."""
+EVENTS_MIN_ZOOM: Final = 12
+"""Events tiles below this zoom are refused: a z10 or z11 tile covers most of the city and
+would read most of its events (the heat map and statistics serve the whole city)."""
 BIN_CELLS: Final = 64
 """Bins per tile side: cells of 64 tile units (4 px of a 256 px tile)."""
 GRID_MAX_ZOOM: Final = 16
@@ -164,8 +165,8 @@ class Layer:
                 "sensitive category's point rounded to 0.01°",
                 "minzoom": POINTS_MIN_ZOOM,
                 "maxzoom": self.maxzoom,
+                # the event's id is the feature id (ST_AsMVT's id column), not a property
                 "fields": {
-                    "id": "Number",
                     "category": "String",
                     "status": "String",
                     "urgency": "String",
@@ -185,33 +186,10 @@ class Layer:
         ]
 
 
-@dataclass(frozen=True)
-class GridLayout:
-    """What the tiles of one grid version offer: units per level and lon/lat bounds."""
-
-    units: dict[str, int]
-    bounds_wgs84: tuple[float, float, float, float]
-
-
-def _layout(svc: Gridsvc, locator: Locator) -> GridLayout:
-    """Levels and bounds of the locator's (the active) version, read once per version."""
-
-    def load() -> GridLayout:
-        rows = svc.db.cursor_fetchall(query("vtile_levels"), {"version_id": locator.version.id})
-        units = {str(level): int(n) for level, n, *_ in rows}
-        west = min(float(r[2]) for r in rows)
-        south = min(float(r[3]) for r in rows)
-        east = max(float(r[4]) for r in rows)
-        north = max(float(r[5]) for r in rows)
-        return GridLayout(units, (west, south, east, north))
-
-    return svc.memo(("vtiles.layout", locator.version.id), load)
-
-
 def layers(svc: Gridsvc) -> list[Layer]:
     """The layers offered now: each grid level with units in the active version, then
     ``events``. Raises :class:`NoActiveGridVersion` without grids."""
-    layout = _layout(svc, svc.locator())
+    layout = grid_layout(svc)
     found = [
         Layer(level, "grid", LEVEL_TITLES[level], 0, GRID_MAX_ZOOM, layout.units[level])
         for level in GRID_LEVELS
@@ -233,7 +211,7 @@ def layer(svc: Gridsvc, name: str) -> Layer:
 
 def bounds_wgs84(svc: Gridsvc) -> tuple[float, float, float, float]:
     """(west, south, east, north) of the active grid version, degrees."""
-    return _layout(svc, svc.locator()).bounds_wgs84
+    return grid_layout(svc).bounds_wgs84
 
 
 @dataclass(frozen=True)
@@ -327,17 +305,6 @@ def events_tile(svc: Gridsvc, tile: TileXYZ, flt: store.EventFilter) -> EventsTi
     stmt = sql.SQL(query("vtile_events")).format(event_filter=where)
     kind, mvt, drawn = svc.db.cursor_fetchall(stmt, params)[0]
     return EventsTile(bytes(mvt) if mvt is not None else b"", kind, int(drawn))
-
-
-def tile_bytes(
-    svc: Gridsvc, name: str, tile: TileXYZ, flt: store.EventFilter | None = None
-) -> bytes:
-    """The tile of layer ``name`` (:class:`NotFound` for an unknown one); b"" for an empty
-    tile. ``flt`` selects the events (the events layer only; None: every event)."""
-    found = layer(svc, name)
-    if found.kind == "grid":
-        return grid_tile(svc, found, tile)
-    return events_tile(svc, tile, flt or store.EventFilter()).mvt
 
 
 def tilejson(svc: Gridsvc, found: Layer, tiles_url: str) -> dict[str, Any]:

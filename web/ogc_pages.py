@@ -42,7 +42,12 @@ def render(
         features=features,
         columns=_property_names(features),
         features_json=features_json,
-        links={link["rel"]: link for link in reversed(body.get("links", []))},
+        ogc_url=str(request.base_url).rstrip("/") + "/ogc",
+        # one link a relation, the page's own kind first (a next page as a page)
+        links={
+            link["rel"]: link
+            for link in sorted(body.get("links", []), key=lambda ln: ln["type"] == "text/html")
+        },
     )
     for name, value in (headers or {}).items():
         response.headers[name] = value

@@ -48,7 +48,9 @@ def create_import(
     encoding: Annotated[str, Form()] = "utf-8",
 ) -> dict[str, Any]:
     """Import a file of reports; valid rows are stored, each invalid row is reported with
-    its row number. Sending the same file again stores nothing twice."""
+    its row number, the field, why (``message_id``, ``reason``) and how to fix it (``hint``):
+    what a report sent alone to POST /v1/events is answered. Sending the same file again
+    stores nothing twice."""
     limit = svc.settings.events.max_upload_bytes
     if file.size is not None and file.size > limit:
         raise PayloadTooLarge("import.too_large", field="file", size=file.size, limit=limit)
@@ -79,7 +81,8 @@ def get_import(svc: Service, caller: Admin, import_id: int) -> dict[str, Any]:
     responses={200: {"content": {"text/csv": {}}}},
 )
 def import_rejections(svc: Service, caller: Admin, import_id: int) -> Response:
-    """The rejected rows with row number, field and reason, as CSV for Excel."""
+    """The rejected rows with row number, field, reason, value, hint and message id, as CSV
+    for Excel (reason and hint in the language of the request that imported)."""
     return Response(
         importer.rejections_csv(svc, import_id),
         media_type="text/csv; charset=utf-8",

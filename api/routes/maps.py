@@ -11,16 +11,16 @@ layer (default: the ``GRIDSVC_MAP_TILES`` setting, ``none``). Every response has
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
+from api.caching import ASSET_CACHE, PAGE_CACHE, IfNoneMatch, cached
 from api.deps import Service
-from api.routes.stats import Analyst, BaseFrom, BaseTo, Filters, compared_periods
+from api.filters import Analyst, BaseFrom, BaseTo, StatsSelection, compared_periods
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.maps import ASSETS, asset_text, choropleth_html, heatmap_html, png
 from gridsvc.maps.compare import compare_html
@@ -35,13 +35,10 @@ PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/png": {}}, "description": "the page, or an image with format=png"},
     304: {"description": "not modified: the If-None-Match ETag still holds"},
 }
-PAGE_CACHE = "private, max-age=60"
-ASSET_CACHE = "public, max-age=86400"
 
 Standalone = Annotated[
     bool, Query(description="1: one self-contained file, every script and style inlined")
 ]
-IfNoneMatch = Annotated[str | None, Header()]
 Format = Annotated[
     Literal["html", "png"], Query(description="html: a page; png: an image for Word/PowerPoint")
 ]
@@ -54,29 +51,8 @@ TileChoice = Annotated[
 ]
 
 
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-    return "*" in tags or etag in tags
-
-
-def _cached(
-    body: bytes, media_type: str, cache: str, if_none_match: str | None, **headers: str
-) -> Response:
-    etag = _etag(body)
-    common = {"ETag": etag, "Cache-Control": cache, **headers}
-    if _matches(if_none_match, etag):
-        return Response(status_code=304, headers=common)
-    return Response(body, media_type=media_type, headers=common)
-
-
 def _png(body: bytes, if_none_match: str | None, name: str) -> Response:
-    return _cached(
+    return cached(
         body,
         "image/png",
         PAGE_CACHE,
@@ -87,7 +63,7 @@ def _png(body: bytes, if_none_match: str | None, name: str) -> Response:
 
 def _page(html: str, if_none_match: str | None, standalone: bool, name: str) -> Response:
     extra = {"Content-Disposition": f'attachment; filename="{name}.html"'} if standalone else {}
-    return _cached(
+    return cached(
         html.encode("utf-8"), "text/html; charset=utf-8", PAGE_CACHE, if_none_match, **extra
     )
 
@@ -126,7 +102,7 @@ Page = Annotated[PageOptions, Depends(page_options)]
 def map_heatmap(
     svc: Service,
     caller: Analyst,
-    filters: Filters,
+    filters: StatsSelection,
     page: Page,
     cell_m: Annotated[
         float | None,
@@ -154,7 +130,7 @@ def map_heatmap(
 def map_choropleth(
     svc: Service,
     caller: Analyst,
-    filters: Filters,
+    filters: StatsSelection,
     page: Page,
     level: Annotated[
         str, Query(description="city, district, sector, street, community")
@@ -202,7 +178,7 @@ def map_choropleth(
 def map_timeline(
     svc: Service,
     caller: Analyst,
-    filters: Filters,
+    filters: StatsSelection,
     page: Page,
     step: Annotated[
         Literal["day", "week", "month"],
@@ -228,7 +204,7 @@ def map_timeline(
 def map_compare(
     svc: Service,
     caller: Analyst,
-    filters: Filters,
+    filters: StatsSelection,
     page: Page,
     base_from: BaseFrom,
     base_to: BaseTo,
@@ -258,4 +234,4 @@ def map_asset(name: str, if_none_match: IfNoneMatch = None) -> Response:
     if asset is None:
         raise NotFound("map.no_asset", name=name, available=sorted(ASSETS))
     body = asset_text(name).encode("utf-8")
-    return _cached(body, f"{asset.media_type}; charset=utf-8", ASSET_CACHE, if_none_match)
+    return cached(body, f"{asset.media_type}; charset=utf-8", ASSET_CACHE, if_none_match)

@@ -7,24 +7,21 @@ unit, so a scoped token would see counts outside its area.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
-from datetime import date
 from typing import Annotated, Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import Caller, Service
-from api.params import DAY_EXAMPLES
-from gridsvc.access import Principal
+from api.deps import Service
+from api.filters import Analyst, BaseFrom, BaseTo, StatsSelection, compared_periods
+from gridsvc.access import CITY_CODE
 from gridsvc.dates import CITY_TZ, local_iso
-from gridsvc.errors import Forbidden, InvalidInput
+from gridsvc.errors import InvalidInput
 from gridsvc.export import GPKG_MEDIA_TYPE, excel_csv, frame_geopackage
 from gridsvc.grids import store as grid_store
-from gridsvc.messages import Msg
 from gridsvc.stats import StatsFilter, compare, counts_by_unit, hotspots, timeseries
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
@@ -37,81 +34,6 @@ _GPKG: dict[str, Any] = {GPKG_MEDIA_TYPE: {}}
 CSV_GEOJSON: dict[int | str, dict[str, Any]] = {200: {"content": {**_CSV, **_GEOJSON, **_GPKG}}}
 CSV_ONLY: dict[int | str, dict[str, Any]] = {200: {"content": _CSV}}
 GEOJSON_ONLY: dict[int | str, dict[str, Any]] = {200: {"content": _GEOJSON}}
-
-
-async def citywide(principal: Caller) -> Principal:
-    if not principal.citywide:
-        raise Forbidden("stats.citywide", who=principal.who())
-    return principal
-
-
-Analyst = Annotated[Principal, Depends(citywide)]
-
-
-def _csv_tuple(value: str | None) -> tuple[str, ...] | None:
-    return tuple(v.strip() for v in value.split(",") if v.strip()) if value else None
-
-
-@dataclass
-class FilterParams:
-    """The filters every statistic takes (the titiler pattern: one dependency, typed)."""
-
-    category: Annotated[
-        str | None, Query(description="codes, comma-separated; a group includes its own")
-    ] = None
-    status: Annotated[str | None, Query(description="comma-separated")] = None
-    urgency: Annotated[str | None, Query(description="normal, urgent, critical")] = None
-    source: Annotated[str | None, Query(description="grid_worker, hotline, …")] = None
-    date_from: Annotated[
-        date | None,
-        Query(
-            alias="from",
-            description="first Beijing day, YYYY-MM-DD",
-            openapi_examples=DAY_EXAMPLES,
-        ),
-    ] = None
-    date_to: Annotated[
-        date | None,
-        Query(
-            alias="to", description="day after the last, YYYY-MM-DD", openapi_examples=DAY_EXAMPLES
-        ),
-    ] = None
-    overdue: Annotated[bool | None, Query(description="true: only events past a deadline now")] = (
-        None
-    )
-
-    def to_filter(self) -> StatsFilter:
-        return StatsFilter(
-            categories=_csv_tuple(self.category),
-            status=_csv_tuple(self.status),
-            urgency=_csv_tuple(self.urgency),
-            source=_csv_tuple(self.source),
-            date_from=self.date_from,
-            date_to=self.date_to,
-            overdue=self.overdue,
-        )
-
-
-Filters = Annotated[FilterParams, Depends()]
-BaseFrom = Annotated[
-    date,
-    Query(description="first Beijing day of the base period", openapi_examples=DAY_EXAMPLES),
-]
-BaseTo = Annotated[
-    date, Query(description="day after the base period", openapi_examples=DAY_EXAMPLES)
-]
-
-
-def compared_periods(
-    filters: FilterParams, base_from: date, base_to: date, what: str
-) -> tuple[StatsFilter, StatsFilter]:
-    """The current period (``from``–``to``, required) and the base period of a comparison,
-    with the same other filters; ``what``: the catalogue id naming the request in the
-    error."""
-    current = filters.to_filter()
-    if current.date_from is None or current.date_to is None:
-        raise InvalidInput("stats.needs_period", field="from", what=Msg(what))
-    return current, replace(current, date_from=base_from, date_to=base_to)
 
 
 def _times_shown(frame: pd.DataFrame) -> pd.DataFrame:
@@ -185,7 +107,7 @@ def _meta(svc: Any, flt: StatsFilter, **extra: Any) -> dict[str, Any]:
 def stats_grids(
     svc: Service,
     caller: Analyst,
-    filters: Filters,
+    filters: StatsSelection,
     level: Annotated[
         str, Query(description="city, district, sector, street, community")
     ] = "community",
@@ -208,10 +130,10 @@ def stats_grids(
 def stats_timeseries(
     svc: Service,
     caller: Analyst,
-    filters: Filters,
+    filters: StatsSelection,
     grid: Annotated[
-        str, Query(description="a unit code at any level; 320100 = the city")
-    ] = "320100",
+        str, Query(description=f"a unit code at any level; {CITY_CODE} = the city")
+    ] = CITY_CODE,
     interval: Annotated[Literal["day", "week", "month"], Query()] = "day",
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Response:
@@ -226,7 +148,7 @@ def stats_timeseries(
 def stats_compare(
     svc: Service,
     caller: Analyst,
-    filters: Filters,
+    filters: StatsSelection,
     base_from: BaseFrom,
     base_to: BaseTo,
     level: Annotated[str, Query()] = "district",
@@ -248,7 +170,7 @@ def stats_compare(
 def stats_hotspots(
     svc: Service,
     caller: Analyst,
-    filters: Filters,
+    filters: StatsSelection,
     level: Annotated[str, Query()] = "community",
     method: Annotated[Literal["gi_star", "local_moran"], Query()] = "gi_star",
     value: Annotated[Literal["density", "count"], Query()] = "density",

@@ -4,7 +4,7 @@ a layer's TileJSON 3.0.0, ``/tiles/{layer}/{z}/{x}/{y}.mvt`` a tile (Web Mercato
 Outside ``/v1`` (the paths tile clients expect) but with its rules: a caller is required
 (bearer token or console session), unknown query parameters are refused. Grid layers are
 for every signed-in role; the events layer takes the event list's filters (the same
-dependency, :func:`api.routes.events.event_filter`) and shows each caller what the list
+dependency, :func:`api.filters.event_filter`) and shows each caller what the list
 shows it. Tiles have an ETag (hash of the body), ``Cache-Control: private, max-age=60`` and
 answer a matching ``If-None-Match`` with 304; an empty tile is ``204 No Content``, as Martin
 answers (pg_tileserv sends an empty 200; MapLibre takes either).
@@ -18,10 +18,10 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from api.caching import PAGE_CACHE, IfNoneMatch, cached
 from api.deps import Caller, Service
+from api.filters import EventSelection
 from api.params import reject_unknown_query
-from api.routes.events import Selection
-from api.routes.maps import PAGE_CACHE, IfNoneMatch, _cached
 from api.schemas import ERROR_RESPONSES
 from gridsvc import vtiles
 from gridsvc.errors import InvalidInput
@@ -142,7 +142,7 @@ def list_layers(svc: Service, caller: Caller, request: Request) -> LayersOut:
 
 @router.get("/{layer}.json", response_model=TileJSONOut)
 def layer_tilejson(
-    svc: Service, caller: Caller, selection: Selection, request: Request, layer: LayerName
+    svc: Service, caller: Caller, selection: EventSelection, request: Request, layer: LayerName
 ) -> dict[str, Any]:
     """The layer's TileJSON 3.0.0: tile URL template (absolute, with this request's event
     filters), zooms, the city's bounds and centre, and the MVT layers with their fields."""
@@ -159,7 +159,7 @@ def layer_tilejson(
 def vector_tile(
     svc: Service,
     caller: Caller,
-    selection: Selection,
+    selection: EventSelection,
     request: Request,
     layer: LayerName,
     z: Zoom,
@@ -180,4 +180,4 @@ def vector_tile(
         body = vtiles.events_tile(svc, tile, selection).mvt
     if not body:
         return Response(status_code=204, headers={"Cache-Control": PAGE_CACHE})
-    return _cached(body, vtiles.MEDIA_TYPE, PAGE_CACHE, if_none_match)
+    return cached(body, vtiles.MEDIA_TYPE, PAGE_CACHE, if_none_match)

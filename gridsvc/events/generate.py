@@ -34,7 +34,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import IO, Any, Final, cast
 
@@ -48,8 +48,10 @@ import pyarrow.csv as pa_csv
 import shapely
 
 from gridsvc.crs import Crs, from_wgs84
+from gridsvc.dates import CITY_OFFSET
 from gridsvc.errors import InvalidInput
 from gridsvc.events.rows import INPUT_COLUMNS
+from gridsvc.vocabulary import URGENCIES
 
 __all__ = [
     "COLUMNS",
@@ -67,9 +69,8 @@ IntArray = npt.NDArray[np.int64]
 #: every chunk has exactly these.
 COLUMNS: Final[tuple[str, ...]] = tuple(c for c in INPUT_COLUMNS if c != "media")
 DEFAULT_CHUNK_ROWS: Final = 100_000
-URGENCIES: Final[tuple[str, str, str]] = ("normal", "urgent", "critical")
-BEIJING: Final = timezone(timedelta(hours=8))
-_BEIJING_OFFSET_S: Final = 8 * 3600
+BEIJING: Final = CITY_OFFSET  # generated times are written in the city's standard offset
+_BEIJING_OFFSET_S: Final = int(CITY_OFFSET.utcoffset(None).total_seconds())
 
 
 @dataclass(frozen=True, slots=True)

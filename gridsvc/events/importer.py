@@ -1,9 +1,10 @@
 """Bulk import of event reports: CSV, GeoJSON or NDJSON, streamed in batches.
 
-Each batch is checked and assigned by :func:`gridsvc.events.rows.prepare`, COPYed into a
+Each batch is checked and assigned by :func:`gridsvc.events.rules.prepare`, COPYed into a
 temporary table and inserted with ``ON CONFLICT DO NOTHING`` together with its rollup counts,
 in one transaction per batch. Invalid rows are not stored; each is recorded in
-``import_rejection`` with its row number (1 = the first data row) and the reason.
+``import_rejection`` with its row number (1 = the first data row), the message id, the reason
+and the hint: those a report sent alone gets for the same mistake.
 
 Re-running a file stores nothing twice: rows carry their ``client_event_id``, or get one made
 of the file's SHA-256 and the row number, so an import cut off half-way (client gone, server
@@ -30,15 +31,10 @@ import pandas as pd
 import psycopg2.extras
 
 from gridsvc import crs as crs_mod
-from gridsvc.dates import local_iso
+from gridsvc.dates import CITY_TZ, local_iso
 from gridsvc.errors import InvalidInput, NotFound
-from gridsvc.events.rows import (
-    INPUT_COLUMNS,
-    Defaults,
-    Prepared,
-    Rejection,
-    prepare,
-)
+from gridsvc.events.rows import INPUT_COLUMNS, Defaults, Prepared, Rejection
+from gridsvc.events.rules import REQUIRED, prepare
 from gridsvc.events.stage import copy_stage, stage_csv
 from gridsvc.events.store import taxonomy_of
 from gridsvc.export import excel_csv
@@ -133,7 +129,7 @@ def _csv_batches(
         raise InvalidInput("import.empty", field="file") from None
     columns = [h.strip().lower() for h in header]
     report.ignored_columns = [c for c in columns if c not in INPUT_COLUMNS]
-    missing = [c for c in ("category", "occurred_at", "lon", "lat") if c not in columns]
+    missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise InvalidInput("import.header_lacks", field="header", missing=missing, columns=columns)
     width = len(columns)
@@ -292,7 +288,10 @@ def _store_batch(
                     rejections.append(
                         Rejection(int(row_number), "client_event_id", used, client_id)
                     )
-            cur.execute(query("event_insert_stage"), {"import_id": import_id, "skip_rows": skip})
+            cur.execute(
+                query("event_insert_stage"),
+                {"import_id": import_id, "skip_rows": skip, "city_tz": CITY_TZ.key},
+            )
             row = cur.fetchone()
             report.stored += int(row[0]) if row else 0
         if rejections:
@@ -300,7 +299,15 @@ def _store_batch(
                 cur,
                 query("import_rejection_insert"),
                 [
-                    (import_id, r.row_number, r.field, r.msg.render(report.lang), r.value)
+                    (
+                        import_id,
+                        r.row_number,
+                        r.field,
+                        r.msg.id,
+                        r.msg.render(report.lang),
+                        r.hint_text(report.lang),
+                        r.value,
+                    )
                     for r in rejections
                 ],
             )
@@ -484,7 +491,9 @@ def import_job(svc: Gridsvc, import_id: int) -> dict[str, Any]:
 
 
 def rejections_csv(svc: Gridsvc, import_id: int) -> str:
-    """The rejected rows of an import as CSV (UTF-8 with BOM, so Excel shows Chinese)."""
+    """The rejected rows of an import as CSV (UTF-8 with BOM, so Excel shows Chinese): row
+    number, field, reason, value, hint and message id (reason and hint in the language of the
+    import; none for rows of imports made before migration 0013)."""
     import_job(svc, import_id)
     rows = svc.db.cursor_fetchall(query("import_rejections"), {"id": import_id})
-    return excel_csv(("row_number", "field", "reason", "value"), rows)
+    return excel_csv(("row_number", "field", "reason", "value", "hint", "message_id"), rows)

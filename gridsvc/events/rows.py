@@ -1,13 +1,15 @@
-"""Validate and assign event reports in batches: one code path for a single POST and for
-bulk imports of millions of rows.
+"""Batches of event reports as sent: one code path for a single POST and for bulk imports
+of millions of rows.
 
 A batch is what was sent (strings, numbers or None) in the columns of :data:`INPUT_COLUMNS`
 plus ``row_number``: a :class:`pandas.DataFrame` from a file, or a list of reports from the API.
-The checks run on plain numpy arrays (pandas only where it parses numbers and times in C), so a
-batch of one costs about a millisecond and a batch of 50,000 rows no more per row.
-:func:`prepare` checks every rule with vectorised operations, converts coordinates to
-WGS-84, assigns the grids and returns the rows ready to store plus one :class:`Rejection` per
-bad row, naming the field, the value and what is expected. Nothing here touches the database.
+:class:`Batch` holds its columns as plain numpy arrays (pandas only where it parses numbers and
+times in C), so a batch of one costs about a millisecond and a batch of 50,000 rows no more per
+row. :class:`Sent` is a batch as the rules read it and gives the rows that passed as they
+are stored. The rules themselves and :func:`gridsvc.events.rules.prepare`, which applies them
+and returns the rows ready to store (:class:`Prepared`) and one :class:`Rejection` per bad
+row, are in :mod:`gridsvc.events.rules`; :func:`content_hash` says whether a report is one
+already stored. Nothing here touches the database.
 """
 
 from __future__ import annotations
@@ -15,25 +17,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from gridsvc import crs as crs_mod
-from gridsvc.dates import BEIJING, EARLIEST_DAY, LATEST_DAY, RANGE
+from gridsvc.dates import CITY_OFFSET, EARLIEST_DAY, LATEST_DAY
 from gridsvc.errors import InvalidInput
-from gridsvc.events.attributes import validate_attributes
-from gridsvc.events.taxonomy import Taxonomy
-from gridsvc.grids.locate import Locator
+from gridsvc.events.taxonomy import Category, Taxonomy
+from gridsvc.grids.locate import Assignment, Locator
 from gridsvc.messages import Lang, Msg
 
-SOURCES = ("grid_worker", "public", "hotline", "video", "inspection", "superior", "import")
-URGENCIES = ("normal", "urgent", "critical")
 INPUT_COLUMNS = (
     "client_event_id",
     "reporter_id",
@@ -52,20 +51,13 @@ INPUT_COLUMNS = (
     "media",
     "attributes",
 )
-REQUIRED = ("category", "occurred_at", "lon", "lat")
-MAX_TEXT = {
-    "title": 200,
-    "description": 5000,
-    "address": 500,
-    "client_event_id": 100,
-    "reporter_id": 100,
-}
-SHANGHAI = "Asia/Shanghai"
-NUL = "\x00"
 
 
 @dataclass(frozen=True)
 class Rejection:
+    """A refused row: the same hint, and but for a point's problems the same message, whether
+    the row came in an import (kept with it) or was a report sent alone (:meth:`as_error`)."""
+
     row_number: int
     field: str | None
     msg: Msg
@@ -73,14 +65,27 @@ class Rejection:
     language."""
     value: str | None = None
     hint: Msg | None = None
-    error: str | None = None
-    """The error class a single report refused for this raises (``DateOutOfRange``);
-    None: ``InvalidInput``."""
+    """How to fix it; None: the message's own hint, if it has one."""
+    error: type[InvalidInput] | None = None
+    """What a report sent alone raises for this (:class:`DateOutOfRange`,
+    :class:`InvalidCoordinate`); None: :class:`InvalidInput`."""
+    alone: Msg | None = None
+    """What a report sent alone is told instead of :attr:`msg`, where that differs: a point
+    out of range or outside every grid is answered as ``GET /v1/locate`` answers that point
+    (the field it names, if any, is the error's)."""
+    details: Mapping[str, Any] | None = None
+    """Machine-readable context for that error (the nearest community of a point outside
+    every grid…); None: the value."""
 
     @property
     def reason(self) -> str:
         """Why, in English."""
         return self.msg.render("en")
+
+    def hint_text(self, lang: Lang = "en") -> str | None:
+        """How to fix it, in ``lang``."""
+        hint = self.hint or self.msg.own_hint()
+        return hint.render(lang) if hint is not None else None
 
     def to_dict(self, lang: Lang = "en") -> dict[str, Any]:
         return {
@@ -88,8 +93,17 @@ class Rejection:
             "field": self.field,
             "message_id": self.msg.id,
             "reason": self.msg.render(lang),
+            "hint": self.hint_text(lang),
             "value": self.value,
         }
+
+    def as_error(self) -> InvalidInput:
+        """The error a report sent alone gets for this: its message (or :attr:`alone`), hint
+        and kind."""
+        details: dict[str, Any] = dict(self.details) if self.details else {"value": self.value}
+        msg = self.alone or self.msg
+        field = msg.params.get("field", self.field) if self.alone else self.field
+        return (self.error or InvalidInput)(msg, field=field, hint=self.hint, details=details)
 
 
 @dataclass
@@ -155,15 +169,6 @@ def _text(values: Values) -> Values:
     )
 
 
-def _isin(values: Values, choices: Iterable[Any]) -> np.ndarray:
-    allowed = set(choices)
-    return np.fromiter((v in allowed for v in values), dtype=bool, count=len(values))
-
-
-def _lengths(values: Values) -> np.ndarray:
-    return np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-
-
 def _lower(values: Values) -> Values:
     return _objects([v.lower() for v in values])
 
@@ -172,16 +177,6 @@ def _numbers(values: Values) -> np.ndarray:
     """Decimal numbers as float64; NaN where a value is missing or not a number."""
     parsed = pd.to_numeric(values, errors="coerce")
     return np.asarray(parsed, dtype=np.float64)
-
-
-def _lengths_of(limit: int) -> Callable[[Any], dict[str, int]]:
-    """The placeholders of ``report.too_long`` for a value."""
-    return lambda value: {"length": len(str(value)), "limit": limit}
-
-
-def _short(value: Any) -> str:
-    text = str(value)
-    return text if len(text) <= 60 else text[:57] + "…"
 
 
 class Batch:
@@ -230,75 +225,6 @@ class Batch:
         return self._times[column]
 
 
-class _Checks:
-    """Bookkeeping while checking one batch: the first problem of each row wins."""
-
-    def __init__(self, batch: Batch) -> None:
-        self.numbers = batch.row_numbers
-        self.bad = np.zeros(batch.n, dtype=bool)
-        self.rejections: list[Rejection] = []
-
-    def reject_one(self, i: int, field: str | None, reason: Msg, hint: Msg | None = None) -> None:
-        if not self.bad[i]:
-            self.rejections.append(Rejection(int(self.numbers[i]), field, reason, None, hint))
-            self.bad[i] = True
-
-    def reject(
-        self,
-        mask: np.ndarray,
-        field: str | None,
-        reason: str | Msg,
-        values: Values | None = None,
-        *,
-        params: Mapping[str, Any] | Callable[[Any], Mapping[str, Any]] | None = None,
-        error: str | None = None,
-    ) -> None:
-        """Reject rows under ``mask`` not already rejected. ``reason``: a catalogue id,
-        whose placeholders get ``field``, ``value`` (the row's value, shortened) and
-        ``params`` (or what ``params`` makes of the value); or a :class:`Msg` made
-        elsewhere."""
-        new = mask & ~self.bad
-        if not new.any():
-            return
-        for i in np.flatnonzero(new):
-            value = values[i] if values is not None else None
-            shown = None if value is None else _short(value)
-            extra = params(value) if callable(params) else params or {}
-            msg = (
-                reason
-                if isinstance(reason, Msg)
-                else Msg(reason, {"field": field, "value": shown, **extra})
-            )
-            self.rejections.append(
-                Rejection(int(self.numbers[i]), field, msg, shown, msg.own_hint(), error)
-            )
-        self.bad |= new
-
-    def reject_out_of_range(
-        self, parsed: pd.DatetimeIndex, text: Values, raw: Values, column: str
-    ) -> None:
-        """Times whose Beijing day is outside :mod:`gridsvc.dates`' range, also those too far
-        out for pandas to parse at all (a year like 0244 or 9999)."""
-        start = pd.Timestamp(datetime.combine(EARLIEST_DAY, time(), BEIJING))
-        end = pd.Timestamp(datetime.combine(LATEST_DAY + timedelta(days=1), time(), BEIJING))
-        years = np.fromiter(
-            (int(m.group(1)) if (m := _YEAR.match(v)) else 0 for v in text),
-            dtype=np.int64,
-            count=len(text),
-        )
-        # a year pandas could not parse at all; a parsed time is judged by its Beijing day
-        far = (years != 0) & ((years < EARLIEST_DAY.year) | (years > LATEST_DAY.year))
-        outside = (far & np.asarray(parsed.isna())) | np.asarray((parsed < start) | (parsed >= end))
-        self.reject(
-            outside,
-            column,
-            "report.time_out_of_range",
-            raw,
-            params={"range": RANGE},
-            error="DateOutOfRange",
-        )
-
-
 # the year of an ISO 8601 date, however many digits (pandas cannot parse 0244 or 99999)
 _YEAR = re.compile(r"([+-]?\d{4,})-\d{2}")
 # a clock time followed by Z or ±hh[:mm]: "2026-11-01" alone has no time and no zone
@@ -330,293 +256,43 @@ def _isin_pattern(text: Values) -> np.ndarray:
     )
 
 
-def prepare(
-    frame: pd.DataFrame | Sequence[Mapping[str, Any]] | Batch,
-    *,
-    taxonomy: Taxonomy,
-    locator: Locator,
-    defaults: Defaults,
-    hashes: Values | None = None,
-) -> Prepared:
-    """Check, convert and assign a batch; see the module docstring. ``hashes``: the
-    :func:`content_hash` of the batch, when the caller computed it already."""
-    batch = frame if isinstance(frame, Batch) else Batch.of(frame)
-    n = batch.n
-    checks = _Checks(batch)
-    if hashes is None:
-        hashes = content_hash(batch, defaults)
-    now = defaults.now or datetime.now(UTC)
-    raw, text = batch.raw, batch.text
-
-    for column in REQUIRED:
-        checks.reject(text(column) == "", column, "report.missing")
-
-    # NUL characters: PostgreSQL text cannot hold them (a binary file, or UTF-16 read as UTF-8)
-    for column in INPUT_COLUMNS:
-        checks.reject(
-            np.fromiter((NUL in v for v in text(column)), dtype=bool, count=n),
-            column,
-            "report.nul",
-        )
-
-    # text lengths
-    for column, limit in MAX_TEXT.items():
-        checks.reject(
-            _lengths(text(column)) > limit,
-            column,
-            "report.too_long",
-            text(column),
-            params=_lengths_of(limit),
-        )
-
-    # category
-    category = text("category")
-    known = {c.code: c for c in taxonomy.leaves()}
-    checks.reject(
-        ~_isin(category, known) & (category != ""),
-        "category",
-        "report.unknown_category",
-        category,
-        params=lambda v: {"suggestion": taxonomy.suggestion(str(v))},
+def _outside_range(parsed: pd.DatetimeIndex, text: Values) -> np.ndarray:
+    """Times (:func:`_parse_times` of ``text``) whose Beijing day is outside
+    :mod:`gridsvc.dates`' range, also those too far out for pandas to parse at all (a year
+    like 0244 or 9999)."""
+    start = pd.Timestamp(datetime.combine(EARLIEST_DAY, time(), CITY_OFFSET))
+    end = pd.Timestamp(datetime.combine(LATEST_DAY + timedelta(days=1), time(), CITY_OFFSET))
+    years = np.fromiter(
+        (int(m.group(1)) if (m := _YEAR.match(v)) else 0 for v in text),
+        dtype=np.int64,
+        count=len(text),
     )
-
-    # coordinate system, per row or the batch default
-    crs_text = _lower(text("crs"))
-    systems = np.full(n, defaults.crs.value, dtype=object)  # plain strings
-    for name in set(crs_text):
-        if not name:
-            continue
-        rows_of = crs_text == name
-        try:
-            systems[rows_of] = crs_mod.Crs.parse(name).value
-        except InvalidInput as exc:
-            checks.reject(rows_of, "crs", exc.msg, raw["crs"])
-
-    # coordinates
-    lon = _numbers(raw["lon"])
-    lat = _numbers(raw["lat"])
-    for name, values in (("lon", lon), ("lat", lat)):
-        checks.reject(np.isnan(values) & (text(name) != ""), name, "report.not_a_number", raw[name])
-        checks.reject(np.isinf(values), name, "report.infinite", raw[name])
-    out_of_range = (np.abs(lon) > 180) | (np.abs(lat) > 90)
-    swappable = out_of_range & (np.abs(lat) <= 180) & (np.abs(lon) <= 90)
-    if swappable.any():
-        # (lat, lon) sent as (lon, lat) is the commonest mistake; say so when it fits
-        idx_s = np.flatnonzero(swappable)
-        sx, sy = lat[idx_s].copy(), lon[idx_s].copy()
-        for system in set(systems[idx_s]):
-            m = systems[idx_s] == system
-            sx[m], sy[m] = crs_mod.to_wgs84(sx[m], sy[m], crs_mod.Crs(system))
-        lands = locator.assign(sx, sy).community >= 0
-        swapped = np.zeros(n, dtype=bool)
-        swapped[idx_s[lands]] = True
-        checks.reject(swapped, "lon", "report.swapped", raw["lon"])
-    checks.reject(out_of_range, "lon", "report.out_of_range", raw["lon"])
-
-    # times
-    latest = pd.Timestamp(now + defaults.future_tolerance)
-    occurred, bad_occ, naive_occ = batch.times("occurred_at")
-    checks.reject_out_of_range(occurred, text("occurred_at"), raw["occurred_at"], "occurred_at")
-    ahead = {"minutes": int(defaults.future_tolerance.total_seconds() // 60)}
-    checks.reject(bad_occ, "occurred_at", "report.not_iso", raw["occurred_at"])
-    checks.reject(naive_occ, "occurred_at", "report.no_zone", raw["occurred_at"])
-    checks.reject(
-        np.asarray(occurred > latest),
-        "occurred_at",
-        "report.future",
-        raw["occurred_at"],
-        params=ahead,
+    # a year pandas could not parse at all; a parsed time is judged by its Beijing day
+    far = (years != 0) & ((years < EARLIEST_DAY.year) | (years > LATEST_DAY.year))
+    outside: np.ndarray = (far & np.asarray(parsed.isna())) | np.asarray(
+        (parsed < start) | (parsed >= end)
     )
-    reported, bad_rep, naive_rep = batch.times("reported_at")
-    checks.reject_out_of_range(reported, text("reported_at"), raw["reported_at"], "reported_at")
-    checks.reject(bad_rep, "reported_at", "report.not_iso", raw["reported_at"])
-    checks.reject(naive_rep, "reported_at", "report.no_zone", raw["reported_at"])
-    checks.reject(
-        np.asarray(reported > latest),
-        "reported_at",
-        "report.future",
-        raw["reported_at"],
-        params=ahead,
-    )
-    checks.reject(
-        np.asarray(reported < occurred),
-        "reported_at",
-        "report.before_occurred",
-        raw["reported_at"],
-    )
-    reported = reported.where(np.asarray(reported.notna()), pd.Timestamp(now))
-
-    # source, urgency, accuracy
-    source = _lower(text("source"))
-    source = np.where(source != "", source, defaults.source)
-    checks.reject(
-        ~_isin(source, SOURCES),
-        "source",
-        "report.unknown_source",
-        source,
-        params={"choices": SOURCES},
-    )
-    urgency = _lower(text("urgency"))
-    checks.reject(
-        ~_isin(urgency, (*URGENCIES, "")),
-        "urgency",
-        "report.unknown_urgency",
-        urgency,
-        params={"choices": URGENCIES},
-    )
-    default_urgency = {c: str(k.default_urgency) for c, k in known.items()}
-    urgency = _objects(
-        [u or default_urgency.get(c, "") for u, c in zip(urgency, category, strict=True)]
-    )
-    accuracy = _numbers(raw["accuracy_m"])
-    with np.errstate(invalid="ignore"):
-        bad_acc = (
-            (np.isnan(accuracy) & (text("accuracy_m") != ""))
-            | (accuracy < 0)
-            | (accuracy > 100_000)
-        )
-    checks.reject(bad_acc, "accuracy_m", "report.accuracy", raw["accuracy_m"])
-
-    # ids
-    reporter = text("reporter_id")
-    if defaults.reporter_id:
-        reporter = np.where(reporter != "", reporter, defaults.reporter_id)
-    checks.reject(reporter == "", "reporter_id", "report.no_reporter")
-    client_id = text("client_event_id")
-    if defaults.id_prefix:
-        generated = _objects([f"{defaults.id_prefix}:{k}" for k in batch.row_numbers])
-        client_id = np.where(client_id != "", client_id, generated)
-    checks.reject(client_id == "", "client_event_id", "report.no_client_id")
-    if n > 1:
-        key = pd.Index(
-            [f"{r}\x1f{c}" for r, c in zip(reporter, client_id, strict=True)], dtype=object
-        )
-        checks.reject(
-            np.asarray(key.duplicated(keep="first")) & ~checks.bad,
-            "client_event_id",
-            "report.id_twice",
-            client_id,
-        )
-
-    # attributes and media: JSON, checked per row, only for rows that carry any or whose
-    # category requires some (the rest keep {} and [])
-    attributes: dict[int, dict[str, Any]] = {}
-    media: dict[int, list[str]] = {}
-    with_required = [c for c, cat in known.items() if any(f.required for f in cat.fields)]
-    needs_check = (
-        (text("attributes") != "") | (text("media") != "") | _isin(category, with_required)
-    ) & ~checks.bad
-    for i in (int(i) for i in np.flatnonzero(needs_check)):
-        spec = known[str(category[i])]
-        try:
-            attributes[i] = validate_attributes(
-                spec, _json_value(raw["attributes"][i], dict, "attributes")
-            )
-            media[i] = [str(m) for m in _json_value(raw["media"][i], list, "media")]
-        except InvalidInput as exc:
-            checks.reject_one(i, exc.field, exc.msg, exc.hint_msg)
-
-    # grids, for rows still good
-    good = ~checks.bad
-    lon_w = np.full(n, np.nan)
-    lat_w = np.full(n, np.nan)
-    for system in set(systems[good]):
-        mask = good & (systems == system)
-        lon_w[mask], lat_w[mask] = crs_mod.to_wgs84(lon[mask], lat[mask], crs_mod.Crs(system))
-    idx = np.flatnonzero(good)
-    assignment = locator.assign(lon_w[idx], lat_w[idx])
-    codes = locator.codes(assignment)
-    outside = np.zeros(n, dtype=bool)
-    outside[idx[assignment.community < 0]] = True
-    if outside.any():
-        nearest = np.full(n, -1, dtype=np.int64)
-        nearest[idx] = assignment.nearest
-        dist = np.zeros(n)
-        dist[idx] = assignment.distance_m
-        names = locator.community_names
-        for i in (int(i) for i in np.flatnonzero(outside)):
-            near = (
-                Msg(
-                    "common.unit",
-                    {"name": names[nearest[i]], "code": locator.community_codes[nearest[i]]},
-                )
-                if nearest[i] >= 0
-                else Msg("common.none")
-            )
-            outside_msg = Msg(
-                "report.outside",
-                {
-                    "lon": float(lon[i]),
-                    "lat": float(lat[i]),
-                    "crs": systems[i],
-                    "nearest": near,
-                    "distance_m": float(dist[i]),
-                },
-            )
-            checks.reject_one(i, "lon", outside_msg, outside_msg.own_hint())
-
-    keep = np.flatnonzero(~checks.bad)
-    kept = keep.tolist()
-    pos = np.searchsorted(idx, keep)  # where each kept row sits among the assigned ones
-    title = text("title")
-    fallback = {c: k.name_zh for c, k in known.items()}  # hotline rows often have no title
-    columns: dict[str, Any] = {
-        "row_number": batch.row_numbers[keep],
-        "reporter_id": reporter[keep],
-        "client_event_id": client_id[keep],
-        "category": category[keep],
-        "title": _objects([title[i] or fallback.get(category[i], "") for i in keep]),
-        "description": text("description")[keep],
-        "occurred_at": occurred[keep],
-        "reported_at": reported[keep],
-        "source": source[keep],
-        "urgency": urgency[keep],
-        "lon_wgs84": lon_w[keep],
-        "lat_wgs84": lat_w[keep],
-        "lon_sent": lon[keep],
-        "lat_sent": lat[keep],
-        "crs_sent": systems[keep],
-        "accuracy_m": accuracy[keep],
-        "address": text("address")[keep],
-        "media": _objects(
-            [json.dumps(media[i], ensure_ascii=False) if media.get(i) else "[]" for i in kept]
-        ),
-        "attributes": _objects(
-            [
-                json.dumps(attributes[i], ensure_ascii=False, sort_keys=True)
-                if attributes.get(i)
-                else "{}"
-                for i in kept
-            ]
-        ),
-        "grid_version_id": np.full(len(keep), locator.version.id),
-        "community_code": codes["community"][pos],
-        "street_code": codes["street"][pos],
-        "sector_code": codes["sector"][pos],
-        "district_code": codes["district"][pos],
-        "grid_code": codes["grid"][pos],
-        "snapped": assignment.snapped[pos],
-        "near_boundary": assignment.near_boundary[pos],
-        "content_sha256": np.asarray(hashes, dtype=object)[keep],
-    }
-    checks.rejections.sort(key=lambda r: r.row_number)
-    return Prepared(columns=columns, rejections=checks.rejections)
+    return outside
 
 
-def _json_value(raw: Any, kind: type, field_name: str) -> Any:
-    if _missing(raw) or (isinstance(raw, str) and raw == ""):
-        return kind()
-    value = raw
-    if isinstance(raw, str):
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            raise InvalidInput("report.not_json", field=field_name, value=_short(raw)) from None
-    if not isinstance(value, kind):
-        raise InvalidInput(
-            "report.need_object" if kind is dict else "report.need_list", field=field_name
-        )
-    return value
+TimeProblem = Literal["out_of_range", "not_iso", "no_zone"]
+
+
+def parse_time(text: str) -> datetime | TimeProblem:
+    """One ISO 8601 time, judged as a batch's ``occurred_at`` is (:func:`_parse_times`, the
+    one parser of times that gridsvc is sent): the instant (UTC), or what is wrong with it,
+    in the order a batch checks: outside :mod:`gridsvc.dates`' range, not ISO 8601 (empty
+    text too), no offset. :func:`gridsvc.selection.parse_time` words the answer."""
+    stripped = _text(_objects([text]))
+    parsed, bad, naive = _parse_times(stripped)
+    if _outside_range(parsed, stripped)[0]:
+        return "out_of_range"
+    if bad[0] or not stripped[0]:
+        return "not_iso"
+    if naive[0]:
+        return "no_zone"
+    instant: datetime = parsed[0].to_pydatetime(warn=False)
+    return instant
 
 
 HASHED_COLUMNS = (
@@ -695,3 +371,225 @@ def _canonical_json(value: Any) -> str:
     if value in ({}, []):
         return ""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+# --- the batch as the rules read it (gridsvc.events.rules) ------------------------------------
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Rows of a batch in WGS-84 and assigned to grids: ``rows`` (positions, ascending, the
+    rows of ``mask``), the WGS-84 coordinates of every row (NaN where not placed) and the
+    assignment of ``rows``."""
+
+    mask: np.ndarray
+    rows: np.ndarray
+    lon_wgs84: np.ndarray
+    lat_wgs84: np.ndarray
+    assignment: Assignment
+
+
+class Sent:
+    """A batch as the rules (:mod:`gridsvc.events.rules`) read it: what was sent
+    (:class:`Batch`), what it is checked against (taxonomy, locator, defaults) and the columns
+    several rules share, each parsed once (numbers, coordinate systems, defaults applied);
+    and, from what the rules found, the rows that passed as they are stored (:meth:`columns`)."""
+
+    def __init__(
+        self, batch: Batch, *, taxonomy: Taxonomy, locator: Locator, defaults: Defaults
+    ) -> None:
+        self.batch = batch
+        self.n = batch.n
+        self.raw = batch.raw
+        self.taxonomy = taxonomy
+        self.locator = locator
+        self.defaults = defaults
+        self.now = defaults.now or datetime.now(UTC)
+        self.attributes: dict[int, dict[str, Any]] = {}
+        """Valid attributes (and media) by row position, as the rule
+        :func:`~gridsvc.events.rules.attributes_and_media` found them."""
+        self.media: dict[int, list[str]] = {}
+        self._placed: Placed | None = None
+
+    @classmethod
+    def of(
+        cls,
+        frame: pd.DataFrame | Sequence[Mapping[str, Any]] | Batch,
+        *,
+        taxonomy: Taxonomy,
+        locator: Locator,
+        defaults: Defaults,
+    ) -> Sent:
+        batch = frame if isinstance(frame, Batch) else Batch.of(frame)
+        return cls(batch, taxonomy=taxonomy, locator=locator, defaults=defaults)
+
+    @property
+    def row_numbers(self) -> np.ndarray:
+        return self.batch.row_numbers
+
+    def text(self, column: str) -> Values:
+        return self.batch.text(column)
+
+    def times(self, column: str) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
+        return self.batch.times(column)
+
+    @cached_property
+    def known(self) -> dict[str, Category]:
+        """The categories a report may name (the taxonomy's active leaves), by code."""
+        return {c.code: c for c in self.taxonomy.leaves()}
+
+    @cached_property
+    def category(self) -> Values:
+        return self.text("category")
+
+    @cached_property
+    def _crs(self) -> tuple[Values, Values, dict[str, InvalidInput]]:
+        names = _lower(self.text("crs"))
+        systems = np.full(self.n, self.defaults.crs.value, dtype=object)  # plain strings
+        refused: dict[str, InvalidInput] = {}
+        for name in set(names):
+            if not name:
+                continue
+            try:
+                systems[names == name] = crs_mod.Crs.parse(name).value
+            except InvalidInput as exc:
+                refused[name] = exc
+        return names, systems, refused
+
+    @property
+    def crs_names(self) -> Values:
+        """Per row, the system it names, lower-cased ('' where none)."""
+        return self._crs[0]
+
+    @property
+    def systems(self) -> Values:
+        """Per row, the :class:`~gridsvc.crs.Crs` value of its coordinates: its own, else the
+        batch's default (also for a row naming an unknown system)."""
+        return self._crs[1]
+
+    @property
+    def unknown_crs(self) -> dict[str, InvalidInput]:
+        """The unknown systems named, each with the error its name raised."""
+        return self._crs[2]
+
+    @cached_property
+    def lon(self) -> np.ndarray:
+        return _numbers(self.raw["lon"])
+
+    @cached_property
+    def lat(self) -> np.ndarray:
+        return _numbers(self.raw["lat"])
+
+    @cached_property
+    def latest(self) -> pd.Timestamp:
+        """The latest time a report may give: now and the tolerance for clocks ahead."""
+        return pd.Timestamp(self.now + self.defaults.future_tolerance)
+
+    @cached_property
+    def source(self) -> Values:
+        sent = _lower(self.text("source"))
+        return np.where(sent != "", sent, self.defaults.source)
+
+    @cached_property
+    def urgency(self) -> Values:
+        """As sent, lower-cased ('' where none: the category's default applies)."""
+        return _lower(self.text("urgency"))
+
+    @cached_property
+    def accuracy(self) -> np.ndarray:
+        return _numbers(self.raw["accuracy_m"])
+
+    @cached_property
+    def reporter(self) -> Values:
+        sent = self.text("reporter_id")
+        if self.defaults.reporter_id:
+            return np.where(sent != "", sent, self.defaults.reporter_id)
+        return sent
+
+    @cached_property
+    def client_id(self) -> Values:
+        sent = self.text("client_event_id")
+        if self.defaults.id_prefix:
+            made = _objects([f"{self.defaults.id_prefix}:{k}" for k in self.row_numbers])
+            return np.where(sent != "", sent, made)
+        return sent
+
+    def place(self, mask: np.ndarray) -> Placed:
+        """The rows of ``mask`` in WGS-84 and assigned to grids; a later call for the same
+        rows or fewer reuses the answer (the grid rule places the rows still good, and
+        :meth:`columns` keeps those it did not refuse)."""
+        placed = self._placed
+        if placed is not None and not (mask & ~placed.mask).any():
+            return placed
+        lon_w = np.full(self.n, np.nan)
+        lat_w = np.full(self.n, np.nan)
+        for system in set(self.systems[mask]):
+            rows = mask & (self.systems == system)
+            lon_w[rows], lat_w[rows] = crs_mod.to_wgs84(
+                self.lon[rows], self.lat[rows], crs_mod.Crs(system)
+            )
+        idx = np.flatnonzero(mask)
+        assignment = self.locator.assign(lon_w[idx], lat_w[idx])
+        self._placed = Placed(mask.copy(), idx, lon_w, lat_w, assignment)
+        return self._placed
+
+    def columns(self, good: np.ndarray, hashes: Values) -> dict[str, Any]:
+        """The rows that passed (``good``) as they are stored, column by column; ``hashes``:
+        their :func:`content_hash`."""
+        keep = np.flatnonzero(good)
+        kept = keep.tolist()
+        placed = self.place(good)
+        pos = np.searchsorted(placed.rows, keep)  # where each kept row sits among the placed ones
+        codes = self.locator.codes(placed.assignment)
+        known, category = self.known, self.category
+        default_urgency = {c: str(k.default_urgency) for c, k in known.items()}
+        urgency = [
+            u or default_urgency.get(c, "") for u, c in zip(self.urgency, category, strict=True)
+        ]
+        title = self.text("title")
+        fallback = {c: k.name_zh for c, k in known.items()}  # hotline rows often have no title
+        media, attributes = self.media, self.attributes
+        return {
+            "row_number": self.row_numbers[keep],
+            "reporter_id": self.reporter[keep],
+            "client_event_id": self.client_id[keep],
+            "category": category[keep],
+            "title": _objects([title[i] or fallback.get(category[i], "") for i in kept]),
+            "description": self.text("description")[keep],
+            "occurred_at": self.times("occurred_at")[0][keep],
+            "reported_at": self._reported_at()[keep],
+            "source": self.source[keep],
+            "urgency": _objects(urgency)[keep],
+            "lon_wgs84": placed.lon_wgs84[keep],
+            "lat_wgs84": placed.lat_wgs84[keep],
+            "lon_sent": self.lon[keep],
+            "lat_sent": self.lat[keep],
+            "crs_sent": self.systems[keep],
+            "accuracy_m": self.accuracy[keep],
+            "address": self.text("address")[keep],
+            "media": _objects(
+                [json.dumps(media[i], ensure_ascii=False) if media.get(i) else "[]" for i in kept]
+            ),
+            "attributes": _objects(
+                [
+                    json.dumps(attributes[i], ensure_ascii=False, sort_keys=True)
+                    if attributes.get(i)
+                    else "{}"
+                    for i in kept
+                ]
+            ),
+            "grid_version_id": np.full(len(keep), self.locator.version.id),
+            "community_code": codes["community"][pos],
+            "street_code": codes["street"][pos],
+            "sector_code": codes["sector"][pos],
+            "district_code": codes["district"][pos],
+            "grid_code": codes["grid"][pos],
+            "snapped": placed.assignment.snapped[pos],
+            "near_boundary": placed.assignment.near_boundary[pos],
+            "content_sha256": np.asarray(hashes, dtype=object)[keep],
+        }
+
+    def _reported_at(self) -> pd.DatetimeIndex:
+        """reported_at as sent, else now."""
+        reported = self.times("reported_at")[0]
+        return reported.where(np.asarray(reported.notna()), pd.Timestamp(self.now))

@@ -14,54 +14,29 @@ import numpy as np
 from psycopg2 import sql
 from psycopg2.extensions import cursor as Cursor
 
+from gridsvc.events.columns import STAGED
 from gridsvc.events.rows import Prepared, iso_utc
 
-STAGE_COLUMNS = (
-    "row_number",
-    "reporter_id",
-    "client_event_id",
-    "content_sha256",
-    "category",
-    "title",
-    "description",
-    "occurred_at",
-    "reported_at",
-    "source",
-    "urgency",
-    "lon_wgs84",
-    "lat_wgs84",
-    "lon_sent",
-    "lat_sent",
-    "crs_sent",
-    "accuracy_m",
-    "address",
-    "media",
-    "attributes",
-    "grid_version_id",
-    "community_code",
-    "street_code",
-    "sector_code",
-    "district_code",
-    "grid_code",
-    "snapped",
-    "near_boundary",
-)
+STAGE_COLUMNS = tuple(c.name for c in STAGED)
+"""The columns of ``event_stage`` that the staged rows fill, as COPY and
+``event_stage_insert.sql`` list them (:data:`gridsvc.events.columns.STAGED`)."""
 
 
 def stage_columns(prepared: Prepared) -> dict[str, list[Any]]:
     """The prepared rows' values as ``event_stage`` takes them, by column
-    (:data:`STAGE_COLUMNS`): text for times and booleans, None for NULL."""
+    (:data:`STAGE_COLUMNS`), by each column's type there: text for times and booleans,
+    None for NULL (a NaN ``real``)."""
     columns: dict[str, list[Any]] = {}
-    for name in STAGE_COLUMNS:
-        values = prepared.columns[name]
-        if name in ("occurred_at", "reported_at"):
-            columns[name] = [t and t.replace("+00:00", "+00") for t in iso_utc(values)]
-        elif name in ("snapped", "near_boundary"):
-            columns[name] = np.where(values, "t", "f").tolist()
-        elif name == "accuracy_m":
-            columns[name] = [None if x != x else x for x in values.tolist()]
+    for column in STAGED:
+        values = prepared.columns[column.name]
+        if column.stage == "timestamptz":
+            columns[column.name] = [t and t.replace("+00:00", "+00") for t in iso_utc(values)]
+        elif column.stage == "boolean":
+            columns[column.name] = np.where(values, "t", "f").tolist()
+        elif column.stage == "real":
+            columns[column.name] = [None if x != x else x for x in values.tolist()]
         else:
-            columns[name] = np.asarray(values).tolist()
+            columns[column.name] = np.asarray(values).tolist()
     return columns
 
 

@@ -10,134 +10,48 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from psycopg2 import sql
 from psycopg2.extensions import cursor as Cursor
 
 from gridsvc.access import Principal, scope_column
-from gridsvc.dates import local_iso
+from gridsvc.dates import CITY_TZ, local_iso
 from gridsvc.db.values import to_param
 from gridsvc.errors import (
-    DateOutOfRange,
     DuplicateConflict,
     Forbidden,
-    InvalidInput,
     NotFound,
-    OutsideAllGrids,
 )
-from gridsvc.events.rows import Batch, Defaults, Prepared, Rejection, content_hash, prepare
+from gridsvc.events import columns
+from gridsvc.events.columns import event_dict as event_dict
+from gridsvc.events.rows import Batch, Defaults, Prepared, Rejection, content_hash
+from gridsvc.events.rules import prepare
 from gridsvc.events.stage import stage_columns
 from gridsvc.events.taxonomy import Taxonomy
-from gridsvc.messages import Msg
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query, statements
-
-_COLUMNS = (
-    "id",
-    "client_event_id",
-    "reporter_id",
-    "category",
-    "title",
-    "description",
-    "occurred_at",
-    "reported_at",
-    "received_at",
-    "source",
-    "urgency",
-    "status",
-    "lon_wgs84",
-    "lat_wgs84",
-    "lon_sent",
-    "lat_sent",
-    "crs_sent",
-    "accuracy_m",
-    "address",
-    "media",
-    "attributes",
-    "grid_version_id",
-    "community_code",
-    "street_code",
-    "sector_code",
-    "district_code",
-    "grid_code",
-    "snapped",
-    "near_boundary",
-    "row_version",
-    "import_id",
-    "accept_due_at",
-    "resolve_due_at",
-    "merged_into",
-    "overdue",
-    "synthetic",
-)
+from gridsvc.vocabulary import EventTerms, grid_column
 
 
-@cache
 def event_select() -> str:
-    """``SELECT`` of every event read (``event_columns.sql``) from ``event AS e``, for a WHERE
-    clause to follow."""
-    return query("event_columns") + "FROM event AS e"
+    """``SELECT`` of every event read (:data:`columns.SELECT`) from ``event AS e``, for a
+    WHERE clause to follow (binds ``%(now)s``)."""
+    return columns.SELECT + "FROM event AS e"
 
 
 @cache
 def _with_event_columns(name: str) -> sql.Composed:
-    """Query ``name`` with the columns of every event read in its ``{event_columns}``."""
-    return sql.SQL(query(name)).format(event_columns=sql.SQL(query("event_columns")))
+    """Query ``name`` with the columns of every event read (:data:`columns.SELECT`) in its
+    ``{event_columns}``."""
+    return sql.SQL(query(name)).format(event_columns=sql.SQL(columns.SELECT))
 
 
 def _statements(*names: str) -> sql.SQL:
     """Queries sent together, for one more to follow: one round trip (the result is the last
     one's)."""
     return sql.SQL(statements(*names))
-
-
-def event_dict(row: Sequence[Any]) -> dict[str, Any]:
-    """An event row (columns of ``event_columns.sql``) as the API shows it; times in
-    Asia/Shanghai."""
-    r = dict(zip(_COLUMNS, row, strict=True))
-    return {
-        "id": r["id"],
-        "client_event_id": r["client_event_id"],
-        "reporter_id": r["reporter_id"],
-        "category": r["category"],
-        "title": r["title"],
-        "description": r["description"],
-        "occurred_at": local_iso(r["occurred_at"]),
-        "reported_at": local_iso(r["reported_at"]),
-        "received_at": local_iso(r["received_at"]),
-        "source": r["source"],
-        "urgency": r["urgency"],
-        "status": r["status"],
-        "location": {
-            "lon_wgs84": r["lon_wgs84"],
-            "lat_wgs84": r["lat_wgs84"],
-            "sent": {"lon": r["lon_sent"], "lat": r["lat_sent"], "crs": r["crs_sent"]},
-            "accuracy_m": r["accuracy_m"],
-            "address": r["address"],
-        },
-        "media": r["media"],
-        "attributes": r["attributes"],
-        "grid": {
-            "version_id": r["grid_version_id"],
-            "community_code": r["community_code"],
-            "street_code": r["street_code"],
-            "sector_code": r["sector_code"],
-            "district_code": r["district_code"],
-            "grid_code": r["grid_code"],
-            "snapped": r["snapped"],
-            "near_boundary": r["near_boundary"],
-        },
-        "row_version": r["row_version"],
-        "deadlines": {
-            "accept_due_at": local_iso(r["accept_due_at"]),
-            "resolve_due_at": local_iso(r["resolve_due_at"]),
-            "overdue": bool(r["overdue"]),
-        },
-        "merged_into": r["merged_into"],
-        "synthetic": bool(r["synthetic"]),
-    }
 
 
 @dataclass
@@ -188,7 +102,7 @@ def create_event(
         existing = svc.db.cursor_fetchall(query("event_by_key"), key) if all(key.values()) else []
         if existing:
             return _replay(svc, key, digest, existing[0])
-        _raise_rejection(svc, report, prepared.rejections[0])
+        _raise_rejection(prepared.rejections[0])
     params = {k: to_param(v) for k, v in prepared.records()[0].items()}
     category = taxonomy.get(params["category"])
     with svc.db.connection() as conn, conn.cursor() as cur:
@@ -202,7 +116,10 @@ def create_event(
             radius_m=category.dedupe_radius_m,
             window_h=category.dedupe_window_h,
         )
-        cur.execute(_with_event_columns("event_report"), {**params, "now": svc.now()})
+        cur.execute(
+            _with_event_columns("event_report"),
+            {**params, "now": svc.now(), "city_tz": CITY_TZ.key},
+        )
         inserted = cur.fetchone()
     if inserted is None:  # stored before (a retry), or the same report arrived twice at once
         again = svc.db.cursor_fetchall(query("event_by_key"), key)
@@ -282,7 +199,7 @@ def store_together(
         # taken meanwhile (ON CONFLICT), and the stored rows read back
         cur.execute(
             _statements("event_insert_stage") + _with_event_columns("event_staged"),
-            {"import_id": None, "skip_rows": [], "now": svc.now()},
+            {"import_id": None, "skip_rows": [], "now": svc.now(), "city_tz": CITY_TZ.key},
         )
         for *row, number in cur.fetchall():
             stored[number - 1] = CreateResult(
@@ -308,28 +225,11 @@ def _replay(
     return CreateResult(event=_event_of_key(svc, key), created=False)
 
 
-def _raise_rejection(svc: Gridsvc, report: Mapping[str, Any], rejection: Rejection) -> None:
-    if rejection.field in ("lon", "lat") and all(
-        isinstance(report.get(k), int | float) for k in ("lon", "lat")
-    ):
-        # the single-point path has the richer message (swap detection, nearest grid)
-        try:
-            svc.locate(
-                float(report["lon"]),
-                float(report["lat"]),
-                crs=str(report.get("crs") or "wgs84"),
-            )
-        except OutsideAllGrids as exc:
-            raise InvalidInput(
-                exc.msg, hint=exc.hint_msg, field="lon", details=exc.details
-            ) from None
-    kind = DateOutOfRange if rejection.error == "DateOutOfRange" else InvalidInput
-    raise kind(
-        rejection.msg,
-        field=rejection.field,
-        hint=rejection.hint or Msg("report.fix"),
-        details={"value": rejection.value},
-    )
+def _raise_rejection(rejection: Rejection) -> NoReturn:
+    """A report sent alone and refused: the rejection its row would get in an import, raised
+    (:meth:`~gridsvc.events.rows.Rejection.as_error`: the same hint, and the same message
+    but for a wrong point, which is told as ``GET /v1/locate`` tells it)."""
+    raise rejection.as_error()
 
 
 def get_event(svc: Gridsvc, event_id: int) -> dict[str, Any]:
@@ -466,21 +366,12 @@ def _nearby_staged(prepared: Prepared, taxonomy: Taxonomy) -> dict[str, list[Any
 
 # --- listing -----------------------------------------------------------------------------------
 
-CODE_LEVEL_BY_LENGTH = {6: "district_code", 9: "street_code", 12: "community_code", 15: "grid_code"}
-
 
 @dataclass(frozen=True)
-class EventFilter:
-    """Filters of ``GET /v1/events``; every field optional. Times are timezone-aware."""
+class EventFilter(EventTerms):
+    """Filters of ``GET /v1/events`` (the terms of :class:`~gridsvc.vocabulary.EventTerms`
+    and those below); every field optional. Times are timezone-aware."""
 
-    bbox: tuple[float, float, float, float] | None = None  # WGS-84 lon/lat min/max
-    grid: str | None = None
-    categories: tuple[str, ...] | None = None
-    status: tuple[str, ...] | None = None
-    urgency: tuple[str, ...] | None = None
-    source: tuple[str, ...] | None = None
-    occurred_from: datetime | None = None
-    occurred_to: datetime | None = None
     overdue: bool | None = None
     after_id: int | None = None
     limit: int = 100
@@ -490,18 +381,17 @@ class EventFilter:
     """Only the events reported under this name. When it is the name of ``principal`` and
     that caller may report (grid workers report anywhere), its own reports are listed
     wherever they lie, not only those in its scope."""
+    coarse: tuple[str, ...] = ()
+    """Categories whose location the caller sees rounded to 0.01° (:func:`coarsened`): a
+    bbox selects their events by the rounded point, and a grid code finer than a community
+    never selects them, so that no filter tells more than the answer shows."""
 
 
-def _grid_condition(code: str, city_codes: set[str]) -> sql.Composable | None:
-    """The condition selecting events in unit ``code`` (value bound as %(grid)s)."""
-    if code in city_codes:
-        return None
-    if code.startswith("S"):
-        return sql.SQL("e.sector_code = %(grid)s")
-    column = CODE_LEVEL_BY_LENGTH.get(len(code))
-    if column is None or not code.isdigit():
-        raise InvalidInput("event.not_grid_code", field="grid", code=code)
-    return sql.SQL("e.{} = %(grid)s").format(sql.Identifier(column))
+def _grid_condition(code: str) -> sql.Composable | None:
+    """The condition selecting events in unit ``code`` (value bound as %(grid)s); None for
+    the whole city. A code of no unit's shape is refused (:func:`vocabulary.grid_column`)."""
+    column = grid_column(code)
+    return None if column is None else sql.SQL("e.{} = %(grid)s").format(sql.Identifier(column))
 
 
 def scope_condition(principal: Principal) -> sql.Composable | None:
@@ -544,28 +434,33 @@ def sensitive_categories(svc: Gridsvc) -> set[str]:
     return {c.code for c in taxonomy_of(svc, include_inactive=True) if c.sensitive}
 
 
-REDACTED_FIELDS = ("reporter_id", "description")
+def coarsened(svc: Gridsvc, principal: Principal | None) -> tuple[str, ...]:
+    """The categories whose location ``principal`` sees rounded (:func:`redact`): the
+    sensitive ones for analysts, none for anyone else."""
+    if principal is None or principal.role != "analyst":
+        return ()
+    return tuple(sorted(sensitive_categories(svc)))
 
 
 def redact(event: dict[str, Any], principal: Principal, sensitive: set[str]) -> dict[str, Any]:
     """Hide personal data from roles that do not handle the event: analysts never see the
-    reporter, the description, the address or the photos (``media``); for sensitive
-    categories (e.g. family disputes) they see the point rounded to 0.01° (about 1 km).
-    Departments see only events dispatched to them (the scope), so they see those whole."""
+    reporter, the description, the address or the photos (``media``: the columns marked
+    personal, :data:`columns.PERSONAL`); for sensitive categories (e.g. family disputes)
+    they see the point rounded to 0.01° (about 1 km). Departments see only events
+    dispatched to them (the scope), so they see those whole."""
     if principal.role in ("admin", "dispatcher", "grid_worker"):
         return event
     out = {**event, "location": dict(event["location"])}
     if principal.role == "analyst":
-        for key in REDACTED_FIELDS:
-            out[key] = None
-        out["location"]["address"] = None
-        out["media"] = []
+        out = columns.hide_personal(out)
     if event["category"] in sensitive and principal.role == "analyst":
         loc = out["location"]
         loc["lon_wgs84"] = round(loc["lon_wgs84"], 2)
         loc["lat_wgs84"] = round(loc["lat_wgs84"], 2)
         loc["sent"] = None
         loc["address"] = None
+        # a grid (网格) is finer than the rounding: only the community and above are shown
+        out["grid"] = {**out["grid"], "grid_code": None}
         out["redacted"] = "location rounded to 0.01° (sensitive category)"
     return out
 
@@ -611,16 +506,20 @@ def filter_where(flt: EventFilter, now: datetime) -> tuple[sql.Composable, dict[
     events is built on it, so they select the same events."""
     conditions: list[sql.Composable] = []
     params: dict[str, Any] = {"now": now}
+    if flt.coarse:
+        params["coarse"] = list(flt.coarse)
     if flt.bbox is not None:
         conditions.append(
-            sql.SQL("e.geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)")
+            sql.SQL(query("event_in_box" if not flt.coarse else "event_in_box_coarse"))
         )
         params.update(x0=flt.bbox[0], y0=flt.bbox[1], x1=flt.bbox[2], y1=flt.bbox[3])
     if flt.grid:
-        cond = _grid_condition(flt.grid, {"320100"})
+        cond = _grid_condition(flt.grid)
         if cond is not None:
             conditions.append(cond)
             params["grid"] = flt.grid
+            if flt.coarse and grid_column(flt.grid) == "grid_code":
+                conditions.append(sql.SQL("e.category <> ALL (%(coarse)s::text[])"))
     for column, values in (
         ("category", flt.categories),
         ("status", flt.status),
@@ -639,10 +538,7 @@ def filter_where(flt: EventFilter, now: datetime) -> tuple[sql.Composable, dict[
         conditions.append(sql.SQL("e.occurred_at < %(occurred_to)s"))
         params["occurred_to"] = flt.occurred_to
     if flt.overdue is not None:
-        cond = sql.SQL(
-            "((e.status = 'reported' AND e.accept_due_at < %(now)s) OR (e.status IN "
-            "('dispatched', 'in_progress') AND e.resolve_due_at < %(now)s))"
-        )
+        cond = sql.SQL(columns.OVERDUE_SQL)
         conditions.append(cond if flt.overdue else sql.SQL("NOT ") + cond)
     if flt.reporter is not None:
         conditions.append(sql.SQL(query("event_of_reporter").strip()))

@@ -54,9 +54,8 @@ from typing import Any, Literal, get_args
 
 from gridsvc.errors import InvalidInput, UnknownCategory
 from gridsvc.messages import Local, Msg
+from gridsvc.vocabulary import URGENCIES, Urgency
 
-Urgency = Literal["normal", "urgent", "critical"]
-URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
 FieldType = Literal["integer", "number", "string", "boolean", "enum"]
 FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
 DurationUnit = Literal["hours", "days", "working_days"]

@@ -33,16 +33,15 @@ from gridsvc.events.taxonomy import (
     MAX_DEDUPE_RADIUS_M,
     MAX_DEDUPE_WINDOW_H,
     MAX_LIMIT_HOURS,
-    URGENCIES,
     AttributeField,
     Category,
     Duration,
     Taxonomy,
     TimeLimits,
-    Urgency,
     UrgencyLimits,
     shown,
 )
+from gridsvc.vocabulary import URGENCIES, Urgency
 
 _GROUP_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _LEAF_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}\.[a-z][a-z0-9_]{0,39}$")

@@ -28,6 +28,7 @@ from gridsvc.errors import Forbidden, NotFound
 from gridsvc.events import store as event_store
 from gridsvc.features.crs import CRS84, OutputCrs, to_crs
 from gridsvc.grids import store as grid_store
+from gridsvc.grids.layout import grid_layout
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
 from gridsvc.stats.filters import StatsFilter
@@ -37,16 +38,16 @@ STATS_DAYS = 30
 """The window of the statistics collections: the last 30 whole days, today excluded."""
 
 GRID_LEVELS = {
-    "districts": ("district", "区 (含江北新区所在区)", "Districts"),
+    "districts": ("district", "区", "Districts"),
     "sectors": ("sector", "板块", "Sectors"),
     "streets": ("street", "街道/镇", "Streets and towns"),
-    "communities": ("community", "社区 (社区网格)", "Communities (community grids)"),
+    "communities": ("community", "社区（社区网格）", "Communities (community grids)"),
     "grids": ("grid", "网格", "Grids"),
 }
 STATS_LEVELS = {
-    "district_stats": ("district", "区 事件统计 (近30天)"),
-    "street_stats": ("street", "街道 事件统计 (近30天)"),
-    "community_stats": ("community", "社区 事件统计 (近30天)"),
+    "district_stats": ("district", "区事件统计（近 30 天）"),
+    "street_stats": ("street", "街道事件统计（近 30 天）"),
+    "community_stats": ("community", "社区事件统计（近 30 天）"),
 }
 EVENTS = "events"
 
@@ -62,25 +63,19 @@ class Collection:
     item_type: str = "feature"
 
 
-def _extent(svc: Gridsvc, level: str) -> tuple[tuple[float, float, float, float] | None, int]:
-    x0, y0, x1, y1, n = svc.db.cursor_fetchall(query("ogc_grid_extent"), {"level": level})[0]
-    if not n:
-        return None, 0
-    return (float(x0), float(y0), float(x1), float(y1)), int(n)
-
-
 def collections(svc: Gridsvc, principal: Principal) -> list[Collection]:
     """What ``principal`` may read, in a fixed order: grid levels that have units, events,
     then (citywide callers only) the statistics."""
     version = grid_store.active_version(svc.db)
     synthetic = "；区以下边界为合成数据，非官方边界" if version.synthetic else ""
+    layout = grid_layout(svc)
+    city_box = layout.bounds_wgs84
     found: list[Collection] = []
-    city_box = None
     for cid, (level, title, _en) in GRID_LEVELS.items():
-        box, n = _extent(svc, level)
+        n = layout.units.get(level, 0)
         if n == 0:
             continue
-        city_box = city_box or box
+        box = layout.extents[level]
         found.append(
             Collection(
                 cid,
@@ -95,7 +90,7 @@ def collections(svc: Gridsvc, principal: Principal) -> list[Collection]:
         Collection(
             EVENTS,
             "events",
-            "事件 (上报的事件和隐患)",
+            "事件（上报的事件和隐患）",
             "网格员上报的事件和安全隐患，最新在前；可按 datetime、category、status、urgency、"
             "source、grid 筛选。只含您有权查看的事件；分析员看不到上报人、描述和地址。",
             None,
@@ -109,8 +104,8 @@ def collections(svc: Gridsvc, principal: Principal) -> list[Collection]:
                     cid,
                     "stats",
                     title,
-                    f"每个单元近{STATS_DAYS}天 (不含今天) 的事件数、每平方公里密度、每千人发生率；"
-                    "与 /v1/stats/grids 同一时间段的数字一致。",
+                    f"每个单元近 {STATS_DAYS} 天（不含今天）的事件数、每平方公里密度、"
+                    "每千人发生率；与 /v1/stats/grids 同一时间段的数字一致。",
                     level,
                     city_box,
                 )
@@ -177,15 +172,18 @@ def unit_items(svc: Gridsvc, c: Collection, want: UnitQuery) -> Page:
     return _stats_items(svc, c, want)
 
 
-def _grid_items(svc: Gridsvc, c: Collection, want: UnitQuery) -> Page:
-    assert c.kind == "grid" and c.level is not None
-    version = grid_store.active_version(svc.db)
+def _grid_count(svc: Gridsvc, version_id: int, level: str, want: UnitQuery) -> int:
+    first = _grid_rows(svc, version_id, level, UnitQuery(want.bbox_wgs84, want.code, 1, 0))
+    return int(first[0][-1]) if first else 0
+
+
+def _grid_rows(svc: Gridsvc, version_id: int, level: str, want: UnitQuery) -> list[Any]:
     x0, y0, x1, y1 = want.bbox_wgs84 or (None, None, None, None)
-    rows = svc.db.cursor_fetchall(
+    return svc.db.cursor_fetchall(
         query("ogc_grid_items"),
         {
-            "version_id": version.id,
-            "level": c.level,
+            "version_id": version_id,
+            "level": level,
             "code": want.code,
             "x0": x0,
             "y0": y0,
@@ -195,7 +193,15 @@ def _grid_items(svc: Gridsvc, c: Collection, want: UnitQuery) -> Page:
             "offset": want.offset,
         },
     )
+
+
+def _grid_items(svc: Gridsvc, c: Collection, want: UnitQuery) -> Page:
+    assert c.kind == "grid" and c.level is not None
+    version = grid_store.active_version(svc.db)
+    rows = _grid_rows(svc, version.id, c.level, want)
     matched = int(rows[0][-1]) if rows else 0
+    if not rows and want.offset > 0:  # past the end: the window count needs a row
+        return Page([], _grid_count(svc, version.id, c.level, want))
     props = [
         {
             "code": r[0],

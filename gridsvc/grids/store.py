@@ -15,7 +15,7 @@ import geopandas as gpd
 import psycopg2.extras
 import shapely
 
-from gridsvc.dates import local, local_iso
+from gridsvc.dates import CITY_TZ, local, local_iso
 from gridsvc.db.pool import Connection, Database
 from gridsvc.db.values import to_param
 from gridsvc.errors import NoActiveGridVersion, NotFound, UnknownGrid
@@ -276,7 +276,13 @@ def reassign(db: Database, version_id: int, *, snap_m: float, near_m: float) -> 
         # a bulk administrative operation: not bound by the per-request statement timeout
         cur.execute("SET LOCAL statement_timeout = 0")
         cur.execute(
-            query("event_reassign"), {"version_id": version_id, "snap_m": snap_m, "near_m": near_m}
+            query("event_reassign"),
+            {
+                "version_id": version_id,
+                "snap_m": snap_m,
+                "near_m": near_m,
+                "city_tz": CITY_TZ.key,
+            },
         )
         total, moved, outside = cur.fetchone() or (0, 0, 0)
     return ReassignResult(version_id, int(total), int(moved), int(outside))

@@ -18,10 +18,10 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from gridsvc.dates import check_day
+from gridsvc.dates import CITY_TZ, check_day
 from gridsvc.errors import InvalidInput
-from gridsvc.events.rows import SOURCES, URGENCIES
 from gridsvc.events.taxonomy import Taxonomy
+from gridsvc.vocabulary import SOURCES, URGENCIES, check_choices
 
 
 def _as_tuple(name: str, value: Any) -> tuple[str, ...] | None:
@@ -42,7 +42,7 @@ class StatsFilter:
 
     ``categories`` are taxonomy codes (groups or leaves); ``status``, ``urgency`` and
     ``source`` are the stored values (``urgency``: normal/urgent/critical; ``source``:
-    :data:`gridsvc.events.rows.SOURCES`). A single string is accepted for any of them.
+    :data:`gridsvc.vocabulary.SOURCES`). A single string is accepted for any of them.
     """
 
     categories: tuple[str, ...] | None = None
@@ -59,15 +59,8 @@ class StatsFilter:
     def __post_init__(self) -> None:
         for name in ("categories", "status", "urgency", "source"):
             object.__setattr__(self, name, _as_tuple(name, getattr(self, name)))
-        for name, allowed in (("urgency", URGENCIES), ("source", SOURCES)):
-            unknown = [v for v in getattr(self, name) or () if v not in allowed]
-            if unknown:
-                raise InvalidInput(
-                    "common.unknown_choice",
-                    field=name,
-                    value=unknown,
-                    choices=allowed,
-                )
+        check_choices(self.urgency, URGENCIES, "urgency")
+        check_choices(self.source, SOURCES, "source")
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
             # a datetime is a date too, but its time of day would be silently dropped
@@ -128,10 +121,11 @@ def expand_categories(taxonomy: Taxonomy, codes: tuple[str, ...] | None) -> list
 
 def sql_params(flt: StatsFilter, taxonomy: Taxonomy, now: datetime) -> dict[str, Any]:
     """Parameters of the ``{daily}`` and ``{event_filter}`` fragments: lists or None (no
-    restriction), dates or None; ``now`` (the service's clock, ``Gridsvc.now()``) is what
-    being overdue is judged against."""
+    restriction), dates or None (days of the city's zone, ``city_tz``); ``now`` (the
+    service's clock, ``Gridsvc.now()``) is what being overdue is judged against."""
     return {
         "now": now,
+        "city_tz": CITY_TZ.key,
         "categories": expand_categories(taxonomy, flt.categories),
         "status": list(flt.status) if flt.status else None,
         "urgency": list(flt.urgency) if flt.urgency else None,

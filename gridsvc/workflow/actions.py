@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from gridsvc.access import Principal
-from gridsvc.dates import local_iso, local_iso_text
+from gridsvc.dates import CITY_TZ, local_iso, local_iso_text
 from gridsvc.errors import Forbidden, InvalidInput, NotFound, StaleVersion, TransitionNotAllowed
 from gridsvc.events.taxonomy_db import read_taxonomy
 from gridsvc.messages import Msg
@@ -169,7 +169,10 @@ def apply_action(
             },
         )
         if new_status != event["status"]:
-            cur.execute(query("event_daily_move"), {**event, "new_status": new_status})
+            cur.execute(
+                query("event_daily_move"),
+                {**event, "new_status": new_status, "city_tz": CITY_TZ.key},
+            )
         cur.execute(
             query("event_action_insert"),
             {

@@ -1,4 +1,5 @@
-"""Deadlines in natural hours, natural days or working days (Asia/Shanghai).
+"""Deadlines in natural hours, natural days or working days, days and times of the city
+(:data:`gridsvc.dates.CITY_TZ`).
 
 Working days are Monday to Friday except the days a city loads as holidays, plus the weekend
 days it loads as make-up working days (调休). Nothing is assumed about a year nobody loaded:

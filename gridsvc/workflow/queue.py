@@ -10,7 +10,8 @@ department's queue, which is its dispatches; a bbox, a grid below the community,
 reporter, a time that is not a Beijing midnight) the events themselves are counted with
 the filter of the event list (:func:`gridsvc.events.store.filter_where`). Overdue events
 are counted on the events (being overdue depends on the time of asking), up to
-:data:`OVERDUE_CAP`.
+:data:`OVERDUE_CAP`, by the one rule of every door, the SQL function ``event_overdue``
+(migration 0012), which PostgreSQL inlines: the deadlines' partial indexes serve it.
 """
 
 from __future__ import annotations

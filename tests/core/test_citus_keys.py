@@ -22,7 +22,8 @@ from gridsvc.db.values import to_param
 from gridsvc.errors import DuplicateConflict
 from gridsvc.events import store
 from gridsvc.events.importer import import_events
-from gridsvc.events.rows import Batch, Defaults, content_hash, prepare
+from gridsvc.events.rows import Batch, Defaults, content_hash
+from gridsvc.events.rules import prepare
 from gridsvc.events.taxonomy_db import store_taxonomy
 from gridsvc.events.taxonomy_file import default_taxonomy
 from gridsvc.grids import store as grid_store

@@ -19,6 +19,7 @@ import psycopg2
 import pytest
 
 from gridsvc.access import Principal
+from gridsvc.dates import CITY_TZ
 from gridsvc.events import store
 from gridsvc.events.generate import DEFAULT_MIX, generate_events, write_events_csv
 from gridsvc.events.importer import import_events
@@ -282,6 +283,7 @@ def test_moves_in_opposite_directions_do_not_deadlock(svc: Gridsvc) -> None:
                     "occurred_at": f"{day}T10:00:00+08:00",
                     "status": from_status,
                     "new_status": to_status,
+                    "city_tz": CITY_TZ.key,
                 }
                 barrier.wait(timeout=30)
                 with conn, conn.cursor() as cur:

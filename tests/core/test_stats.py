@@ -20,6 +20,7 @@ import psycopg2.extras
 import pytest
 from scipy import stats
 
+from gridsvc.dates import CITY_TZ
 from gridsvc.errors import InvalidInput, UnknownCategory, UnknownGrid, UnknownLevel
 from gridsvc.events.generate import BEIJING, DEFAULT_MIX, generate_events, write_events_csv
 from gridsvc.events.importer import import_events
@@ -75,6 +76,7 @@ def _set_status(svc: Gridsvc, ids: list[int], status: str) -> None:
                 "occurred_at": occurred_at,
                 "status": old,
                 "new_status": status,
+                "city_tz": CITY_TZ.key,
             }
             for _, community, category, urgency, source, occurred_at, old in cur.fetchall()
         ]

@@ -62,5 +62,5 @@ ZH_CN: dict[str, str] = {
     "ogc_yes": "是",
     "ogc_no": "否",
     "ogc_qgis_howto": "在 QGIS 中使用：图层 → 添加图层 → 添加 WFS / OGC API - Features 图层，"
-    "地址填本页地址，认证选“基本”，密码填您的令牌。",
+    "地址填 {url}，版本选 OGC API - Features，认证选“基本”，用户名任意，密码填您的令牌。",
 }

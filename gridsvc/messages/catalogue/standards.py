@@ -22,28 +22,8 @@ MESSAGES: dict[str, Entry] = {
     "ogc.stats_citywide": m(
         "{who} may not read statistics collections.",
         "{who}无权读取统计数据集合。",
-        "Statistics are for analysts and admins.",
-        "统计数据仅供分析员和管理员使用。",
-    ),
-    "ogc.bbox_numbers": m(
-        "bbox '{value}' must be four finite numbers.",
-        "范围 bbox“{value}”应为四个有限的数字。",
-        "Minimum values, then maximum values, in the axis order of bbox-crs (CRS84: "
-        "minlon,minlat,maxlon,maxlat, e.g. 118.7,32.0,118.9,32.1).",
-        "先写各轴最小值，再写最大值，轴的顺序按 bbox-crs（CRS84 为：最小经度,最小纬度,最大经度,"
-        "最大纬度，如 118.7,32.0,118.9,32.1）。",
-    ),
-    "ogc.bbox_order": m(
-        "bbox '{value}' has a minimum above its maximum.",
-        "范围 bbox“{value}”的最小值大于最大值。",
-        "Give the minimum values first, then the maximum values.",
-        "请先写最小值，再写最大值。",
-    ),
-    "ogc.datetime_format": m(
-        "datetime '{value}' is not an RFC 3339 date-time with an offset or a date.",
-        "时间 datetime“{value}”不是带时区的 RFC 3339 时间或日期。",
-        "e.g. 2026-11-01T00:00:00+08:00/2026-12-01T00:00:00+08:00, 2026-11-01/.., or 2026-11-03.",
-        "例如 2026-11-01T00:00:00+08:00/2026-12-01T00:00:00+08:00、2026-11-01/.. 或 2026-11-03。",
+        "Statistics are for citywide roles: analysts, admins and city dispatchers.",
+        "统计数据仅供全市范围的角色使用：分析员、管理员和市级调度员。",
     ),
     "ogc.datetime_order": m(
         "datetime '{value}' ends before it starts.",

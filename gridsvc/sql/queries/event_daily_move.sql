@@ -9,7 +9,7 @@ WITH m (status, delta) AS (
 ), daily AS (
     INSERT INTO event_daily AS d (community_code, category, status, urgency, source, day, n)
     SELECT coalesce(%(community_code)s, ''), %(category)s, m.status, %(urgency)s, %(source)s,
-           (%(occurred_at)s::timestamptz AT TIME ZONE 'Asia/Shanghai')::date, m.delta
+           (%(occurred_at)s::timestamptz AT TIME ZONE %(city_tz)s)::date, m.delta
     FROM m
     ORDER BY m.status
     ON CONFLICT (community_code, category, status, urgency, source, day)

@@ -41,7 +41,7 @@ WITH k AS (
 ), roll AS (
     INSERT INTO event_daily AS d (community_code, category, status, urgency, source, day, n)
     SELECT community_code, category, status, urgency, source,
-           (occurred_at AT TIME ZONE 'Asia/Shanghai')::date, count(*)
+           (occurred_at AT TIME ZONE %(city_tz)s)::date, count(*)
     FROM ins
     GROUP BY 1, 2, 3, 4, 5, 6
     ORDER BY 1, 2, 3, 4, 5, 6  -- rows locked in one order: concurrent imports cannot deadlock

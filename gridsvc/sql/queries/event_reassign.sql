@@ -57,7 +57,7 @@ WITH located AS (
      WHERE e.community_code = ch.old_code AND e.id = ch.id
     RETURNING e.id, e.reporter_id, e.client_event_id, ch.old_code, ch.new_code, e.category,
               e.status, e.urgency, e.source,
-              (e.occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS day,
+              (e.occurred_at AT TIME ZONE %(city_tz)s)::date AS day,
               ch.old_code <> ch.new_code AS moved,
               ch.new_code = '' AS outside
 ), rekeyed AS (

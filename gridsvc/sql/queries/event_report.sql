@@ -1,8 +1,9 @@
 -- One report, in one statement: its key goes into event_key first; the event only if the key
 -- went in, with the id the key insert took from event's identity sequence; then its count in
 -- the event_daily rollup; and the stored event comes back with the columns of every event
--- read (event_columns.sql). All of it or none: a replay of (reporter_id, client_event_id),
--- also one racing the first attempt (which waits for it), inserts nothing and returns no row.
+-- read (gridsvc.events.columns.SELECT, filled in below). All of it or none: a replay of
+-- (reporter_id, client_event_id), also one racing the first attempt (which waits for it),
+-- inserts nothing and returns no row.
 -- The caller commits right after, so the rollup row it counts into is locked only until then
 -- (reports under the same rollup key wait for each other that long).
 WITH k AS (
@@ -38,7 +39,7 @@ inserted AS (
 counted AS (
     INSERT INTO event_daily AS d (community_code, category, status, urgency, source, day, n)
     SELECT i.community_code, i.category, i.status, i.urgency, i.source,
-           (i.occurred_at AT TIME ZONE 'Asia/Shanghai')::date, 1
+           (i.occurred_at AT TIME ZONE %(city_tz)s)::date, 1
     FROM inserted AS i
     ON CONFLICT (community_code, category, status, urgency, source, day)
     DO UPDATE SET n = d.n + excluded.n

@@ -1,4 +1,4 @@
--- Appended to store.event_select() (event_columns.sql FROM event AS e): the event of
+-- Appended to store.event_select() (columns.SELECT FROM event AS e): the event of
 -- (reporter_id, client_event_id), found by the primary key (id, community_code) that
 -- event_key holds for it (under Citus, one shard), in the same snapshot as the key, so a
 -- reassignment committing in between cannot make it miss.

@@ -1,2 +1,3 @@
-INSERT INTO import_rejection (import_id, row_number, field, reason, value) VALUES %s
+INSERT INTO import_rejection (import_id, row_number, field, message_id, reason, hint, value)
+VALUES %s
 ON CONFLICT (import_id, row_number) DO NOTHING

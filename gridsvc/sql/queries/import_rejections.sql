@@ -1,2 +1,2 @@
-SELECT row_number, field, reason, value FROM import_rejection
+SELECT row_number, field, reason, value, hint, message_id FROM import_rejection
 WHERE import_id = %(id)s ORDER BY row_number

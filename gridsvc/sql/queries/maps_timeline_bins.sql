@@ -13,7 +13,7 @@ FROM (
            round(p.y / %(cell_deg)s::float8)::bigint AS iy,
            count(*)::bigint AS n
     FROM (
-        SELECT date_trunc(%(interval)s, e.occurred_at AT TIME ZONE 'Asia/Shanghai')::date
+        SELECT date_trunc(%(interval)s, e.occurred_at AT TIME ZONE %(city_tz)s)::date
                    AS period_start,
                CASE WHEN e.category = ANY (%(sensitive)s::text[])
                     THEN round(ST_X(e.geom) / 0.01) * 0.01 ELSE ST_X(e.geom) END AS x,
