@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import psycopg2
-from fastapi import APIRouter, Path, Query, Request, Response, Security
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, Security
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyQuery, HTTPBearer
 from pydantic import BaseModel, Field
@@ -162,6 +162,19 @@ Jurisdiction = Annotated[
 ]
 
 
+async def _key_of_a_get(
+    api_key: ApiKey = None,
+    _bearer: BearerDoc = None,
+    jurisdiction_id: Jurisdiction = None,
+) -> str | None:
+    """What every GET takes besides its own parameters: the key (query ``api_key`` or the
+    bearer header, read in :func:`_caller`) and the ignored ``jurisdiction_id``."""
+    return api_key
+
+
+GetKey = Annotated[str | None, Depends(_key_of_a_get)]
+
+
 # --- answers ---------------------------------------------------------------------------------
 
 
@@ -268,9 +281,7 @@ def get_services(
     request: Request,
     svc: Service,
     format: Format,
-    api_key: ApiKey = None,
-    _bearer: BearerDoc = None,
-    jurisdiction_id: Jurisdiction = None,
+    api_key: GetKey,
 ) -> Response:
     """GET Service List: one service per active category."""
     return _get(
@@ -292,9 +303,7 @@ def get_service_definition(
     svc: Service,
     service_code: Annotated[str, Path(openapi_examples={"a category": {"value": "hazard.fire"}})],
     format: Format,
-    api_key: ApiKey = None,
-    _bearer: BearerDoc = None,
-    jurisdiction_id: Jurisdiction = None,
+    api_key: GetKey,
 ) -> Response:
     """GET Service Definition: the category's fields (``attribute[code]`` in a POST)."""
     return _get(
@@ -332,9 +341,7 @@ def get_requests(
     request: Request,
     svc: Service,
     format: Format,
-    api_key: ApiKey = None,
-    _bearer: BearerDoc = None,
-    jurisdiction_id: Jurisdiction = None,
+    api_key: GetKey,
     service_request_id: Annotated[
         str | None, Query(description="ids, comma-separated; overrides the other filters")
     ] = None,
@@ -377,9 +384,7 @@ def get_request(
     svc: Service,
     service_request_id: str,
     format: Format,
-    api_key: ApiKey = None,
-    _bearer: BearerDoc = None,
-    jurisdiction_id: Jurisdiction = None,
+    api_key: GetKey,
     extensions: Annotated[
         str | None, Query(description="true: with its extended_attributes")
     ] = None,
@@ -406,9 +411,7 @@ def get_token(
     svc: Service,
     token: str,
     format: Format,
-    api_key: ApiKey = None,
-    _bearer: BearerDoc = None,
-    jurisdiction_id: Jurisdiction = None,
+    api_key: GetKey,
 ) -> Response:
     """GET service_request_id from a token: requests are realtime (POST answers with the id),
     so a token is the ``attribute[client_event_id]`` of the caller's own POST, for a client

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from collections.abc import Mapping
+from typing import NotRequired, TypedDict, TypeVar
+
+V = TypeVar("V")
 
 
 class Entry(TypedDict):
@@ -23,12 +26,13 @@ def m(en: str, zh: str, hint_en: str | None = None, hint_zh: str | None = None) 
     return entry
 
 
-def union(*parts: dict[str, Entry]) -> dict[str, Entry]:
-    """The parts of the catalogue as one; an id defined twice is a mistake."""
-    merged: dict[str, Entry] = {}
+def union(*parts: Mapping[str, V], what: str = "message ids") -> dict[str, V]:
+    """Parts of a table kept in several modules (the catalogue's areas, the console's page
+    families) as one; a key defined twice is a mistake (``what`` names the keys)."""
+    merged: dict[str, V] = {}
     for part in parts:
         twice = merged.keys() & part.keys()
         if twice:
-            raise ValueError(f"message ids defined twice: {sorted(twice)}")
+            raise ValueError(f"{what} defined twice: {sorted(twice)}")
         merged.update(part)
     return merged

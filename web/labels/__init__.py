@@ -10,20 +10,12 @@ from __future__ import annotations
 
 from typing import Final
 
+from gridsvc.messages.entry import union
 from web.labels import console, dispatch, field, ogc
 
-
-def _union(*parts: dict[str, str]) -> dict[str, str]:
-    merged: dict[str, str] = {}
-    for part in parts:
-        twice = merged.keys() & part.keys()
-        if twice:
-            raise ValueError(f"labels defined twice: {sorted(twice)}")
-        merged.update(part)
-    return merged
-
-
-ZH_CN: Final[dict[str, str]] = _union(console.ZH_CN, field.ZH_CN, dispatch.ZH_CN, ogc.ZH_CN)
+ZH_CN: Final[dict[str, str]] = union(
+    console.ZH_CN, field.ZH_CN, dispatch.ZH_CN, ogc.ZH_CN, what="labels"
+)
 
 LANGUAGES: Final[dict[str, dict[str, str]]] = {"zh-CN": ZH_CN}
 DEFAULT_LANGUAGE: Final = "zh-CN"
