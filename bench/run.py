@@ -154,7 +154,7 @@ def _tiles_phase(plan: Plan, bench_db: BenchDatabase) -> dict[str, Any]:
     per_zoom = 6 if plan.events < 20_000 else (25 if plan.quick else 50)
     tiles = _step(
         "vector tiles: events and communities",
-        lambda: tiles_bench.measure(bench_db, plan.events, plan.runs, per_zoom),
+        lambda: tiles_bench.measure(bench_db, plan.events, plan.runs, per_zoom, plan.end),
     )
     return {"tiles": tiles}
 

@@ -3,9 +3,11 @@
 Tiles are sampled where the events are, the same on every run of the same data: the tiles,
 per zoom, of every k-th event by id (first seen first, so dense areas come first as a map
 user's requests would), up to ``tiles_per_zoom`` per zoom. Each tile is made by the library
-as the API makes it (``gridsvc.vtiles``, an admin's filter: every event, no rounding) in
-this process, after one warm-up pass (plans, caches); each run's figure is the p95 over
-all sampled tiles of the zooms.
+as the API makes it (``gridsvc.vtiles``) in this process, for three callers: an admin (every
+event, no rounding: row V1), an analyst (every event, sensitive categories rounded: V1a),
+and an admin asking for the commonest category over the last 30 days of the data (a filter:
+the tile is read from its events, V1f, no goal). One warm-up pass (plans, caches) first;
+each run's figure is the p95 over all sampled tiles of the zooms.
 
 Baselines, on the same tiles and one open psycopg2 connection: the tile query as the
 PostGIS documentation writes it (``bench/sql/baseline_vtile_*.sql``): every event of the
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -29,6 +32,8 @@ from bench.summary import summarise
 from gridsvc import vtiles
 from gridsvc.access import Principal
 from gridsvc.db.pool import Database
+from gridsvc.events import store
+from gridsvc.events.generate import DEFAULT_MIX
 from gridsvc.events.store import EventFilter
 
 EVENT_ZOOMS = (12, 13, 14, 15, 16)
@@ -40,6 +45,8 @@ GOAL_EVENTS_MS = 50.0
 GOAL_GRID_MS = 20.0
 GOAL_BYTES = 500_000
 ADMIN = Principal(0, "bench-tiles", "admin")
+ANALYST = Principal(0, "bench-tiles-analyst", "analyst")
+FILTER_DAYS = 30
 _TO_MERCATOR = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
 
 
@@ -71,8 +78,45 @@ def _p95(times_ms: list[float]) -> float:
     return float(np.percentile(np.asarray(times_ms), 95)) if times_ms else math.nan
 
 
+def callers(svc: Any, end: datetime) -> dict[str, EventFilter]:
+    """The filters of the three callers (module docstring), by name."""
+    commonest = max(DEFAULT_MIX, key=lambda c: c.weight).code
+    return {
+        "admin": EventFilter(principal=ADMIN),
+        "analyst": EventFilter(principal=ANALYST, coarse=store.coarsened(svc, ANALYST)),
+        "filtered": EventFilter(
+            principal=ADMIN,
+            categories=(commonest,),
+            occurred_from=end - timedelta(days=FILTER_DAYS),
+            occurred_to=end,
+        ),
+    }
+
+
+def _events_pass(
+    svc: Any, events: dict[int, list[vtiles.TileXYZ]], flt: EventFilter
+) -> dict[str, Any]:
+    times: list[float] = []
+    per_zoom: dict[str, float] = {}
+    kinds = {"points": 0, "bins": 0}
+    for z, tiles in events.items():
+        zoom_ms = []
+        for tile in tiles:
+            started = time.perf_counter()
+            made = vtiles.events_tile(svc, tile, flt)
+            zoom_ms.append((time.perf_counter() - started) * 1000.0)
+            kinds[made.kind] += 1
+        if z not in SIZE_ZOOMS:
+            times.extend(zoom_ms)
+            per_zoom[f"z{z} p95 ms"] = _p95(zoom_ms)
+    return {"p95_ms": _p95(times), "kinds": kinds, "per_zoom": per_zoom}
+
+
 def _library_pass(
-    svc: Any, events: dict[int, list[vtiles.TileXYZ]], grids: dict[int, list[vtiles.TileXYZ]]
+    svc: Any,
+    events: dict[int, list[vtiles.TileXYZ]],
+    grids: dict[int, list[vtiles.TileXYZ]],
+    others: dict[str, EventFilter],
 ) -> dict[str, Any]:
     community = vtiles.layer(svc, "community")
     flt = EventFilter(principal=ADMIN)
@@ -104,6 +148,7 @@ def _library_pass(
         per_zoom[f"community z{z} p95 ms"] = _p95(times)
     largest = max(sizes, key=lambda k: sizes[k]) if sizes else ""
     return {
+        "callers": {name: _events_pass(svc, events, other) for name, other in others.items()},
         "events_p95_ms": _p95(event_ms),
         "grid_p95_ms": _p95(grid_ms),
         "largest_bytes": sizes.get(largest, 0),
@@ -141,16 +186,20 @@ def _baseline_pass(
     return out
 
 
-def measure(bench_db: BenchDatabase, events: int, runs: int, per_zoom: int) -> dict[str, Any]:
+def measure(
+    bench_db: BenchDatabase, events: int, runs: int, per_zoom: int, end: datetime
+) -> dict[str, Any]:
     """The library's and the baseline's passes over the sampled tiles, ``runs`` times each,
-    after one warm-up pass of each (not counted)."""
+    after one warm-up pass of each (not counted). ``end``: where the generated events end
+    (the filtered caller's window ends there)."""
     event_tiles = sample_tiles(bench_db, events, (*SIZE_ZOOMS, *EVENT_ZOOMS), per_zoom)
     grid_tiles = sample_tiles(bench_db, events, GRID_ZOOMS, per_zoom)
     svc = bench_db.service()
     try:
-        _library_pass(svc, event_tiles, grid_tiles)
+        others = {k: v for k, v in callers(svc, end).items() if k != "admin"}
+        _library_pass(svc, event_tiles, grid_tiles, others)
         _baseline_pass(bench_db.url, event_tiles, grid_tiles)
-        library = [_library_pass(svc, event_tiles, grid_tiles) for _ in range(runs)]
+        library = [_library_pass(svc, event_tiles, grid_tiles, others) for _ in range(runs)]
         baseline = [_baseline_pass(bench_db.url, event_tiles, grid_tiles) for _ in range(runs)]
     finally:
         svc.close()
@@ -164,8 +213,15 @@ def measure(bench_db: BenchDatabase, events: int, runs: int, per_zoom: int) -> d
     }
 
 
+def _zooms(runs: list[dict[str, Any]], caller: str) -> str:
+    if not runs:
+        return "-"
+    zooms = runs[-1]["callers"][caller]["per_zoom"]
+    return ", ".join(f"{k.split()[0]} {v:,.1f} ms" for k, v in zooms.items())
+
+
 def rows(measured: dict[str, Any]) -> list[Row]:
-    """Rows V1 (events tiles), V2 (community tiles) and V3 (the largest tile)."""
+    """Rows V1, V1a, V1f (events tiles), V2 (community tiles), V3 (the largest tile)."""
     runs = measured.get("runs", [])
     base = measured.get("baseline_runs", [])
     tiles = measured.get("tiles", {})
@@ -189,11 +245,36 @@ def rows(measured: dict[str, Any]) -> list[Row]:
             notes=[
                 f"gridsvc.vtiles.events_tile in process, every event (an admin), tiles where "
                 f"the events are ({sampled}); points up to {vtiles.MAX_POINTS:,} per tile, "
-                "else bins",
+                "else bins (zooms 12-15 from the kept bins, table event_tile_bin)",
                 "tiles drawn as points / bins in the last run: "
                 + (", ".join(f"{k} {v}" for k, v in runs[-1]["kinds"].items()) if runs else "-"),
             ],
             details={"runs": runs, "baseline_runs": base, "tiles": tiles},
+        ),
+        Row(
+            "V1a",
+            "vector tiles, events z12-z16, an analyst (sensitive categories rounded): p95",
+            "ms",
+            summarise([float(r["callers"]["analyst"]["p95_ms"]) for r in runs] or [math.nan]),
+            higher_is_better=False,
+            target=Target("<=", GOAL_EVENTS_MS),
+            notes=[
+                "the same tiles as V1 for an analyst: every event, a sensitive category's "
+                "rounded to 0.01°; p95 per zoom of the last run: " + _zooms(runs, "analyst")
+            ],
+        ),
+        Row(
+            "V1f",
+            f"vector tiles, events z12-z16, one category over {FILTER_DAYS} days: p95 (no goal)",
+            "ms",
+            summarise([float(r["callers"]["filtered"]["p95_ms"]) for r in runs] or [math.nan]),
+            higher_is_better=False,
+            notes=[
+                "the same tiles for an admin asking for the commonest category over the last "
+                f"{FILTER_DAYS} days: a filtered tile is made from its events (only tiles of "
+                "every event a caller sees are kept counted); p95 per zoom of the last run: "
+                + _zooms(runs, "filtered")
+            ],
         ),
         Row(
             "V2",

@@ -24,7 +24,7 @@ from cached pages; a dense tile of a large table is as slow as its events are ma
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Final, Literal
 
 from psycopg2 import sql
@@ -48,8 +48,14 @@ POINTS_MIN_ZOOM: Final = 12
 EVENTS_MIN_ZOOM: Final = 12
 """Events tiles below this zoom are refused: a z10 or z11 tile covers most of the city and
 would read most of its events (the heat map and statistics serve the whole city)."""
-BIN_CELLS: Final = 64
-"""Bins per tile side: cells of 64 tile units (4 px of a 256 px tile)."""
+BIN_CELLS: Final = 16
+"""Bins per tile side: cells of 256 tile units (16 px of a 256 px tile). Fixed by the SQL
+functions tile_bin_column / tile_bin_row (migration 0014)."""
+KEPT_BIN_ZOOMS: Final = range(12, 16)
+"""Zooms whose tiles' bins are kept counted (table event_tile_bin, migration 0014): a tile of
+these zooms for a caller who sees every event, unfiltered, is read from there."""
+_UNNARROWED: Final = frozenset({"principal", "coarse", "limit"})
+"""Fields of an EventFilter that do not narrow which events it selects by themselves."""
 GRID_MAX_ZOOM: Final = 16
 EVENTS_MAX_ZOOM: Final = 18
 """The highest zooms TileJSON advertises (clients overzoom beyond); tiles up to
@@ -276,12 +282,18 @@ def events_tile(svc: Gridsvc, tile: TileXYZ, flt: store.EventFilter) -> EventsTi
     :class:`InvalidInput`."""
     if tile.z < EVENTS_MIN_ZOOM:
         raise InvalidInput("tile.events_min_zoom", field="z", z=tile.z, min_zoom=EVENTS_MIN_ZOOM)
+    analyst = flt.principal is not None and flt.principal.role == "analyst"
+    kinds = _kept_kinds(tile, flt, analyst)
+    if kinds is not None:
+        ((total, mvt),) = svc.db.cursor_fetchall(
+            query("vtile_event_bins"),
+            {**_tile_params(tile), "kinds": kinds, "max_points": _max_points(tile)},
+        )
+        if mvt is not None:
+            return EventsTile(bytes(mvt), "bins", int(total))
+        # few enough to be points: drawn from the events themselves, below
     where, params = store.filter_where(flt, svc.now())
-    rounded = (
-        sorted(store.sensitive_categories(svc))
-        if flt.principal is not None and flt.principal.role == "analyst"
-        else []
-    )
+    rounded = sorted(store.sensitive_categories(svc)) if analyst else []
     # a rounded point may lie up to half a rounding step from the stored one
     rounding_deg = ROUNDING_DEG / 2 + 1e-9 if rounded else 0.0
     params |= {
@@ -290,21 +302,38 @@ def events_tile(svc: Gridsvc, tile: TileXYZ, flt: store.EventFilter) -> EventsTi
         "exact_positions": not rounded,
         "tz": str(CITY_TZ),
         "buffer": BUFFER,
-        "max_points": MAX_POINTS if tile.z >= POINTS_MIN_ZOOM else -1,
+        "max_points": _max_points(tile),
         # points: the tile and its buffer, and a unit more (ST_AsMVTGeom clips exactly)
         **_box_params("near", tile, BUFFER + 1, rounding_deg),
         # bins: the tile and a unit more, so that no event is lost to rounding; which tile
         # an event is in is decided by the number of its cell
         **_box_params("in", tile, 1, rounding_deg),
-        "cells": BIN_CELLS,
-        "cell_m": tile.size_m / BIN_CELLS,
-        "half_world_m": HALF_WORLD_M,
         "first_i": tile.x * BIN_CELLS,
         "first_j": tile.y * BIN_CELLS,
     }
     stmt = sql.SQL(query("vtile_events")).format(event_filter=where)
     kind, mvt, drawn = svc.db.cursor_fetchall(stmt, params)[0]
     return EventsTile(bytes(mvt) if mvt is not None else b"", kind, int(drawn))
+
+
+def _max_points(tile: TileXYZ) -> int:
+    return MAX_POINTS if tile.z >= POINTS_MIN_ZOOM else -1
+
+
+def _kept_kinds(tile: TileXYZ, flt: store.EventFilter, analyst: bool) -> list[int] | None:
+    """The kinds of event_tile_bin rows that make this tile for ``flt`` (0: events of other
+    categories; 1: sensitive ones where they are; 2: sensitive ones rounded, as analysts see
+    them), or None when the tile must be read from the events: a zoom not kept, a filter
+    that narrows the selection, or a caller who does not see every event (a scope, a
+    department's dispatches)."""
+    if tile.z not in KEPT_BIN_ZOOMS:
+        return None
+    for f in fields(flt):
+        if f.name not in _UNNARROWED and getattr(flt, f.name) != f.default:
+            return None
+    if flt.principal is not None and store.scope_condition(flt.principal) is not None:
+        return None
+    return [0, 2] if analyst else [0, 1]
 
 
 def tilejson(svc: Gridsvc, found: Layer, tiles_url: str) -> dict[str, Any]:

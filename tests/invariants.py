@@ -28,11 +28,27 @@ FROM event_status_count
 WHERE n <> 0
 """
 
+# the events tiles' bins (migration 0014): per tile of zooms 12-15, bin and kind
+RAW_TILE_BINS = """
+SELECT c.z, c.x, c.y, c.i, c.j, c.kind, count(*)
+FROM event AS e
+LEFT JOIN category AS k ON k.code = e.category
+CROSS JOIN LATERAL event_tile_cells(ST_X(e.geom), ST_Y(e.geom), coalesce(k.sensitive, false))
+    AS c
+GROUP BY 1, 2, 3, 4, 5, 6
+"""
+TILE_BINS = """
+SELECT z, x, y, i, j, kind, n
+FROM event_tile_bin
+WHERE n <> 0
+"""
+
 
 def rollup_differences(db: Database) -> dict[tuple[Any, ...], tuple[int, int]]:
     """Rollup keys whose count differs from the events: key -> (raw count, rollup count).
     Empty when ``event_daily`` and ``event_status_count`` are exact (the latter's keys,
-    without day and source, are marked ``"status_count"``). Read in one snapshot."""
+    without day and source, are marked ``"status_count"``, and ``event_tile_bin``'s
+    ``"tile_bin"``). Read in one snapshot."""
     with db.connection() as conn, conn.cursor() as cur:
         cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cur.execute(RAW_COUNTS)
@@ -41,11 +57,17 @@ def rollup_differences(db: Database) -> dict[tuple[Any, ...], tuple[int, int]]:
         rollup = {tuple(r[:6]): int(r[6]) for r in cur.fetchall()}
         cur.execute(STATUS_COUNTS)
         status_rollup = {("status_count", *r[:4]): int(r[4]) for r in cur.fetchall()}
+        cur.execute(RAW_TILE_BINS)
+        tile_raw = {("tile_bin", *r[:6]): int(r[6]) for r in cur.fetchall()}
+        cur.execute(TILE_BINS)
+        tile_rollup = {("tile_bin", *r[:6]): int(r[6]) for r in cur.fetchall()}
     status_raw: Counter[tuple[Any, ...]] = Counter()
     for (community, category, status, urgency, _source, _day), n in raw.items():
         status_raw["status_count", community, category, status, urgency] += n
     raw.update(status_raw)
+    raw.update(tile_raw)
     rollup.update(status_rollup)
+    rollup.update(tile_rollup)
     return {
         key: (raw.get(key, 0), rollup.get(key, 0))
         for key in raw.keys() | rollup.keys()

@@ -17,13 +17,29 @@ def store_taxonomy(conn: Connection, taxonomy: Taxonomy) -> list[str]:
 
     Categories are never deleted (stored events keep their codes); one that the taxonomy no
     longer has gets ``active = false``, and comes back active if a later taxonomy has it
-    again. Runs in the caller's transaction, as one statement. Returns the codes deactivated
+    again. Runs in the caller's transaction. A category whose ``sensitive`` flag changes has
+    its events moved in the events tiles' bins (``event_tile_bin_resensitize.sql``), with
+    ``event`` locked against writers until the caller commits. Returns the codes deactivated
     now, sorted.
     """
     rows = [{**c.to_dict(), "sort_order": c.sort_order} for c in taxonomy.categories]
     with conn.cursor() as cur:
+        cur.execute(query("category_sensitivity"))
+        stored = {str(code): bool(sensitive) for code, sensitive in cur.fetchall()}
+        changed = sorted(
+            c.code
+            for c in taxonomy.categories
+            if c.code in stored and stored[c.code] != c.sensitive
+        )
+        if changed:
+            # the events tiles' bins place a sensitive category's events apart (migration
+            # 0014): no event may be stored between the flag's change and their move
+            cur.execute(query("event_table_lock_share"))
         cur.execute(query("category_upsert"), {"categories": psycopg2.extras.Json(rows)})
-        return sorted(str(code) for (code,) in cur.fetchall())
+        deactivated = sorted(str(code) for (code,) in cur.fetchall())
+        if changed:
+            cur.execute(query("event_tile_bin_resensitize"), {"codes": changed})
+        return deactivated
 
 
 def read_taxonomy(conn: Connection, *, include_inactive: bool = False) -> Taxonomy:

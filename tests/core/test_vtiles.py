@@ -409,3 +409,121 @@ def test_occurred_at_is_written_as_local_iso(svc: Gridsvc) -> None:
         )
     assert any(v.endswith("+09:00") for v in shown.values())
     assert any(".123456+08:00" in v for v in shown.values())
+
+
+# --- the kept bins (event_tile_bin, migration 0014) -----------------------------------------
+
+
+def _bins(body: bytes) -> list[tuple[int, int, int]]:
+    """(count, x, y) of an events tile's bins."""
+    return [
+        (f["properties"]["count"], *f["geometry"]["coordinates"])
+        for f in decode(body).get("event_bins", {}).get("features", [])
+    ]
+
+
+def _same_bins(kept: list[tuple[int, int, int]], read: list[tuple[int, int, int]]) -> bool:
+    """Whether two tiles hold the same bins: equal counts at positions within one tile unit
+    (a mean summed in another order may round to the next unit)."""
+    left = sorted(read)
+    for count, x, y in sorted(kept):
+        match = next(
+            (b for b in left if b[0] == count and abs(b[1] - x) <= 1 and abs(b[2] - y) <= 1), None
+        )
+        if match is None:
+            return False
+        left.remove(match)
+    return not left
+
+
+def _read_from_events(flt: store.EventFilter, events: pd.DataFrame) -> store.EventFilter:
+    """The same selection as ``flt`` through a filter that narrows nothing (a start before
+    the first event), so the tile is made from the events themselves."""
+    return replace(flt, occurred_from=events["occurred_at"].min() - timedelta(days=1))
+
+
+@pytest.mark.parametrize("z", [12, 13, 14, 15])
+@pytest.mark.parametrize("who", [ADMIN, ANALYST], ids=["admin", "analyst"])
+def test_kept_bins_are_the_bins_of_the_events(
+    events_svc: Gridsvc,
+    events: pd.DataFrame,
+    z: int,
+    who: Principal,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(vtiles, "MAX_POINTS", 5)  # the sample is small: bins from 6 events
+    tile = busiest_tile(events, z)
+    flt = store.EventFilter(principal=who, coarse=store.coarsened(events_svc, who))
+    kept = vtiles.events_tile(events_svc, tile, flt)
+    read = vtiles.events_tile(events_svc, tile, _read_from_events(flt, events))
+    assert kept.kind == read.kind == "bins"
+    assert kept.events == read.events > 5
+    assert _same_bins(_bins(kept.mvt), _bins(read.mvt))
+
+
+def test_a_tile_of_every_event_is_read_from_the_kept_bins(
+    svc: Gridsvc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    units = grid_store.read_units(svc.db, grid_store.active_version(svc.db).id)
+    end = pd.Timestamp("2026-11-28T00:00:00+08:00").to_pydatetime()
+    buf = io.BytesIO()
+    write_events_csv(buf, generate_events(units, DEFAULT_MIX, count=400, days=10, seed=8, end=end))
+    buf.seek(0)
+    import_events(svc, buf, filename="bins.csv", synthetic=True)
+    events = event_table(svc)
+    tile = busiest_tile(events, 12)
+    monkeypatch.setattr(vtiles, "MAX_POINTS", -1)  # bins, however few
+    flt = store.EventFilter(principal=ADMIN)
+    before = vtiles.events_tile(svc, tile, flt)
+    assert before.kind == "bins" and before.events > 10
+    with svc.db.connection() as conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM event_tile_bin WHERE z = 12")
+        conn.commit()
+    # the kept bins are gone, the events are not: only a filtered tile still finds them
+    assert vtiles.events_tile(svc, tile, flt).events == 0
+    assert vtiles.events_tile(svc, tile, _read_from_events(flt, events)).events == before.events
+    # a scoped caller's tile is always made from the events
+    here = events[in_tile(tile, events["lon"].to_numpy(), events["lat"].to_numpy())]
+    worker = Principal(0, "vt-gw", "grid_worker", scope_code=here["community"].iloc[0])
+    assert vtiles.events_tile(svc, tile, store.EventFilter(principal=worker)).events > 0
+
+
+def test_a_category_made_sensitive_moves_its_kept_bins(
+    svc: Gridsvc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridsvc.events.taxonomy_db import store_taxonomy
+    from tests.invariants import rollup_differences
+
+    units = grid_store.read_units(svc.db, grid_store.active_version(svc.db).id)
+    end = pd.Timestamp("2026-11-28T00:00:00+08:00").to_pydatetime()
+    buf = io.BytesIO()
+    write_events_csv(buf, generate_events(units, DEFAULT_MIX, count=600, days=10, seed=9, end=end))
+    buf.seek(0)
+    import_events(svc, buf, filename="sens.csv", synthetic=True)
+    events = event_table(svc)
+    assert rollup_differences(svc.db) == {}
+    taxonomy = store.taxonomy_of(svc, include_inactive=True)
+    common = events["category"].value_counts().index[0]
+    assert common not in store.sensitive_categories(svc)
+    flipped = type(taxonomy)(
+        tuple(replace(c, sensitive=c.sensitive or c.code == common) for c in taxonomy.categories)
+    )
+    with svc.db.connection() as conn:
+        store_taxonomy(conn, flipped)
+        conn.commit()
+    svc._taxonomies.clear()  # the service's cache of the taxonomy, re-read now
+    assert common in store.sensitive_categories(svc)
+    assert rollup_differences(svc.db) == {}
+    monkeypatch.setattr(vtiles, "MAX_POINTS", 5)
+    flt = store.EventFilter(principal=ANALYST, coarse=store.coarsened(svc, ANALYST))
+    for z in (12, 14):
+        tile = busiest_tile(events, z)
+        kept = vtiles.events_tile(svc, tile, flt)
+        read = vtiles.events_tile(svc, tile, _read_from_events(flt, events))
+        assert kept.events == read.events > 5
+        assert _same_bins(_bins(kept.mvt), _bins(read.mvt))
+    # and back: the bins are those of the events under the old flags again
+    with svc.db.connection() as conn:
+        store_taxonomy(conn, taxonomy)
+        conn.commit()
+    assert rollup_differences(svc.db) == {}

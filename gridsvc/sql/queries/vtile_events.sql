@@ -22,12 +22,14 @@
 -- zone %(tz)s with its offset (as gridsvc.dates.local_iso writes it: microseconds and the
 -- offset's seconds only when there are some), rounded = true for a rounded point.
 --
--- Bins: the tile cut into %(cells)s x %(cells)s squares of Web Mercator, one point per
--- square holding events, at their mean position, with their count. Squares are numbered on
--- the whole world's lattice of the zoom (floor((x + half world) / cell)), so each event is
--- in one square of one tile: a zoom's tiles add up to the selection, no buffer counted
--- twice. Mercator metres from lon/lat by the spherical formula of EPSG:3857, in float8
--- (cheaper than ST_Transform per point; read once, MATERIALIZED).
+-- Bins: the tile cut into 16 x 16 squares of Web Mercator, one point per square holding
+-- events, at their mean position, with their count. Squares are numbered on the whole
+-- world's lattice of the zoom (tile_bin_column / tile_bin_row, migration 0014: the same
+-- functions number the bins kept in event_tile_bin, so a tile binned here and one read from
+-- there are the same), so each event is in one square of one tile: a zoom's tiles add up to
+-- the selection, no buffer counted twice. Mercator metres from lon/lat by the spherical
+-- formula of EPSG:3857 (merc_x / merc_y), in float8 (cheaper than ST_Transform per point;
+-- read once, MATERIALIZED).
 WITH tile AS (
     SELECT ST_TileEnvelope(%(tile_z)s, %(tile_x)s, %(tile_y)s) AS merc
 ),
@@ -79,13 +81,12 @@ inside AS (
            OR s.pt && ST_MakeEnvelope(%(in_w)s, %(in_s)s, %(in_e)s, %(in_n)s, 4326))
 ),
 projected AS MATERIALIZED (
-    SELECT 6378137.0 * radians(ST_X(i.pt)) AS mx,
-           6378137.0 * ln(tan(pi() / 4 + radians(ST_Y(i.pt)) / 2)) AS my
+    SELECT merc_x(ST_X(i.pt)) AS mx, merc_y(ST_Y(i.pt)) AS my
     FROM inside AS i
 ),
 cells AS (
-    SELECT floor((p.mx + %(half_world_m)s) / %(cell_m)s)::bigint - %(first_i)s AS i,
-           floor((%(half_world_m)s - p.my) / %(cell_m)s)::bigint - %(first_j)s AS j,
+    SELECT tile_bin_column(p.mx, %(tile_z)s) - %(first_i)s AS i,
+           tile_bin_row(p.my, %(tile_z)s) - %(first_j)s AS j,
            count(*) AS n, avg(p.mx) AS mx, avg(p.my) AS my
     FROM projected AS p
     GROUP BY 1, 2
@@ -98,7 +99,7 @@ bins AS (
                ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(c.mx, c.my), 3857),
                             (SELECT merc FROM tile), %(extent)s, 0, false) AS geom
         FROM cells AS c
-        WHERE c.i BETWEEN 0 AND %(cells)s - 1 AND c.j BETWEEN 0 AND %(cells)s - 1
+        WHERE c.i BETWEEN 0 AND 15 AND c.j BETWEEN 0 AND 15
     ) AS t
 )
 SELECT 'points' AS kind, p.mvt, p.n FROM points AS p
