@@ -52,8 +52,9 @@ BIN_CELLS: Final = 16
 """Bins per tile side: cells of 256 tile units (16 px of a 256 px tile). Fixed by the SQL
 functions tile_bin_column / tile_bin_row (migration 0014)."""
 KEPT_BIN_ZOOMS: Final = range(12, 16)
-"""Zooms whose tiles' bins are kept counted (table event_tile_bin, migration 0014): a tile of
-these zooms for a caller who sees every event, unfiltered, is read from there."""
+"""Zooms whose tiles' bins are summed from the kept bins of zoom 15 (table event_tile_bin,
+migration 0014): a tile of these zooms for a caller who sees every event, unfiltered, is
+read from there (at most 16,384 rows per kind at zoom 12)."""
 _UNNARROWED: Final = frozenset({"principal", "coarse", "limit"})
 """Fields of an EventFilter that do not narrow which events it selects by themselves."""
 GRID_MAX_ZOOM: Final = 16
@@ -285,9 +286,20 @@ def events_tile(svc: Gridsvc, tile: TileXYZ, flt: store.EventFilter) -> EventsTi
     analyst = flt.principal is not None and flt.principal.role == "analyst"
     kinds = _kept_kinds(tile, flt, analyst)
     if kinds is not None:
+        shift = KEPT_BIN_ZOOMS[-1] - tile.z
         ((total, mvt),) = svc.db.cursor_fetchall(
             query("vtile_event_bins"),
-            {**_tile_params(tile), "kinds": kinds, "max_points": _max_points(tile)},
+            {
+                **_tile_params(tile),
+                "kinds": kinds,
+                "max_points": _max_points(tile),
+                "shift": shift,
+                "columns": list(range(tile.x << shift, (tile.x + 1) << shift)),
+                "row_first": tile.y << shift,
+                "row_last": ((tile.y + 1) << shift) - 1,
+                "first_i": tile.x * BIN_CELLS,
+                "first_j": tile.y * BIN_CELLS,
+            },
         )
         if mvt is not None:
             return EventsTile(bytes(mvt), "bins", int(total))

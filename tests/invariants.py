@@ -28,17 +28,17 @@ FROM event_status_count
 WHERE n <> 0
 """
 
-# the events tiles' bins (migration 0014): per tile of zooms 12-15, bin and kind
+# the events tiles' bins (migration 0014): per zoom 15 tile, bin and kind
 RAW_TILE_BINS = """
-SELECT c.z, c.x, c.y, c.i, c.j, c.kind, count(*)
+SELECT c.x, c.y, c.i, c.j, c.kind, count(*)
 FROM event AS e
 LEFT JOIN category AS k ON k.code = e.category
 CROSS JOIN LATERAL event_tile_cells(ST_X(e.geom), ST_Y(e.geom), coalesce(k.sensitive, false))
     AS c
-GROUP BY 1, 2, 3, 4, 5, 6
+GROUP BY 1, 2, 3, 4, 5
 """
 TILE_BINS = """
-SELECT z, x, y, i, j, kind, n
+SELECT x, y, i, j, kind, n
 FROM event_tile_bin
 WHERE n <> 0
 """
@@ -58,9 +58,9 @@ def rollup_differences(db: Database) -> dict[tuple[Any, ...], tuple[int, int]]:
         cur.execute(STATUS_COUNTS)
         status_rollup = {("status_count", *r[:4]): int(r[4]) for r in cur.fetchall()}
         cur.execute(RAW_TILE_BINS)
-        tile_raw = {("tile_bin", *r[:6]): int(r[6]) for r in cur.fetchall()}
+        tile_raw = {("tile_bin", *r[:5]): int(r[5]) for r in cur.fetchall()}
         cur.execute(TILE_BINS)
-        tile_rollup = {("tile_bin", *r[:6]): int(r[6]) for r in cur.fetchall()}
+        tile_rollup = {("tile_bin", *r[:5]): int(r[5]) for r in cur.fetchall()}
     status_raw: Counter[tuple[Any, ...]] = Counter()
     for (community, category, status, urgency, _source, _day), n in raw.items():
         status_raw["status_count", community, category, status, urgency] += n

@@ -62,16 +62,16 @@ WITH k AS (
 ), binned AS (
     -- the events tiles' bins (event_tile_bin, migration 0014), in key order, after every
     -- status count of the batch (the one-time filter reads "status_counted" to its end)
-    INSERT INTO event_tile_bin AS b (z, x, y, i, j, kind, n, sx, sy)
-    SELECT c.z, c.x, c.y, c.i, c.j, c.kind, count(*), sum(c.mx), sum(c.my)
+    INSERT INTO event_tile_bin AS b (x, y, i, j, kind, n, sx, sy)
+    SELECT c.x, c.y, c.i, c.j, c.kind, count(*), sum(c.mx), sum(c.my)
     FROM ins
     LEFT JOIN category AS k ON k.code = ins.category
     CROSS JOIN LATERAL event_tile_cells(ST_X(ins.geom), ST_Y(ins.geom),
                                         coalesce(k.sensitive, false)) AS c
     WHERE (SELECT count(*) FROM status_counted) >= 0
-    GROUP BY 1, 2, 3, 4, 5, 6
-    ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (z, x, y, i, j, kind)
+    GROUP BY 1, 2, 3, 4, 5
+    ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (x, y, i, j, kind)
     DO UPDATE SET n = b.n + excluded.n, sx = b.sx + excluded.sx, sy = b.sy + excluded.sy
 )
 SELECT count(*) FROM ins

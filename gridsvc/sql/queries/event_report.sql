@@ -59,16 +59,16 @@ status_counted AS (
 binned AS (
     -- the events tiles' bins (event_tile_bin, migration 0014), after the status count: the
     -- one-time filter reads "status_counted" to its end first; rows in key order
-    INSERT INTO event_tile_bin AS b (z, x, y, i, j, kind, n, sx, sy)
-    SELECT c.z, c.x, c.y, c.i, c.j, c.kind, count(*), sum(c.mx), sum(c.my)
+    INSERT INTO event_tile_bin AS b (x, y, i, j, kind, n, sx, sy)
+    SELECT c.x, c.y, c.i, c.j, c.kind, count(*), sum(c.mx), sum(c.my)
     FROM inserted AS i
     LEFT JOIN category AS k ON k.code = i.category
     CROSS JOIN LATERAL event_tile_cells(ST_X(i.geom), ST_Y(i.geom), coalesce(k.sensitive, false))
         AS c
     WHERE (SELECT count(*) FROM status_counted) >= 0
-    GROUP BY 1, 2, 3, 4, 5, 6
-    ORDER BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (z, x, y, i, j, kind)
+    GROUP BY 1, 2, 3, 4, 5
+    ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (x, y, i, j, kind)
     DO UPDATE SET n = b.n + excluded.n, sx = b.sx + excluded.sx, sy = b.sy + excluded.sy
 )
 {event_columns}
