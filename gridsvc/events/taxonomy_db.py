@@ -19,13 +19,15 @@ def store_taxonomy(conn: Connection, taxonomy: Taxonomy) -> list[str]:
     longer has gets ``active = false``, and comes back active if a later taxonomy has it
     again. Runs in the caller's transaction. A category whose ``sensitive`` flag changes has
     its events moved in the events tiles' bins (``event_tile_bin_resensitize.sql``), with
-    ``event`` locked against writers until the caller commits. Returns the codes deactivated
-    now, sorted.
+    ``event`` locked against writers until the caller commits; when the set of sensitive
+    categories changes, the partial index of their events (``event_sensitive_geom``) is built
+    again for the new set. Returns the codes deactivated now, sorted.
     """
     rows = [{**c.to_dict(), "sort_order": c.sort_order} for c in taxonomy.categories]
     with conn.cursor() as cur:
         cur.execute(query("category_sensitivity"))
         stored = {str(code): bool(sensitive) for code, sensitive in cur.fetchall()}
+        incoming = {c.code for c in taxonomy.categories}
         changed = sorted(
             c.code
             for c in taxonomy.categories
@@ -39,6 +41,11 @@ def store_taxonomy(conn: Connection, taxonomy: Taxonomy) -> list[str]:
         deactivated = sorted(str(code) for (code,) in cur.fetchall())
         if changed:
             cur.execute(query("event_tile_bin_resensitize"), {"codes": changed})
+        now_sensitive = {c.code for c in taxonomy.categories if c.sensitive} | {
+            code for code, sensitive in stored.items() if sensitive and code not in incoming
+        }
+        if now_sensitive != {code for code, sensitive in stored.items() if sensitive}:
+            cur.execute(query("event_sensitive_index"), {"codes": sorted(now_sensitive)})
         return deactivated
 
 

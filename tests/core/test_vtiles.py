@@ -514,6 +514,11 @@ def test_a_category_made_sensitive_moves_its_kept_bins(
     svc._taxonomies.clear()  # the service's cache of the taxonomy, re-read now
     assert common in store.sensitive_categories(svc)
     assert rollup_differences(svc.db) == {}
+    # the partial index of the sensitive categories' events now holds this one's too
+    ((indexdef,),) = svc.db.cursor_fetchall(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'event_sensitive_geom'"
+    )
+    assert all(f"'{code}'" in indexdef for code in store.sensitive_categories(svc))
     monkeypatch.setattr(vtiles, "MAX_POINTS", 5)
     flt = store.EventFilter(principal=ANALYST, coarse=store.coarsened(svc, ANALYST))
     for z in (12, 14):
@@ -527,3 +532,7 @@ def test_a_category_made_sensitive_moves_its_kept_bins(
         store_taxonomy(conn, taxonomy)
         conn.commit()
     assert rollup_differences(svc.db) == {}
+    ((indexdef,),) = svc.db.cursor_fetchall(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'event_sensitive_geom'"
+    )
+    assert f"'{common}'" not in indexdef

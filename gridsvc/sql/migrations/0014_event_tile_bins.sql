@@ -86,3 +86,16 @@ CROSS JOIN LATERAL event_tile_cells(ST_X(e.geom), ST_Y(e.geom), coalesce(k.sensi
 GROUP BY 1, 2, 3, 4, 5;
 
 ANALYZE event_tile_bin;
+
+-- The sensitive categories' events by position, for the tiles analysts see (they read those
+-- events apart, in boxes widened by half a rounding step: vtile_events.sql). The predicate
+-- lists the categories sensitive now; gridsvc.events.taxonomy_db.store_taxonomy builds the
+-- index again when a taxonomy changes which ones are (event_sensitive_index.sql).
+DO $$
+BEGIN
+    EXECUTE format(
+        'CREATE INDEX event_sensitive_geom ON event USING gist (geom) '
+        'WHERE category = ANY (%L::text[])',
+        (SELECT coalesce(array_agg(code ORDER BY code), '{}') FROM category WHERE sensitive));
+END
+$$;

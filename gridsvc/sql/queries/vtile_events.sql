@@ -6,10 +6,12 @@
 -- below as event_filter), so a tile holds what the event list holds, the caller's scope
 -- included. Events of the %(rounded)s categories (sensitive ones, for analysts) are placed
 -- at their location rounded to 0.01° (~1 km), as store.redact shows them, and belong where
--- the rounded point lies: the index is searched with boxes widened by half a rounding step
--- (*_search_*) and the rounded point tested against the box itself (the selection is NOT
--- MATERIALIZED: each branch reads only its box through the index); without rounding
--- (%(exact_positions)s true) the planner drops that second test. The boxes are lon/lat
+-- the rounded point lies: they are read apart ("coarse"), with boxes widened by half a
+-- rounding step (*_search_*) through the partial index of the sensitive categories' events
+-- (event_sensitive_geom, gridsvc.events.taxonomy_db), and the rounded point tested against
+-- the box itself; every other event ("exact") is read by the box itself. Both selections
+-- are NOT MATERIALIZED: each branch reads only its box through an index. Without rounding
+-- (%(exact_positions)s true) the coarse branch is never run (a one-time filter). The boxes are lon/lat
 -- numbers (a Web Mercator rectangle is a lon/lat rectangle), so that the planner estimates
 -- from the GiST statistics how many events a tile holds (a bitmap scan reads each heap
 -- page of a dense tile once). `&&` compares float4 boxes, a few decimetres wide here:
@@ -33,21 +35,27 @@
 WITH tile AS (
     SELECT ST_TileEnvelope(%(tile_z)s, %(tile_x)s, %(tile_y)s) AS merc
 ),
-selected AS NOT MATERIALIZED (
-    SELECT e.id, e.category, e.status, e.urgency, e.occurred_at, e.geom,
-           e.category = ANY (%(rounded)s::text[]) AS rounded,
-           CASE WHEN e.category = ANY (%(rounded)s::text[])
-                THEN ST_SetSRID(ST_MakePoint(round(ST_X(e.geom) / 0.01) * 0.01,
-                                             round(ST_Y(e.geom) / 0.01) * 0.01), 4326)
-                ELSE e.geom END AS pt
-    FROM event AS e {event_filter}
+exact AS NOT MATERIALIZED (
+    SELECT e.id, e.category, e.status, e.urgency, e.occurred_at, e.geom, false AS rounded,
+           e.geom AS pt
+    FROM (SELECT * FROM event AS e {event_filter}) AS e
+    WHERE e.category <> ALL (%(rounded)s::text[])
+),
+coarse AS NOT MATERIALIZED (
+    SELECT e.id, e.category, e.status, e.urgency, e.occurred_at, e.geom, true AS rounded,
+           ST_SetSRID(ST_MakePoint(round(ST_X(e.geom) / 0.01) * 0.01,
+                                   round(ST_Y(e.geom) / 0.01) * 0.01), 4326) AS pt
+    FROM (SELECT * FROM event AS e {event_filter}) AS e
+    WHERE NOT %(exact_positions)s AND e.category = ANY (%(rounded)s::text[])
 ),
 near AS (
-    SELECT s.* FROM selected AS s
-    WHERE s.geom && ST_MakeEnvelope(%(near_search_w)s, %(near_search_s)s,
-                                    %(near_search_e)s, %(near_search_n)s, 4326)
-      AND (%(exact_positions)s
-           OR s.pt && ST_MakeEnvelope(%(near_w)s, %(near_s)s, %(near_e)s, %(near_n)s, 4326))
+    (SELECT s.* FROM exact AS s
+     WHERE s.geom && ST_MakeEnvelope(%(near_w)s, %(near_s)s, %(near_e)s, %(near_n)s, 4326))
+    UNION ALL
+    (SELECT s.* FROM coarse AS s
+     WHERE s.geom && ST_MakeEnvelope(%(near_search_w)s, %(near_search_s)s,
+                                     %(near_search_e)s, %(near_search_n)s, 4326)
+       AND s.pt && ST_MakeEnvelope(%(near_w)s, %(near_s)s, %(near_e)s, %(near_n)s, 4326))
     LIMIT %(max_points)s + 1
 ),
 points AS (
@@ -74,11 +82,13 @@ points AS (
     ) AS t
 ),
 inside AS (
-    SELECT s.pt FROM selected AS s
+    SELECT s.pt FROM exact AS s
+    WHERE s.geom && ST_MakeEnvelope(%(in_w)s, %(in_s)s, %(in_e)s, %(in_n)s, 4326)
+    UNION ALL
+    SELECT s.pt FROM coarse AS s
     WHERE s.geom && ST_MakeEnvelope(%(in_search_w)s, %(in_search_s)s,
                                     %(in_search_e)s, %(in_search_n)s, 4326)
-      AND (%(exact_positions)s
-           OR s.pt && ST_MakeEnvelope(%(in_w)s, %(in_s)s, %(in_e)s, %(in_n)s, 4326))
+      AND s.pt && ST_MakeEnvelope(%(in_w)s, %(in_s)s, %(in_e)s, %(in_n)s, 4326)
 ),
 projected AS MATERIALIZED (
     SELECT merc_x(ST_X(i.pt)) AS mx, merc_y(ST_Y(i.pt)) AS my
