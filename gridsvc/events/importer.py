@@ -268,14 +268,22 @@ def _store_batch(
     stage: io.StringIO | None = None,
 ) -> None:
     rejections = list(pre_rejected) + list(prepared.rejections)
-    skip: list[int] = []
     with svc.db.connection() as conn, conn.cursor() as cur:
         if len(prepared):
             cur.execute(query("event_stage_create"))
             copy_stage(cur, stage or stage_csv(prepared))
-            cur.execute(query("event_stage_existing"), {"import_id": import_id})
-            for row_number, client_id, event_id, same, same_import in cur.fetchall():
-                skip.append(int(row_number))
+            # stored first: a row whose key is taken (ON CONFLICT DO NOTHING) is left out
+            # there, and only when some were left out are they looked up, to say why; a new
+            # file's batch never reads its 50,000 keys back (issue #24)
+            cur.execute(
+                query("event_insert_stage"),
+                {"import_id": import_id, "skip_rows": [], "city_tz": CITY_TZ.key},
+            )
+            row = cur.fetchone()
+            stored = int(row[0]) if row else 0
+            report.stored += stored
+            left_out = _left_out(cur, import_id) if stored < len(prepared) else []
+            for row_number, client_id, event_id, same, same_import in left_out:
                 if same and not same_import:
                     report.already_stored += 1
                 elif same_import:
@@ -288,12 +296,6 @@ def _store_batch(
                     rejections.append(
                         Rejection(int(row_number), "client_event_id", used, client_id)
                     )
-            cur.execute(
-                query("event_insert_stage"),
-                {"import_id": import_id, "skip_rows": skip, "city_tz": CITY_TZ.key},
-            )
-            row = cur.fetchone()
-            report.stored += int(row[0]) if row else 0
         if rejections:
             psycopg2.extras.execute_values(
                 cur,
@@ -323,6 +325,13 @@ def _store_batch(
                 "rejected": report.rejected,
             },
         )
+
+
+def _left_out(cur: Any, import_id: int) -> list[tuple[Any, ...]]:
+    """The staged rows not stored because their key is another event's (stored before, by
+    an earlier batch of this file, or meanwhile by another writer), with that event."""
+    cur.execute(query("event_stage_existing"), {"import_id": import_id})
+    return list(cur.fetchall())
 
 
 def import_events(
