@@ -5,9 +5,9 @@ a mid-sized table (issue #24), in minutes rather than the full benchmark's hour.
         --workdir /work/scratch/bench-storage [--profile import.svg]
 
 Each run empties the event tables, imports ``--preload`` generated events (untimed), then
-imports ``--events`` others (another seed) with ``gridsvc events import`` in a fresh process:
-its wall time and peak RSS. After the runs, rows 1f and 1b (``bench/floor.py``) on the very
-rows of the last run, with the preloaded rows loaded first (untimed). ``--profile``: one more
+imports ``--events`` others (another seed) with ``gridsvc events import`` in a fresh process
+(its wall time and peak RSS), then rows 1f and 1b (``bench/floor.py``) on the very rows the
+first run stored, the preloaded ones loaded first (untimed). ``--profile``: one more
 import under py-spy (both threads, native frames off), written as a flame graph (SVG) or,
 for a ``.txt`` name, as raw collapsed stacks. Prints one JSON document.
 """
@@ -61,28 +61,37 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         preload_csv, csv_path = folder / "preload.csv", folder / "events.csv"
         generate_csv(preload_csv, make_plan(events=args.preload, quick=True, seed=args.seed + 1))
         generate_csv(csv_path, make_plan(events=args.events, quick=True, seed=args.seed))
-        runs = []
-        preloaded = 0
-        for _ in range(args.runs):
-            preloaded = _prepared(bench_db, preload_csv)
-            child, stored = _import(bench_db, csv_path)
-            runs.append(
-                {
-                    "stored": stored,
-                    "wall_s": child.wall_s,
-                    "events_per_s": stored / child.wall_s,
-                    "max_rss_bytes": child.max_rss_bytes,
-                }
-            )
-            print(json.dumps(runs[-1]), file=sys.stderr)
         batch_rows = bench_db.settings().events.import_batch_rows
-        dump = floor.dump_stored(bench_db, folder, batch_rows, first_batch_rows=preloaded)
+        runs: list[dict[str, Any]] = []
+        floored: list[dict[str, Any]] = []
+        bare: list[dict[str, Any]] = []
+        dump: floor.Dump | None = None
         try:
-            floored = [floor.floor_once(bench_db, dump, untimed=1) for _ in range(args.runs)]
-            bare = [floor.bare_once(bench_db, dump, untimed=1) for _ in range(args.runs)]
+            # import, floor and bare COPY side by side in each run: on a shared machine the
+            # load drifts over minutes, and the ratio is the figure
+            for _ in range(args.runs):
+                preloaded = _prepared(bench_db, preload_csv)
+                child, stored = _import(bench_db, csv_path)
+                runs.append(
+                    {
+                        "stored": stored,
+                        "wall_s": child.wall_s,
+                        "events_per_s": stored / child.wall_s,
+                        "max_rss_bytes": child.max_rss_bytes,
+                    }
+                )
+                if dump is None:
+                    dump = floor.dump_stored(
+                        bench_db, folder, batch_rows, first_batch_rows=preloaded
+                    )
+                floored.append(floor.floor_once(bench_db, dump, untimed=1))
+                bare.append(floor.bare_once(bench_db, dump, untimed=1))
+                floor.drop_tables(bench_db)
+                print(json.dumps([runs[-1], floored[-1], bare[-1]]), file=sys.stderr)
         finally:
             floor.drop_tables(bench_db)
-            dump.remove()
+            if dump is not None:
+                dump.remove()
         storage = imports.storage(bench_db)
         profile = None
         if args.profile:
