@@ -47,6 +47,9 @@ log = logging.getLogger("gridsvc.events.importer")
 
 FORMATS = ("csv", "geojson", "ndjson")
 _MAINTAIN_AFTER_ROWS = 5_000
+_FIRST_BATCH_ROWS = 5_000
+"""The first batch is at most this long: nothing is written while it is checked (~35 µs a
+row), and the next, full batch is checked while it is written (issue #24)."""
 
 
 @dataclass
@@ -137,6 +140,7 @@ def _csv_batches(
     rows: list[list[str]] = []
     numbers: list[int] = []
     number = 0
+    limit = min(size, _FIRST_BATCH_ROWS)
     while True:
         try:
             record = next(reader)
@@ -156,9 +160,9 @@ def _csv_batches(
             continue
         rows.append(record)
         numbers.append(number)
-        if len(rows) >= size:
+        if len(rows) >= limit:
             yield _frame(columns, rows, numbers)
-            rows, numbers = [], []
+            rows, numbers, limit = [], [], size
     if rows:
         yield _frame(columns, rows, numbers)
     report.rows_read = number
@@ -202,6 +206,7 @@ def _json_batches(
     numbers: list[int] = []
     ignored: set[str] = set()
     number = 0
+    limit = min(size, _FIRST_BATCH_ROWS)
     for number, item in _json_records(text, fmt):
         if isinstance(item, Msg):
             bad_rows.append(Rejection(number, None, item))
@@ -213,9 +218,9 @@ def _json_batches(
         ignored.update(k for k in record if k not in INPUT_COLUMNS)
         rows.append({k: record.get(k) for k in INPUT_COLUMNS})
         numbers.append(number)
-        if len(rows) >= size:
+        if len(rows) >= limit:
             yield _dict_frame(rows, numbers)
-            rows, numbers = [], []
+            rows, numbers, limit = [], [], size
     if rows:
         yield _dict_frame(rows, numbers)
     report.rows_read = number
