@@ -4,8 +4,8 @@ drop, ``docs/scaling.md``).
 
 ``auto_explain`` logs the plan of every statement of every new session (JSON, no ANALYZE:
 the plan as chosen) from :func:`enable` to :func:`disable`; :func:`plans_by_query` reads them
-back from the server's log and names each statement by the SQL file it came from (its first
-line). The figures of a run with ``--explain`` pay for the logging: plans only.
+back from the server's log and names each statement by the SQL files it came from (their
+first lines). The figures of a run with ``--explain`` pay for the logging: plans only.
 """
 
 from __future__ import annotations
@@ -105,8 +105,10 @@ def plans_by_query(path: Path) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for plan in _plans(path):
         text = str(plan.get("Query Text", "")).strip()
-        first = text.splitlines()[0].strip() if text else ""
-        name = names.get(first) or ("other: " + " ".join(text.split())[:80])
+        # a statement sent with others in one string, or made of several files' fragments,
+        # carries each one's first line: named by all of them
+        found = sorted(name for first, name in names.items() if first in text)
+        name = " + ".join(found) or ("other: " + " ".join(text.split())[:80])
         indexes: Counter[str] = Counter()
         seq: set[str] = set()
         tables: set[str] = set()
