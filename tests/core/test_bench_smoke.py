@@ -72,7 +72,7 @@ def test_bench_harness_measures_every_goal(tmp_path: Path) -> None:
     )
     steps = rows["7i"]["details"]["steps"]
     assert "event_key.event_key_pkey" in steps["per-row INSERT baseline"]
-    assert "event_daily.event_daily_category_cover" in steps["counts (2, 2q) and locate (D)"]
+    assert "event_key.event_key_pkey" in steps["import (rows 1, 7; the dump for 1f)"]
     # the load reached the API: requests answered as a client expects (errors are a figure)
     for rid in ("3", "4"):
         runs = rows[rid]["details"]["runs"]
