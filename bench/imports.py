@@ -72,6 +72,26 @@ def storage(bench_db: BenchDatabase) -> dict[str, Any]:
         "rollup_bytes": rollup,
         "rollup_rows": rollup_rows,
         "rollup_bytes_per_event": rollup / events if events else float("nan"),
+        **storage_split(bench_db, total),
+    }
+
+
+def storage_split(bench_db: BenchDatabase, total: int) -> dict[str, Any]:
+    """Row 7's split (issue #24), in bytes per event: the reports' own text, the rest of the
+    heap (event and event_key), each index, the rollups; and everything but the text."""
+    (row,) = bench_db.execute(bench_query("event_storage_split"))
+    events, text, heap, daily, status_count, tile_bins = (int(v) for v in row)
+    if not events:
+        return {}
+    indexes = bench_db.execute(bench_query("event_index_sizes"))
+    return {
+        "text_bytes_per_event": text / events,
+        "rest_of_heap_bytes_per_event": (heap - text) / events,
+        "index_bytes_per_event": {name: int(size) / events for name, size in indexes},
+        "event_daily_bytes_per_event": daily / events,
+        "event_status_count_bytes_per_event": status_count / events,
+        "event_tile_bin_bytes_per_event": tile_bins / events,
+        "all_but_text_bytes_per_event": (total - text) / events,
     }
 
 

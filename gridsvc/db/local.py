@@ -183,6 +183,11 @@ class LocalCluster:
         tmp.replace(self.state_file)
 
     @property
+    def log_file(self) -> Path:
+        """The server's log (``<storage>/postgres.log``)."""
+        return self._storage_dir() / "postgres.log"
+
+    @property
     def binaries(self) -> PgBinaries:
         if self._binaries is None:
             self._binaries = find_binaries(self._bindir)

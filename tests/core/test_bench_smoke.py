@@ -17,7 +17,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 ROW_IDS = {
-    *("1", "1m", "2", "2q", "3", "3p", "4", "4p", "4e", "5", "5t", "5c", "6", "7", "D"),
+    *("1", "1f", "1b", "1m", "2", "2q", "3", "3p", "4", "4p", "4e", "5", "5t", "5c", "6", "D"),
+    *("7", "7t", "7h", "7i", "7r", "7g"),
     *("C1", "C2", "Q1", "Q2", "F1"),
     *("V1", "V1a", "V1f", "V2", "V3"),
 }
@@ -58,6 +59,20 @@ def test_bench_harness_measures_every_goal(tmp_path: Path) -> None:
             assert row["baseline"]["figure"]["median"] > 0, rid
             assert _number(row["ratio"]) and row["ratio"] > 0, rid
     assert rows["1"]["details"]["imports"][0]["events_stored"] == 2000
+    # the floor rows loaded the very rows the import stored (floor_check.sql), in row 1's runs
+    for rid in ("1f", "1b"):
+        assert [r["rows"] for r in rows[rid]["details"]["runs"]] == [2000, 2000], rid
+    assert rows["1"]["target"]["value"] == min(40_000, 0.7 * rows["1f"]["figure"]["median"])
+    # storage: the split adds up to row 7, and the steps' index scans were seen
+    split = rows["7t"]["figure"]["median"] + rows["7h"]["figure"]["median"]
+    assert math.isclose(split + rows["7i"]["figure"]["median"], rows["7"]["figure"]["median"])
+    assert math.isclose(
+        rows["7g"]["figure"]["median"],
+        rows["7"]["figure"]["median"] - rows["7t"]["figure"]["median"],
+    )
+    steps = rows["7i"]["details"]["steps"]
+    assert "event_key.event_key_pkey" in steps["per-row INSERT baseline"]
+    assert "event_key.event_key_pkey" in steps["import (rows 1, 7; the dump for 1f)"]
     # the load reached the API: requests answered as a client expects (errors are a figure)
     for rid in ("3", "4"):
         runs = rows[rid]["details"]["runs"]
