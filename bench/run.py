@@ -34,10 +34,11 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 
-from bench import console, field, imports, load, maps, queries, queue
+from bench import console, field, imports, lists, load, maps, queries, queue
 from bench import vtiles as tiles_bench
 from bench.data import generate_csv, read_points, read_rows
 from bench.environment import BenchDatabase, machine_info, postgres_info, throwaway_database
+from bench.lists import rows as lists_rows
 from bench.plan import Plan, make_plan
 from bench.queue import rows as queue_rows
 from bench.report import Baseline, Row, Target, markdown_table, print_table
@@ -159,6 +160,16 @@ def _tiles_phase(plan: Plan, bench_db: BenchDatabase) -> dict[str, Any]:
     return {"tiles": tiles}
 
 
+def _lists_phase(plan: Plan, bench_db: BenchDatabase) -> dict[str, Any]:
+    """Event lists in time order with a keyset cursor (issue #24), beside the id order."""
+    repeats = 8 if plan.events < 20_000 else (20 if plan.quick else 40)
+    page_lists = _step(
+        "event lists: first and later pages",
+        lambda: lists.measure(bench_db, plan, plan.runs, repeats),
+    )
+    return {"lists": page_lists}
+
+
 def _http_phase(
     plan: Plan, bench_db: BenchDatabase, sample: list[dict[str, str]]
 ) -> dict[str, Any]:
@@ -247,6 +258,7 @@ def measure(plan: Plan, workdir: Path | None) -> tuple[dict[str, Any], list[Row]
         measured |= _query_phase(plan, bench_db, csv_path)
         measured |= _maps_phase(plan, bench_db)
         measured |= _tiles_phase(plan, bench_db)
+        measured |= _lists_phase(plan, bench_db)
         measured |= _http_phase(plan, bench_db, sample)
         # last: it adds rows to the tables the other measurements read
         measured["per_row"] = _repeat(
@@ -318,6 +330,7 @@ def build_rows(
     queue: dict[str, Any] | None = None,
     field_page: dict[str, Any] | None = None,
     tiles: dict[str, Any] | None = None,
+    lists: dict[str, Any] | None = None,
 ) -> list[Row]:
     """The table's rows, one figure and one goal each (see the issue for the goals)."""
     runs = f"median of {plan.runs} runs"
@@ -562,6 +575,7 @@ def build_rows(
         *queue_rows(queue or {}),
         *field.rows(field_page),
         *tiles_bench.rows(tiles or {}),
+        *lists_rows(lists or {}),
     ]
     return rows
 
