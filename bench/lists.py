@@ -10,8 +10,8 @@ first; the last page where the selection has fewer), 100 events a page as the AP
 - **one day**: every category, one day of the city drawn across the data.
 
 Each figure is a p95 over ``repeats`` pages per window and page kind, by the library as the
-API calls it (``store.list_events``, an admin's filter), after one warm-up pass (plans,
-caches). The cursors of the later pages are found before the clock starts.
+API calls it (``store.list_events``, an admin's filter), after one warm-up run (plans,
+caches). The cursors of the later pages are found once, before the clock starts.
 
 The baseline is the list of before on the same data and the same pages, on one open
 connection: newest id first, the cursor the last id, with the planner trick of
@@ -155,91 +155,104 @@ def _timed(fn: Callable[..., Any], *args: Any) -> float:
     return (time.perf_counter() - started) * 1000.0
 
 
-def _new_later(svc: Any, flt: store.EventFilter) -> store.EventFilter:
-    """The filter of the later page: ``LATER`` pages followed (fewer if the list ends)."""
+def _new_later(svc: Any, flt: store.EventFilter) -> tuple[store.EventFilter, bool]:
+    """The filter of the later page: ``LATER`` pages followed (fewer if the list ends), and
+    whether it is the 11th page."""
     for _ in range(LATER):
         _, nxt = store.list_events(svc, flt)
         if nxt is None:
-            break
+            return flt, False
         flt = replace(flt, after=nxt)
-    return flt
+    return flt, True
 
 
-def _new_pass(svc: Any, todo: list[Case]) -> dict[str, list[float]]:
+def _old_later(cur: Cursor, flt: store.EventFilter, now: datetime) -> int | None:
+    """The ``after_id`` of the same later page in the id order of before, found once with
+    today's indexes (the window read first, ``e.id + 0``): the last id of the 10th page, or
+    of the page before the last where the selection has fewer."""
+    stmt = sql.SQL(bench_query("baseline_list_by_id")).format(
+        columns=sql.SQL("SELECT e.id "), order=sql.SQL("e.id + 0" if flt.occurred_to else "e.id")
+    )
+    cur.execute(
+        stmt,
+        {
+            "categories": list(flt.categories) if flt.categories else None,
+            "occurred_from": flt.occurred_from,
+            "occurred_to": flt.occurred_to,
+            "after_id": None,
+            "lim": LATER * PAGE + 1,
+            "now": now,
+        },
+    )
+    ids = [int(r[0]) for r in cur.fetchall()]
+    pages = min(LATER, (len(ids) - 1) // PAGE)  # pages followed before the timed one
+    return ids[pages * PAGE - 1] if pages > 0 else None
+
+
+def _new_pass(svc: Any, todo: list[Case], later: list[store.EventFilter]) -> dict[str, Any]:
     times: dict[str, list[float]] = {}
-    for case in todo:
-        later = _new_later(svc, case.flt)
+    for case, flt in zip(todo, later, strict=True):
         times.setdefault(f"{case.window} first", []).append(
             _timed(store.list_events, svc, case.flt)
         )
-        times.setdefault(f"{case.window} later", []).append(_timed(store.list_events, svc, later))
-    return times
+        times.setdefault(f"{case.window} later", []).append(_timed(store.list_events, svc, flt))
+    return {k: _p95(v) for k, v in times.items()}
 
 
-def _old_pass(cur: Cursor, todo: list[Case], now: datetime) -> dict[str, list[float]]:
+def _old_pass(
+    cur: Cursor, todo: list[Case], later: list[int | None], now: datetime
+) -> dict[str, Any]:
     times: dict[str, list[float]] = {}
-    for case in todo:
-        after: int | None = None
-        for _ in range(LATER):
-            nxt = _old_page(cur, case.flt, after, now)
-            if not nxt:
-                break
-            after = nxt
+    for case, after in zip(todo, later, strict=True):
         times.setdefault(f"{case.window} first", []).append(
             _timed(_old_page, cur, case.flt, None, now)
         )
         times.setdefault(f"{case.window} later", []).append(
             _timed(_old_page, cur, case.flt, after, now)
         )
-    return times
-
-
-def _later_pages(svc: Any, todo: list[Case]) -> dict[str, int]:
-    """How many of each window's later pages are the 11th (the others: the last page)."""
-    counts: dict[str, int] = {}
-    for case in todo:
-        flt, n = case.flt, 0
-        for _ in range(LATER):
-            _, nxt = store.list_events(svc, flt)
-            if nxt is None:
-                break
-            flt, n = replace(flt, after=nxt), n + 1
-        counts[case.window] = counts.get(case.window, 0) + (n == LATER)
-    return counts
+    return {k: _p95(v) for k, v in times.items()}
 
 
 def measure(bench_db: BenchDatabase, plan: Plan, runs: int, repeats: int) -> dict[str, Any]:
-    """Per run, the p95 of each window's first and later pages, new and before."""
+    """Per run, the p95 of each window's first and later pages, new and before; each run
+    measures the new lists, then the old ones in their transaction (rolled back). One
+    warm-up run first, not counted."""
     todo = cases(plan, repeats)
     svc = bench_db.service()
+    db = Database(bench_db.url, maxconn=1)
     new_runs: list[dict[str, float]] = []
     old_runs: list[dict[str, float]] = []
+    schema_s: list[float] = []
+    eleventh: dict[str, int] = {}
     try:
-        _new_pass(svc, todo)  # warm-up
-        for _ in range(runs):
-            new_runs.append({k: _p95(v) for k, v in _new_pass(svc, todo).items()})
-        eleventh = _later_pages(svc, todo)
         now = svc.now()
+        new_later = []
+        for case in todo:
+            flt, is_11th = _new_later(svc, case.flt)
+            new_later.append(flt)
+            eleventh[case.window] = eleventh.get(case.window, 0) + is_11th
+        with db.connection() as conn, conn.cursor() as cur:
+            old_later = [_old_later(cur, case.flt, now) for case in todo]
+        for run in range(runs + 1):
+            new = _new_pass(svc, todo, new_later)
+            with db.connection() as conn, conn.cursor() as cur:
+                started = time.perf_counter()
+                cur.execute(bench_query("baseline_list_schema"))
+                schema_s.append(round(time.perf_counter() - started, 2))
+                old = _old_pass(cur, todo, old_later, now)
+                conn.rollback()
+            if run > 0:
+                new_runs.append(new)
+                old_runs.append(old)
     finally:
         svc.close()
-    db = Database(bench_db.url, maxconn=1)
-    try:
-        with db.connection() as conn, conn.cursor() as cur:
-            started = time.perf_counter()
-            cur.execute(bench_query("baseline_list_schema"))
-            schema_s = time.perf_counter() - started
-            _old_pass(cur, todo, now)  # warm-up
-            for _ in range(runs):
-                old_runs.append({k: _p95(v) for k, v in _old_pass(cur, todo, now).items()})
-            conn.rollback()
-    finally:
         db.close()
     return {
         "new_runs": new_runs,
         "old_runs": old_runs,
         "repeats": repeats,
         "eleventh_pages": eleventh,
-        "baseline_schema_s": round(schema_s, 2),
+        "baseline_schema_s": schema_s,
     }
 
 

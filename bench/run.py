@@ -162,7 +162,7 @@ def _tiles_phase(plan: Plan, bench_db: BenchDatabase) -> dict[str, Any]:
 
 def _lists_phase(plan: Plan, bench_db: BenchDatabase) -> dict[str, Any]:
     """Event lists in time order with a keyset cursor (issue #24), beside the id order."""
-    repeats = 8 if plan.events < 20_000 else (20 if plan.quick else 40)
+    repeats = 8 if plan.events < 20_000 else (20 if plan.quick else 30)
     page_lists = _step(
         "event lists: first and later pages",
         lambda: lists.measure(bench_db, plan, plan.runs, repeats),
