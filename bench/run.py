@@ -34,11 +34,12 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 
-from bench import console, field, floor, imports, indexuse, load, maps, queries, queue
+from bench import console, field, floor, imports, indexuse, lists, load, maps, queries, queue
 from bench import explain as explain_mod
 from bench import vtiles as tiles_bench
 from bench.data import generate_csv, read_points, read_rows
 from bench.environment import BenchDatabase, machine_info, postgres_info, throwaway_database
+from bench.lists import rows as lists_rows
 from bench.plan import Plan, make_plan
 from bench.queue import rows as queue_rows
 from bench.report import Baseline, Row, Target, markdown_table, print_table
@@ -186,6 +187,16 @@ def _tiles_phase(plan: Plan, bench_db: BenchDatabase) -> dict[str, Any]:
     return {"tiles": tiles}
 
 
+def _lists_phase(plan: Plan, bench_db: BenchDatabase) -> dict[str, Any]:
+    """Event lists in time order with a keyset cursor (issue #24), beside the id order."""
+    repeats = 8 if plan.events < 20_000 else (20 if plan.quick else 30)
+    page_lists = _step(
+        "event lists: first and later pages",
+        lambda: lists.measure(bench_db, plan, plan.runs, repeats),
+    )
+    return {"lists": page_lists}
+
+
 def _http_phase(
     plan: Plan, bench_db: BenchDatabase, sample: list[dict[str, str]]
 ) -> dict[str, Any]:
@@ -292,6 +303,8 @@ def measure(
         scanned("map pages (5, 5t, 5c)")
         measured |= _tiles_phase(plan, bench_db)
         scanned("vector tiles (V1-V3)")
+        measured |= _lists_phase(plan, bench_db)
+        scanned("event lists (L1-L3p)")
         measured |= _http_phase(plan, bench_db, sample)
         scanned("HTTP: locate, reports, first paint, console, field page, queue (3, 4, 6, C, F, Q)")
         if explain:
@@ -372,6 +385,7 @@ def build_rows(
     queue: dict[str, Any] | None = None,
     field_page: dict[str, Any] | None = None,
     tiles: dict[str, Any] | None = None,
+    lists: dict[str, Any] | None = None,
 ) -> list[Row]:
     """The table's rows, one figure and one goal each (see the issue for the goals)."""
     runs = f"median of {plan.runs} runs"
@@ -638,6 +652,7 @@ def build_rows(
         *queue_rows(queue or {}),
         *field.rows(field_page),
         *tiles_bench.rows(tiles or {}),
+        *lists_rows(lists or {}),
     ]
     return rows
 

@@ -12,7 +12,7 @@ from api.deps import Caller, Reporter, Service, Writer
 from api.filters import EventSelection
 from api.schemas import ErrorOut, EventCreatedOut, EventIn
 from gridsvc.errors import Forbidden
-from gridsvc.events import store
+from gridsvc.events import keyset, store
 from gridsvc.export import events_csv, events_geopackage
 from gridsvc.workflow.queue import queue_counts
 
@@ -73,13 +73,23 @@ async def create_event(
 def list_events(
     svc: Service,
     selection: EventSelection,
-    after: Annotated[int | None, Query(description="cursor: the `next` of the last page")] = None,
+    after: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="the page cursor: the `next` of the page before, unchanged (an opaque "
+            "token; a malformed or edited one is a 400)",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     format: Annotated[str, Query(pattern="^(geojson|csv|gpkg)$")] = "geojson",
 ) -> Response:
-    """Events, newest first, as GeoJSON (default) or CSV; keyset pagination via `after`."""
-    flt = replace(selection, after_id=after, limit=limit)
-    events, cursor = store.list_events(svc, flt)
+    """Events, latest `occurred_at` first (ties: highest id first), as GeoJSON (default),
+    CSV or GeoPackage; keyset pagination: pass a page's `next` as `after` for the next page
+    (`next` is null on the last page)."""
+    position = keyset.decode(after, "after") if after is not None else None
+    flt = replace(selection, after=position, limit=limit)
+    events, nxt = store.list_events(svc, flt)
     if format == "csv":
         return Response(
             events_csv(events),
@@ -95,7 +105,7 @@ def list_events(
     body = {
         "type": "FeatureCollection",
         "features": [_feature(e) for e in events],
-        "next": cursor,
+        "next": keyset.encode(nxt) if nxt is not None else None,
     }
     return JSONResponse(body, media_type="application/geo+json")
 

@@ -26,6 +26,7 @@ from api.filters import event_filter
 from gridsvc.access import Principal
 from gridsvc.dates import local_iso
 from gridsvc.errors import InvalidInput, NotFound, Unauthenticated
+from gridsvc.events import keyset
 from gridsvc.features import collections as fc
 from gridsvc.features.crs import CRS84, SUPPORTED, OutputCrs, parse_crs
 from gridsvc.selection import parse_bbox, parse_instant
@@ -318,7 +319,8 @@ def items(
     ] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="grids and statistics")] = 0,
     cursor: Annotated[
-        int | None, Query(ge=1, description="events: the next page's cursor (from its link)")
+        str | None,
+        Query(max_length=64, description="events: the next page's cursor (from its link)"),
     ] = None,
     bbox: Bbox = None,
     bbox_crs: BboxCrs = None,
@@ -364,8 +366,9 @@ def items(
             urgency=urgency,
             source=source,
         )
+        after = keyset.decode(cursor, "cursor") if cursor is not None else None
         flt = replace(
-            flt, bbox=box, occurred_from=start, occurred_to=stop, after_id=cursor, limit=limit
+            flt, bbox=box, occurred_from=start, occurred_to=stop, after=after, limit=limit
         )
         page = fc.event_items(svc, flt, out_crs)
         nxt = _next_links(request, cursor=page.next_cursor) if page.next_cursor else []

@@ -14,7 +14,6 @@ from typing import Any, NoReturn
 
 import numpy as np
 from psycopg2 import sql
-from psycopg2.extensions import cursor as Cursor
 
 from gridsvc.access import Principal, scope_column
 from gridsvc.dates import CITY_TZ, local_iso
@@ -26,6 +25,7 @@ from gridsvc.errors import (
 )
 from gridsvc.events import columns
 from gridsvc.events.columns import event_dict as event_dict
+from gridsvc.events.keyset import ListPosition
 from gridsvc.events.rows import Batch, Defaults, Prepared, Rejection, content_hash
 from gridsvc.events.rules import prepare
 from gridsvc.events.stage import stage_columns
@@ -366,6 +366,10 @@ def _nearby_staged(prepared: Prepared, taxonomy: Taxonomy) -> dict[str, list[Any
 
 # --- listing -----------------------------------------------------------------------------------
 
+_READ_NAMES = [c.name for c in columns.READ]
+_ID, _OCCURRED_AT = _READ_NAMES.index("id"), _READ_NAMES.index("occurred_at")
+"""Where a row of :data:`columns.SELECT` holds the list's keys (raw, before ``event_dict``)."""
+
 
 @dataclass(frozen=True)
 class EventFilter(EventTerms):
@@ -373,7 +377,9 @@ class EventFilter(EventTerms):
     and those below); every field optional. Times are timezone-aware."""
 
     overdue: bool | None = None
-    after_id: int | None = None
+    after: ListPosition | None = None
+    """The place of the last event of the page before (its ``next``): this page lists what
+    comes after it in ``(occurred_at DESC, id DESC)`` order."""
     limit: int = 100
     principal: Principal | None = None
     """Who asks: lists hold only what this caller may see (None: no restriction)."""
@@ -465,30 +471,6 @@ def redact(event: dict[str, Any], principal: Principal, sensitive: set[str]) -> 
     return out
 
 
-def _list_order(cur: Cursor, flt: EventFilter) -> sql.Composable:
-    """What a list orders by: ``e.id``, or ``e.id + 0`` (the same order) for a time window
-    that by the planner's statistics holds fewer events than occurred after it. Walking
-    event_pkey down from the newest id (or from ``after_id``), as the planner would (it takes
-    matches to be spread evenly over the ids), passes every later event first, since ids
-    follow time; ordered by an expression, the window is read first (through the BRIN on
-    occurred_at or a narrower index) and its rows sorted (docs/design.md, "Events")."""
-    if flt.occurred_to is None:
-        return sql.SQL("e.id")
-    window = {"occurred_from": flt.occurred_from, "occurred_to": flt.occurred_to}
-    if flt.after_id is not None:
-        # a later page: the walk starts below its cursor; already inside the window or below
-        # it, nothing newer is in the way
-        cur.execute(query("event_time_below"), {"after_id": flt.after_id})
-        below = cur.fetchone()
-        if below is None or below[0] < flt.occurred_to:
-            return sql.SQL("e.id")
-    cur.execute(query("event_time_shares"), window)
-    shares = cur.fetchone()
-    assert shares is not None  # (aggregates: always one row)
-    inside, after = shares
-    return sql.SQL("e.id + 0" if inside < after else "e.id")
-
-
 def _own_reports(flt: EventFilter) -> bool:
     """Whether ``flt`` asks for the caller's own reports, which it may see wherever they
     lie (a reporter knows what it sent); departments and analysts do not report."""
@@ -526,7 +508,14 @@ def filter_where(flt: EventFilter, now: datetime) -> tuple[sql.Composable, dict[
         ("urgency", flt.urgency),
         ("source", flt.source),
     ):
-        if values:
+        if values and len(values) == 1:
+            # "=" rather than "= ANY" of one value: PostgreSQL 15 takes the list's order from
+            # an index led by an equality column only (event_category_time, migration 0015)
+            conditions.append(
+                sql.SQL("e.{} = %({})s").format(sql.Identifier(column), sql.SQL(column))
+            )
+            params[column] = values[0]
+        elif values:
             conditions.append(
                 sql.SQL("e.{} = ANY(%({})s)").format(sql.Identifier(column), sql.SQL(column))
             )
@@ -550,29 +539,37 @@ def filter_where(flt: EventFilter, now: datetime) -> tuple[sql.Composable, dict[
             params.update(
                 scope_code=flt.principal.scope_code, scope_department=flt.principal.department_code
             )
-    if flt.after_id is not None:
-        conditions.append(sql.SQL("e.id < %(after_id)s"))
-        params["after_id"] = flt.after_id
+    if flt.after is not None:
+        # a row comparison: one range of event_time or event_category_time (migration 0015)
+        conditions.append(sql.SQL("(e.occurred_at, e.id) < (%(after_at)s, %(after_id)s)"))
+        params.update(after_at=flt.after.occurred_at, after_id=flt.after.id)
     where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
     return where, params
 
 
-def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], int | None]:
-    """A page of events, newest id first, and the cursor for the next page (or None)."""
+def list_events(svc: Gridsvc, flt: EventFilter) -> tuple[list[dict[str, Any]], ListPosition | None]:
+    """A page of events, latest ``occurred_at`` first (ties: highest id first), and the
+    place to continue from for the next page (None: this is the last page). Each page is
+    one range of an index on ``(occurred_at, id)`` (with the category before them when one
+    category is asked for), so a later page costs what the first does; events stored
+    between two pages appear in a later page only if they sort below its start."""
     where, params = filter_where(flt, svc.now())
     params["lim"] = flt.limit + 1
+    stmt = (
+        sql.SQL(event_select())
+        + where
+        + sql.SQL(" ORDER BY e.occurred_at DESC, e.id DESC LIMIT %(lim)s")
+    )
     with svc.db.connection() as conn, conn.cursor() as cur:
-        order = _list_order(cur, flt)
-        stmt = (
-            sql.SQL(event_select())
-            + where
-            + sql.SQL(" ORDER BY {} DESC LIMIT %(lim)s").format(order)
-        )
         cur.execute(stmt, params)
         rows = cur.fetchall()
-    events = [event_dict(r) for r in rows[: flt.limit]]
+    page = rows[: flt.limit]
+    nxt = None
+    if len(rows) > flt.limit:
+        last = page[-1]
+        nxt = ListPosition(occurred_at=last[_OCCURRED_AT], id=int(last[_ID]))
+    events = [event_dict(r) for r in page]
     if flt.principal is not None:
         sensitive = sensitive_categories(svc)
         events = [redact(e, flt.principal, sensitive) for e in events]
-    cursor = events[-1]["id"] if len(rows) > flt.limit else None
-    return events, cursor
+    return events, nxt

@@ -3,7 +3,7 @@
 - one collection per grid level of the active version that has units (``districts``,
   ``sectors``, ``streets``, ``communities``, ``grids``): polygons, id = the unit's code;
 - ``events``: points, id = the event's id, with the same filters, scope and redaction as
-  ``GET /v1/events`` (:class:`gridsvc.events.store.EventFilter`), newest first;
+  ``GET /v1/events`` (:class:`gridsvc.events.store.EventFilter`), latest occurred_at first;
 - ``{level}_stats`` for districts, streets and communities: each unit's polygon with its
   counts over :data:`STATS_DAYS` whole days up to yesterday (city time), the numbers
   ``/v1/stats/grids`` gives for the same dates. Citywide roles only, like every statistic.
@@ -25,6 +25,7 @@ import shapely
 from gridsvc.access import Principal
 from gridsvc.dates import local
 from gridsvc.errors import Forbidden, NotFound
+from gridsvc.events import keyset
 from gridsvc.events import store as event_store
 from gridsvc.features.crs import CRS84, OutputCrs, to_crs
 from gridsvc.grids import store as grid_store
@@ -137,7 +138,7 @@ class Page:
 
     features: list[dict[str, Any]]
     matched: int | None = None
-    next_cursor: int | None = None
+    next_cursor: str | None = None
     next_offset: int | None = None
 
 
@@ -269,9 +270,11 @@ def _event_features(
 
 
 def event_items(svc: Gridsvc, flt: event_store.EventFilter, crs: OutputCrs = CRS84) -> Page:
-    """A page of events, newest first (``flt.after_id`` is the cursor, ``flt.limit`` the
-    size); ``flt.principal`` decides what is seen and what is redacted."""
-    events, cursor = event_store.list_events(svc, flt)
+    """A page of events, latest ``occurred_at`` first (``flt.after`` is where the page
+    before ended, ``flt.limit`` the size; ``next_cursor`` the token of
+    :mod:`gridsvc.events.keyset`); ``flt.principal`` decides what is seen and redacted."""
+    events, nxt = event_store.list_events(svc, flt)
+    cursor = keyset.encode(nxt) if nxt is not None else None
     return Page(_event_features(svc, events, crs), next_cursor=cursor)
 
 

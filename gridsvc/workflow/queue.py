@@ -89,8 +89,8 @@ def _rollup_params(flt: EventFilter) -> dict[str, Any] | None:
 
 def queue_counts(svc: Gridsvc, flt: EventFilter) -> QueueCounts:
     """Open events per status and overdue events that ``flt`` selects (its ``status``,
-    ``after_id`` and ``limit`` are ignored: the counts are the queue's tabs)."""
-    flt = replace(flt, status=OPEN_STATES, after_id=None)
+    ``after`` and ``limit`` are ignored: the counts are the queue's tabs)."""
+    flt = replace(flt, status=OPEN_STATES, after=None)
     now = svc.now()
     where, params = filter_where(flt, now)  # also checks the filter (a bad grid code: 400)
     by_status = dict.fromkeys(OPEN_STATES, 0)

@@ -11,6 +11,7 @@ import itertools
 import json
 import zipfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,6 +19,8 @@ from fastapi.testclient import TestClient
 
 from api import create_app
 from gridsvc.access import create_token
+from gridsvc.events import keyset
+from gridsvc.events.keyset import ListPosition
 from gridsvc.service import Gridsvc
 from gridsvc.settings import EventSettings
 from tests.api.conftest import bearer
@@ -152,7 +155,10 @@ def test_locate_batch_with_nan_inf_huge(
 
 def test_huge_integers_in_paths_and_queries(api: TestClient) -> None:
     problem(api.get("/v1/events/99999999999999999999999"), 404, "99999999999999999999999")
-    beyond = api.get("/v1/events", params={"after": "9" * 30})  # past every id: an empty page
+    # an id as the cursor of before is no cursor now; a cursor past every event: an empty page
+    problem(api.get("/v1/events", params={"after": "9" * 30}), 400, "after", "cursor")
+    oldest = keyset.encode(ListPosition(datetime(1900, 1, 1, tzinfo=UTC), 2**63 - 1))
+    beyond = api.get("/v1/events", params={"after": oldest})
     assert beyond.status_code == 200 and beyond.json()["features"] == [], beyond.text
     problem(api.get("/v1/events/9223372036854775807"), 404, "9223372036854775807")
 

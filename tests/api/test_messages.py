@@ -266,6 +266,7 @@ CASES: dict[str, tuple[int, str, str, Send]] = {
     ),
     "grid_code": (400, "InvalidInput", "event.not_grid_code", _get("/v1/events", grid="abc")),
     "bbox": (400, "InvalidInput", "event.bbox_numbers", _get("/v1/events", bbox="118,32,119")),
+    "cursor": (400, "InvalidInput", "event.bad_cursor", _get("/v1/events", after="12345")),
     "bbox_order": (
         400,
         "InvalidInput",

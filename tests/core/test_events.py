@@ -18,6 +18,7 @@ from gridsvc.errors import DuplicateConflict, InvalidInput
 from gridsvc.events import store
 from gridsvc.events.generate import BEIJING, DEFAULT_MIX, generate_events, write_events_csv
 from gridsvc.events.importer import import_events
+from gridsvc.events.keyset import ListPosition
 from gridsvc.grids import store as grid_store
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
@@ -190,9 +191,9 @@ def test_listing_filters_by_grid_category_time_and_pages_by_keyset(svc: Gridsvc)
     page, cursor = store.list_events(svc, store.EventFilter(limit=4))
     seen = [e["id"] for e in page]
     while cursor is not None:
-        page, cursor = store.list_events(svc, store.EventFilter(limit=4, after_id=cursor))
+        page, cursor = store.list_events(svc, store.EventFilter(limit=4, after=cursor))
         seen += [e["id"] for e in page]
-    assert seen == sorted(ids.values(), reverse=True)
+    assert seen == sorted(ids.values(), reverse=True)  # occurred_at follows the ids here
     by_grid = store.list_events(svc, store.EventFilter(grid="320106"))[0]
     assert sorted(e["id"] for e in by_grid) == [ids[1], ids[4], ids[7]]
     by_sector = store.list_events(svc, store.EventFilter(grid="SJBXQ"))[0]
@@ -274,43 +275,30 @@ class _RecordingCursor(psycopg2.extensions.cursor):
         _RecordingCursor.statements.append(self.query.decode())
 
 
-def test_a_list_of_a_past_window_reads_the_window_first_and_pages_exactly(
+def test_a_list_of_a_past_window_is_one_index_range_and_pages_exactly(
     svc: Gridsvc, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A window in the past is listed by sorting its own rows (``e.id + 0``), a recent one by
-    walking the newest ids (``e.id``); either way the pages are exactly the window's events,
-    newest id first (checked against a pandas reading of every event)."""
+    """A window in the past and a recent one are listed alike: ordered by the time the
+    events occurred (``event_category_time_id`` for one category, migration 0015); either way
+    the pages are exactly the window's events, latest first (checked against a reading of
+    every event)."""
     units = grid_store.read_units(svc.db, grid_store.active_version(svc.db).id)
     end = datetime(2026, 11, 15, tzinfo=BEIJING)
     past = store.EventFilter(
         occurred_from=end - timedelta(days=60), occurred_to=end - timedelta(days=45)
     )
     recent = store.EventFilter(occurred_from=end - timedelta(days=10), occurred_to=end)
-
-    def order(flt: store.EventFilter) -> str:
-        with svc.db.connection() as conn, conn.cursor() as cur:
-            return store._list_order(cur, flt).as_string(conn)
-
-    assert order(past) == "e.id"  # no statistics yet: as before
     buffer = io.BytesIO()
     write_events_csv(
         buffer, generate_events(units, DEFAULT_MIX, count=3_000, days=60, seed=11, end=end)
     )
     buffer.seek(0)
     assert import_events(svc, buffer, filename="window.csv").stored == 3_000
-    svc.db.cursor_fetchall(query("analyze_events"))  # the planner's histogram of the times
-
-    assert order(past) == "e.id + 0"
-    assert order(store.EventFilter(occurred_to=past.occurred_to)) == "e.id + 0"
-    assert order(recent) == order(store.EventFilter(occurred_from=past.occurred_from)) == "e.id"
+    svc.db.cursor_fetchall(query("analyze_events"))  # the planner's statistics
     rows = svc.db.cursor_fetchall("SELECT id, category, occurred_at FROM event")
-    # a later page whose walk starts inside the window, or above it
-    inside = next(i for i, _, t in rows if past.occurred_from <= t < past.occurred_to)  # type: ignore[operator]
-    later = next(i for i, _, t in rows if t >= past.occurred_to)  # type: ignore[operator]
-    assert order(dataclasses.replace(past, after_id=inside + 1)) == "e.id"
-    assert order(dataclasses.replace(past, after_id=later + 1)) == "e.id + 0"
+    category = "environment.sanitation"
 
-    # list_events runs the order chosen
+    # list_events runs one statement, ordered by the time and then the id
     real_connection = svc.db.connection
 
     @contextlib.contextmanager
@@ -323,32 +311,30 @@ def test_a_list_of_a_past_window_reads_the_window_first_and_pages_exactly(
                 conn.cursor_factory = psycopg2.extensions.cursor
 
     monkeypatch.setattr(svc.db, "connection", recording)
-    for flt, expected_order in ((past, "ORDER BY e.id + 0 DESC"), (recent, "ORDER BY e.id DESC")):
+    for flt in (past, recent):
         _RecordingCursor.statements.clear()
-        store.list_events(svc, flt)
-        assert expected_order in _RecordingCursor.statements[-1]
+        store.list_events(svc, dataclasses.replace(flt, categories=(category,)))
+        (statement,) = _RecordingCursor.statements
+        assert "ORDER BY e.occurred_at DESC, e.id DESC" in statement
+        assert f"\"category\" = '{category}'" in statement  # one category: "=", not ANY
     monkeypatch.undo()
 
-    category = "environment.sanitation"
     for window in (past, recent):
-        expected = sorted(
-            (
-                i
-                for i, c, t in rows
-                if c == category and window.occurred_from <= t < window.occurred_to  # type: ignore[operator]
-            ),
-            reverse=True,
-        )
+        expected = [
+            i
+            for t, i, c in sorted(((t, i, c) for i, c, t in rows), reverse=True)
+            if c == category and window.occurred_from <= t < window.occurred_to  # type: ignore[operator]
+        ]
         assert len(expected) > 60  # more than one page
         seen: list[int] = []
-        cursor: int | None = None
+        cursor: ListPosition | None = None
         while True:
             flt = store.EventFilter(
                 categories=(category,),
                 occurred_from=window.occurred_from,
                 occurred_to=window.occurred_to,
                 limit=50,
-                after_id=cursor,
+                after=cursor,
             )
             page, cursor = store.list_events(svc, flt)
             seen += [e["id"] for e in page]

@@ -11,7 +11,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -23,6 +23,7 @@ from gridsvc.dates import CITY_TZ
 from gridsvc.events import store
 from gridsvc.events.generate import DEFAULT_MIX, generate_events, write_events_csv
 from gridsvc.events.importer import import_events
+from gridsvc.events.keyset import ListPosition
 from gridsvc.grids import store as grid_store
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
@@ -78,7 +79,7 @@ def everything(svc: Gridsvc) -> list[dict[str, Any]]:
         out.extend(page)
         if cursor is None:
             return out
-        flt = replace(flt, after_id=cursor)
+        flt = replace(flt, after=cursor)
 
 
 def oracle(
@@ -191,7 +192,8 @@ def test_filtered_counts_match_and_say_where_they_come_from(
 def test_the_status_filter_and_the_cursor_do_not_change_the_tabs(world: Gridsvc) -> None:
     principal = CALLERS["street"]
     plain = queue.queue_counts(world, store.EventFilter(principal=principal))
-    narrowed = store.EventFilter(principal=principal, status=("accepted",), after_id=10, limit=3)
+    after = ListPosition(datetime(2026, 1, 1, tzinfo=UTC), 10)
+    narrowed = store.EventFilter(principal=principal, status=("accepted",), after=after, limit=3)
     assert queue.queue_counts(world, narrowed) == plain
 
 

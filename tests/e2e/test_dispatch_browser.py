@@ -403,8 +403,18 @@ def test_a_day_range_includes_its_last_day(
 def test_more_new_reports_stay_above_the_other_states(
     people: dict[str, Person], world: dict[str, Any]
 ) -> None:
+    now = pd.Timestamp.now(tz="Asia/Shanghai").floor("s")
     for i in range(55):  # more than a page of new reports in the street
-        report(world, f"many-{i}", category="environment.sanitation", title=f"垃圾堆放 {i}")
+        # occurred out of the order they are reported in, some at one instant: the list
+        # follows the time they occurred, not the ids (issue #24)
+        occurred = (now - pd.Timedelta(minutes=(i * 7) % 11)).isoformat()
+        report(
+            world,
+            f"many-{i}",
+            category="environment.sanitation",
+            title=f"垃圾堆放 {i}",
+            occurred_at=occurred,
+        )
     accepted = report(world, "many-accepted")
     answer = world["http"].post(
         f"/v1/events/{accepted}/actions", headers=as_(world, "admin"), json={"action": "accept"}
@@ -427,6 +437,14 @@ def test_more_new_reports_stay_above_the_other_states(
     assert order == sorted(order)  # every new report above every other state
     reported = disp.api("/v1/events/counts")["by_status"]["reported"]
     assert order.count("0") == min(reported, 100)
+    # "加载更多" went on from the first page's cursor: the two pages of the API, in time order
+    first_page = disp.api("/v1/events?status=reported&limit=50")
+    second_page = disp.api(f"/v1/events?status=reported&limit=50&after={first_page['next']}")
+    features = first_page["features"] + second_page["features"]
+    assert [i for i, kind in lists if kind == "0"] == [f["id"] for f in features]
+    keys = [(pd.Timestamp(f["properties"]["occurred_at"]), f["id"]) for f in features]
+    assert keys == sorted(keys, reverse=True)
+    assert [k[1] for k in keys[:55]] != sorted((k[1] for k in keys[:55]), reverse=True)
 
 
 def test_a_media_entry_from_elsewhere_is_listed_not_fetched(

@@ -198,6 +198,12 @@ MESSAGES: dict[str, Entry] = {
         "Give the south-west corner first: minlon,minlat,maxlon,maxlat.",
         "请先写西南角：最小经度,最小纬度,最大经度,最大纬度。",
     ),
+    "event.bad_cursor": m(
+        "{field} '{value}' is not a page cursor that a list gave out (cut short or changed?).",
+        "{field:label}“{value}”无法识别，可能被截断或改动过。",
+        "Pass the `next` of the page before unchanged, or leave it out for the first page.",
+        "请原样使用上一页返回的 next，或不填以查看第一页。",
+    ),
     # --- categories (the taxonomy) ---
     "category.unknown": m(
         "Unknown category '{code}'.",

@@ -1,3 +1,4 @@
+-- Baseline of the list rows (bench/lists.py): gridsvc's event_time_shares.sql before issue #24.
 -- How many events occurred in [occurred_from, occurred_to) ("inside"; NULL from: no lower
 -- bound) and at or after occurred_to ("after"), estimated from the planner's histogram of
 -- event.occurred_at (kept by ANALYZE) times the table's rows. Rows written since the last
