@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from rich.console import Console
 
 from bench import console, field, imports, load, maps, queries, queue
+from bench import replica as replica_bench
 from bench import vtiles as tiles_bench
 from bench.data import generate_csv, read_points, read_rows
 from bench.environment import BenchDatabase, machine_info, postgres_info, throwaway_database
@@ -215,7 +216,12 @@ def _http_phase(
         queue_page = _step(
             "the dispatch queue's first page", lambda: queue.measure(bench_db, server, plan.runs)
         )
+    replica = _step(
+        "goal 4r: POST /v1/events under an analysts' load, one server and a read replica",
+        lambda: replica_bench.measure(plan, bench_db, sample),
+    )
     return {
+        "replica": replica,
         **page,
         "queue": queue_page,
         "locate_runs": [r.to_dict() for r in locate_runs],
@@ -318,6 +324,7 @@ def build_rows(
     queue: dict[str, Any] | None = None,
     field_page: dict[str, Any] | None = None,
     tiles: dict[str, Any] | None = None,
+    replica: dict[str, Any] | None = None,
 ) -> list[Row]:
     """The table's rows, one figure and one goal each (see the issue for the goals)."""
     runs = f"median of {plan.runs} runs"
@@ -562,6 +569,7 @@ def build_rows(
         *queue_rows(queue or {}),
         *field.rows(field_page),
         *tiles_bench.rows(tiles or {}),
+        *replica_bench.rows(plan, replica or {}),
     ]
     return rows
 
