@@ -20,6 +20,8 @@ cannot run in a transaction (``VACUUM``) on a connection of its own, outside the
   estimated costs grow with the data until JIT compiles them for longer than they run (a
   batch of reports' duplicates query: ~27 ms of compiling at 1 million events). Text goes
   as UTF-8 whatever the server's default client encoding.
+- A pool may be read-only (``read_only``): its connections open with
+  ``default_transaction_read_only=on`` (the read path of :mod:`gridsvc.db.replica`).
 - Only a broken connection (SQLSTATE class 08, admin shutdown 57P01-57P03, or a closed
   socket) becomes :class:`DatabaseUnavailable` and is discarded; a statement timeout becomes
   :class:`QueryTimeout`; other database errors propagate unchanged.
