@@ -204,6 +204,10 @@ class ReadRouter:
         finally:
             lock.release()
 
+    def states(self) -> list[Health]:
+        """Every replica's health, in the order of ``GRIDSVC_READ_DATABASE_URL``."""
+        return [self.health(i) for i in self._ids()]
+
     def _unavailable(self, pool: ReplicaPool, exc: DatabaseUnavailable) -> None:
         i = self.replicas.index(pool)
         cause = exc.details.get("cause", exc.message_id) if exc.details else exc.message_id

@@ -94,3 +94,30 @@ def test_statistics_and_maps_are_served_by_the_replica_at_its_replay_time(
         assert items.status_code == 200 and items.json()["numberMatched"] >= 1
     finally:
         resume_replay(replica)
+
+
+def test_health_names_the_replicas_state_and_a_stopped_one_leaves_reads_to_the_primary(
+    db_url: str, pg_standby: LocalCluster, api: tuple[TestClient, Gridsvc, str]
+) -> None:
+    client, svc, replica = api
+    assert client.post("/v1/events", json=_report_body(svc, 1)).status_code == 201
+    wait_for_replay(db_url, replica)
+    health = client.get("/health")
+    assert health.status_code == 200
+    (state,) = health.json()["read_replicas"]
+    assert state["in_use"] is True and 0 <= state["lag_s"] < 3600
+
+    pg_standby.down(mode="fast")
+    r = client.get("/v1/stats/grids", params={"level": "city"})
+    assert r.status_code == 200 and [row["n"] for row in r.json()["rows"]] == [1]
+    # the primary's time: its newest report
+    newest = one(db_url, "SELECT max(received_at) FROM event")
+    assert r.json()["data_as_of"] == local_iso(newest)
+    health = client.get("/health")
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert health.json()["read_replicas"] == [{"in_use": False, "lag_s": None}]
+
+
+def test_health_without_replicas_lists_none(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["read_replicas"] == []
