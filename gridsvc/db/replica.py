@@ -34,10 +34,11 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+import psycopg2
 import psycopg2.extensions
 
 from gridsvc.db.pool import Connection, Database
-from gridsvc.errors import DatabaseUnavailable
+from gridsvc.errors import DatabaseUnavailable, QueryTimeout
 from gridsvc.sql import query
 
 logger = logging.getLogger("gridsvc.db.replica")
@@ -81,6 +82,9 @@ def check(db: ReplicaPool, max_lag_s: float, now: Callable[[], float] = time.mon
     except DatabaseUnavailable as exc:
         cause = exc.details.get("cause", exc.message_id) if exc.details else exc.message_id
         return Health(False, f"down: {cause}", math.inf, now())
+    except (QueryTimeout, psycopg2.Error) as exc:  # answering, but not as a replica should
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return Health(False, f"health check failed: {first}", math.inf, now())
     in_recovery, caught_up, behind_s = rows[0]
     if not in_recovery:
         return Health(False, "not a standby (pg_is_in_recovery() is false)", math.inf, now())
