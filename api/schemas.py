@@ -41,6 +41,13 @@ class GridVersionOut(BaseModel):
     grids: int
 
 
+class ReadReplicaOut(BaseModel):
+    in_use: bool
+    """Whether reads go there now (else to the primary: down, not a standby, or lagging)."""
+    lag_s: float | None
+    """Seconds behind the primary when last asked (0: caught up; null: unknown or down)."""
+
+
 class HealthOut(BaseModel):
     status: Literal["ok", "no_grids", "unavailable"]
     """ok; no_grids: the database answers but no grid version is active (503, ``message``
@@ -50,6 +57,9 @@ class HealthOut(BaseModel):
     postgis: str | None = None
     grid_version: GridVersionOut | None = None
     grid_units: dict[str, int] = Field(default_factory=dict)
+    read_replicas: list[ReadReplicaOut] = Field(default_factory=list)
+    """Each of ``GRIDSVC_READ_DATABASE_URL`` in order (none configured: empty). A replica
+    out of use does not make the service unhealthy: the primary answers its reads."""
     message: str | None = None
 
 

@@ -105,13 +105,15 @@ def api_server(
     workers: int = 1,
     startup_s: float = 90.0,
     ready_status: int = 200,
+    env_extra: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """``gridsvc serve --workers N`` on a free port of 127.0.0.1 until the block ends (then
     SIGINT, and SIGKILL of that process if it does not stop within 20 s). Started means
-    ``/health`` answers ``ready_status`` (503 for a service that has no grids yet)."""
+    ``/health`` answers ``ready_status`` (503 for a service that has no grids yet).
+    ``env_extra``: more ``GRIDSVC_*`` settings of the server."""
     port = _free_port()
     env = bench_db.child_env()
-    env.update(GRIDSVC_HOST=HOST, GRIDSVC_PORT=str(port))
+    env.update(GRIDSVC_HOST=HOST, GRIDSVC_PORT=str(port), **(env_extra or {}))
     log = bench_db.folder / "api-server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

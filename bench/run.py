@@ -36,6 +36,7 @@ from rich.console import Console
 
 from bench import console, field, floor, imports, indexuse, lists, load, maps, queries, queue
 from bench import explain as explain_mod
+from bench import replica as replica_bench
 from bench import vtiles as tiles_bench
 from bench.data import generate_csv, read_points, read_rows
 from bench.environment import BenchDatabase, machine_info, postgres_info, throwaway_database
@@ -253,7 +254,12 @@ def _http_phase(
         queue_page = _step(
             "the dispatch queue's first page", lambda: queue.measure(bench_db, server, plan.runs)
         )
+    replica = _step(
+        "goal 4r: POST /v1/events under an analysts' load, one server and a read replica",
+        lambda: replica_bench.measure(plan, bench_db, sample),
+    )
     return {
+        "replica": replica,
         **page,
         "queue": queue_page,
         "locate_runs": [r.to_dict() for r in locate_runs],
@@ -386,6 +392,7 @@ def build_rows(
     field_page: dict[str, Any] | None = None,
     tiles: dict[str, Any] | None = None,
     lists: dict[str, Any] | None = None,
+    replica: dict[str, Any] | None = None,
 ) -> list[Row]:
     """The table's rows, one figure and one goal each (see the issue for the goals)."""
     runs = f"median of {plan.runs} runs"
@@ -653,6 +660,7 @@ def build_rows(
         *field.rows(field_page),
         *tiles_bench.rows(tiles or {}),
         *lists_rows(lists or {}),
+        *replica_bench.rows(plan, replica or {}),
     ]
     return rows
 

@@ -22,6 +22,7 @@ import numpy as np
 from gridsvc import crs as crs_mod
 from gridsvc.access import TokenCache
 from gridsvc.db.pool import Database
+from gridsvc.db.replica import ReadRouter
 from gridsvc.errors import GridsvcError, InvalidCoordinate, OutsideAllGrids
 from gridsvc.events.rules import (
     out_of_degrees,
@@ -73,6 +74,20 @@ class Gridsvc:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
         self.db = db
+        """The primary: writes, and reads that must see them (see :attr:`read_db`)."""
+        dbs = settings.db
+        self.reads: ReadRouter | None = (
+            ReadRouter(
+                db.url,
+                dbs.read_database_url,
+                max_lag_s=dbs.read_max_lag_s,
+                health_s=dbs.read_health_s,
+                maxconn=dbs.pool_max,
+                statement_timeout_ms=dbs.statement_timeout_ms,
+            )
+            if dbs.read_database_url
+            else None
+        )
         self._locator: Locator | None = None
         self._checked_at = 0.0
         self._refreshing = False
@@ -87,6 +102,15 @@ class Gridsvc:
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def read_db(self) -> Database:
+        """Where heavy read-only work reads (statistics, maps, OGC features, vector tiles):
+        a healthy replica of ``GRIDSVC_READ_DATABASE_URL``, else the primary through a
+        read-only pool; with no replica configured, :attr:`db` itself. Each call chooses
+        anew (the health behind the choice is cached; :mod:`gridsvc.db.replica`): work whose
+        queries must agree takes it once and passes it on."""
+        return self.reads.database() if self.reads is not None else self.db
 
     def taxonomy(self, *, include_inactive: bool = False) -> Taxonomy:
         """The stored taxonomy, re-read at most every ``locator_refresh_s`` seconds (reading
@@ -110,6 +134,8 @@ class Gridsvc:
 
     def close(self) -> None:
         self.db.close()
+        if self.reads is not None:
+            self.reads.close()
 
     def memo(self, key: Hashable, load: Callable[[], T]) -> T:
         """A value that never changes once made, kept in this process (at most 64; the

@@ -34,6 +34,9 @@ def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "gridsvc"
 
 
+_NEXT_URL = re.compile(r",\s*(?=postgres(?:ql)?://)")
+
+
 class DatabaseSettings(BaseSettings):
     """Where the database is.
 
@@ -54,6 +57,35 @@ class DatabaseSettings(BaseSettings):
     pg_bindir: Path | None = Field(default=None, description="folder holding initdb, pg_ctl")
     pool_max: int = Field(default=8, ge=1)
     statement_timeout_ms: int = Field(default=30_000, ge=0)
+    read_database_url: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="postgresql:// URLs of hot standbys (streaming replicas) of the database, "
+        "comma-separated: statistics, maps, OGC features and vector tiles read there "
+        "(gridsvc.db.replica); empty = everything on the primary",
+    )
+    read_max_lag_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="a replica further behind the primary than this (seconds since the last "
+        "transaction it replayed, while WAL it received waits) is not read; the primary is",
+    )
+    read_health_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="how long a replica's health (up, a standby, lag) is trusted before it is "
+        "asked again (0: every read)",
+    )
+
+    @field_validator("read_database_url", mode="before")
+    @classmethod
+    def _split_urls(cls, value: Any) -> Any:
+        # a URL may itself hold commas (multi-host postgresql://h1:5432,h2:5432/db): split
+        # only before the next URL's scheme
+        if isinstance(value, str):
+            value = _NEXT_URL.split(value)
+        if isinstance(value, list):
+            return [str(v).strip() for v in value if str(v).strip()]
+        return value
 
 
 class ServerSettings(BaseSettings):

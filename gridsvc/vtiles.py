@@ -272,7 +272,7 @@ def grid_tile(svc: Gridsvc, level: Layer, tile: TileXYZ) -> bytes:
         "version_id": version.id,
         "simplify_deg": pixel_deg / 4,
     }
-    rows = svc.db.cursor_fetchall(query("vtile_grid"), params)
+    rows = svc.read_db.cursor_fetchall(query("vtile_grid"), params)
     return bytes(rows[0][0]) if rows and rows[0][0] is not None else b""
 
 
@@ -324,7 +324,7 @@ def events_tile(svc: Gridsvc, tile: TileXYZ, flt: store.EventFilter) -> EventsTi
         "first_j": tile.y * BIN_CELLS,
     }
     stmt = sql.SQL(query("vtile_events")).format(event_filter=where)
-    kind, mvt, drawn = svc.db.cursor_fetchall(stmt, params)[0]
+    kind, mvt, drawn = svc.read_db.cursor_fetchall(stmt, params)[0]
     return EventsTile(bytes(mvt) if mvt is not None else b"", kind, int(drawn))
 
 

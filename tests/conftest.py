@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 import pytest
 
+from gridsvc.db.local import LocalCluster
 from gridsvc.db.migrate import migrate
 from gridsvc.db.pool import Database
 from gridsvc.events.cli import initialise
@@ -52,23 +53,55 @@ def _admin(url: str, sql: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[str]:
-    """URL of the server's maintenance database (`postgres`)."""
-    given = os.environ.get("GRIDSVC_TEST_DATABASE_URL")
-    if given:
-        yield _with_db(given, "postgres")
+def pg_cluster() -> Iterator[LocalCluster | None]:
+    """The private cluster the run started; None when GRIDSVC_TEST_DATABASE_URL names a
+    server instead."""
+    if os.environ.get("GRIDSVC_TEST_DATABASE_URL"):
+        yield None
         return
-    from gridsvc.db.local import LocalCluster
-
     folder = Path(tempfile.mkdtemp(prefix="gridsvc-test-"))
     folder.chmod(0o755)  # as root, the server's unprivileged user must reach it
     cluster = LocalCluster(folder / "db")
     cluster.up()
     try:
-        yield cluster.url("postgres")
+        yield cluster
     finally:
         cluster.destroy()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server(pg_cluster: LocalCluster | None) -> str:
+    """URL of the server's maintenance database (`postgres`)."""
+    if pg_cluster is None:
+        return _with_db(os.environ["GRIDSVC_TEST_DATABASE_URL"], "postgres")
+    return pg_cluster.url("postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_standby_cluster(pg_cluster: LocalCluster | None) -> Iterator[LocalCluster]:
+    """A hot standby of the run's private cluster, streaming from it (started on first use:
+    a base backup of the small test cluster takes a few seconds)."""
+    if pg_cluster is None:
+        pytest.skip("a streaming replica needs the private test cluster")
+    folder = Path(tempfile.mkdtemp(prefix="gridsvc-standby-"))
+    folder.chmod(0o755)
+    standby = LocalCluster(folder / "db")
+    standby.up_standby(pg_cluster)
+    try:
+        yield standby
+    finally:
+        standby.destroy()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_standby(pg_standby_cluster: LocalCluster) -> Iterator[LocalCluster]:
+    """The standby, running and replaying (a test may stop it or pause its replay)."""
+    pg_standby_cluster.up()  # started again if a test stopped it
+    yield pg_standby_cluster
+    pg_standby_cluster.up()
+    _admin(pg_standby_cluster.url("postgres"), "SELECT pg_wal_replay_resume()")
 
 
 @pytest.fixture(scope="session")

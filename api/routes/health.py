@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import math
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import Language, Service
-from api.schemas import GridVersionOut, HealthOut
+from api.schemas import GridVersionOut, HealthOut, ReadReplicaOut
 from gridsvc.errors import DatabaseUnavailable, NoActiveGridVersion
 from gridsvc.grids import store
+from gridsvc.service import Gridsvc
 
 router = APIRouter(tags=["health"])
 
@@ -56,4 +59,13 @@ def health(svc: Service, lang: Language) -> JSONResponse | HealthOut:
         postgis=postgis,
         grid_version=version,
         grid_units=counts,
+        read_replicas=_replicas(svc),
     )
+
+
+def _replicas(svc: Gridsvc) -> list[ReadReplicaOut]:
+    states = svc.reads.states() if svc.reads is not None else []
+    return [
+        ReadReplicaOut(in_use=h.usable, lag_s=h.lag_s if math.isfinite(h.lag_s) else None)
+        for h in states
+    ]

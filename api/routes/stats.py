@@ -19,9 +19,11 @@ from api.deps import Service
 from api.filters import Analyst, BaseFrom, BaseTo, StatsSelection, compared_periods
 from gridsvc.access import CITY_CODE
 from gridsvc.dates import CITY_TZ, local_iso
+from gridsvc.db.replica import data_as_of
 from gridsvc.errors import InvalidInput
 from gridsvc.export import GPKG_MEDIA_TYPE, excel_csv, frame_geopackage
 from gridsvc.grids import store as grid_store
+from gridsvc.service import Gridsvc
 from gridsvc.stats import StatsFilter, compare, counts_by_unit, hotspots, timeseries
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
@@ -93,12 +95,14 @@ def _respond(frame: pd.DataFrame, fmt: Format, meta: dict[str, Any], name: str) 
     return JSONResponse({**meta, "rows": _records(frame)})
 
 
-def _meta(svc: Any, flt: StatsFilter, **extra: Any) -> dict[str, Any]:
-    version = grid_store.active_version(svc.db)
+def _meta(svc: Gridsvc, flt: StatsFilter, **extra: Any) -> dict[str, Any]:
+    db = svc.read_db
+    version = grid_store.active_version(db)
     return {
         "filter": flt.describe(),
         "grid_version": version.to_dict(),
         "synthetic_boundaries": version.synthetic,
+        "data_as_of": local_iso(data_as_of(db)),
         **extra,
     }
 

@@ -203,11 +203,16 @@ class LocalCluster:
             raise SetupError("db.no_os_user", user=self._os_user_name) from exc
 
     def _run(
-        self, args: Sequence[str], *, check: bool = True, timeout: float = 120
+        self,
+        args: Sequence[str],
+        *,
+        check: bool = True,
+        timeout: float = 120,
+        env_extra: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         user = self._run_as()
         kwargs: dict[str, Any] = {}
-        env = dict(os.environ)
+        env = dict(os.environ, **(env_extra or {}))
         if user is not None:
             kwargs = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
             env.update(HOME=user.pw_dir, USER=user.pw_name, LOGNAME=user.pw_name)
@@ -403,6 +408,56 @@ class LocalCluster:
         self._ensure_database()
         return self.status()
 
+    def up_standby(self, primary: LocalCluster, *, timeout_s: float = 120) -> ClusterStatus:
+        """Make this cluster a hot standby of ``primary`` and start it: ``pg_basebackup -R``
+        copies the primary's files (seconds for a small cluster) and writes how to follow its
+        WAL by streaming replication, which the primary allows as initdb set it up
+        (``wal_level = replica``, ten WAL senders, ``host replication`` lines in
+        ``pg_hba.conf``). Safe to repeat: an existing standby is only started if stopped.
+        The standby refuses every write; ``hot_standby_feedback`` keeps the primary's
+        vacuum from cancelling its long reads."""
+        if not (self.pgdata / "PG_VERSION").is_file():
+            self._clone(primary, timeout_s)
+        if not self.status().running:
+            self._start(timeout_s)
+        return self.status()
+
+    def _clone(self, primary: LocalCluster, timeout_s: float) -> None:
+        source = primary._state()
+        if "port" not in source:
+            raise SetupError("db.no_local", folder=primary.data_dir)
+        user = self._run_as()
+        storage = self._storage_dir()
+        storage.mkdir(parents=True, exist_ok=True, mode=0o700)
+        storage.chmod(0o700)
+        self._chown(storage, user)
+        self._run(
+            [
+                self.binaries.tool("pg_basebackup"),
+                "-D",
+                str(storage / "pgdata"),
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "-d",
+                f"host=127.0.0.1 port={source['port']} user={SUPERUSER} "
+                "application_name=gridsvc-standby",
+            ],
+            timeout=timeout_s,
+            env_extra={"PGPASSWORD": source["password"]},  # not on the command line
+        )
+        state = self._state()
+        state.update(
+            password=source["password"],
+            storage_dir=str(storage),
+            postgres_version=self.binaries.version_major,
+            standby_of=str(primary.data_dir),
+            created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        )
+        self._save_state(state)
+
     def _start(self, timeout_s: float) -> None:
         user = self._run_as()
         storage = self._storage_dir()
@@ -428,6 +483,8 @@ class LocalCluster:
             "log_min_messages": "warning",
             "timezone": "'UTC'",
         }
+        if "standby_of" in self._state():
+            settings["hot_standby_feedback"] = "on"
         conf = storage / "pgdata" / "gridsvc.conf"
         conf.write_text("".join(f"{k} = {v}\n" for k, v in settings.items()))
         self._chown(conf, user)

@@ -20,6 +20,8 @@ cannot run in a transaction (``VACUUM``) on a connection of its own, outside the
   estimated costs grow with the data until JIT compiles them for longer than they run (a
   batch of reports' duplicates query: ~27 ms of compiling at 1 million events). Text goes
   as UTF-8 whatever the server's default client encoding.
+- A pool may be read-only (``read_only``): its connections open with
+  ``default_transaction_read_only=on`` (the read path of :mod:`gridsvc.db.replica`).
 - Only a broken connection (SQLSTATE class 08, admin shutdown 57P01-57P03, or a closed
   socket) becomes :class:`DatabaseUnavailable` and is discarded; a statement timeout becomes
   :class:`QueryTimeout`; other database errors propagate unchanged.
@@ -96,11 +98,22 @@ class Database:
         maxconn: int = 8,
         statement_timeout_ms: int = 30_000,
         wait_s: float = 10.0,
+        read_only: bool = False,
+        application_name: str = "gridsvc",
+        probe_after_s: float = _PROBE_AFTER_S,
     ) -> None:
+        """``read_only``: every connection opens with ``default_transaction_read_only=on``,
+        so a statement that writes fails (SQLSTATE 25006) instead of writing.
+        ``application_name`` names the connections in ``pg_stat_activity``.
+        ``probe_after_s``: a connection idle this long is probed before use (0: always)."""
         self.url = url
+        self.read_only = read_only
         self._maxconn = maxconn
         self._wait_s = wait_s
-        self._options = f"-c statement_timeout={statement_timeout_ms} {_SESSION}"
+        self._application_name = application_name
+        self._probe_after_s = probe_after_s
+        read_only_option = " -c default_transaction_read_only=on" if read_only else ""
+        self._options = f"-c statement_timeout={statement_timeout_ms} {_SESSION}{read_only_option}"
         self._idle: list[tuple[Connection, float]] = []  # (connection, when returned)
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(maxconn)
@@ -113,7 +126,9 @@ class Database:
             statement_timeout_ms=settings.statement_timeout_ms,
         )
 
-    def _connect(self, options: str | None = None, application_name: str = "gridsvc") -> Connection:
+    def _connect(
+        self, options: str | None = None, application_name: str | None = None
+    ) -> Connection:
         """A new connection with the pool's settings, or with ``options`` instead."""
         try:
             conn = psycopg2.connect(
@@ -121,7 +136,7 @@ class Database:
                 connection_factory=Connection,
                 options=options or self._options,
                 connect_timeout=5,
-                application_name=application_name,
+                application_name=application_name or self._application_name,
                 client_encoding="UTF8",
             )
         except psycopg2.OperationalError as exc:
@@ -139,7 +154,7 @@ class Database:
                 return self._connect()
             if conn.closed:
                 continue
-            if time.monotonic() - since < _PROBE_AFTER_S:
+            if time.monotonic() - since < self._probe_after_s:
                 return conn
             try:
                 with conn.cursor() as cur:

@@ -67,7 +67,7 @@ class Collection:
 def collections(svc: Gridsvc, principal: Principal) -> list[Collection]:
     """What ``principal`` may read, in a fixed order: grid levels that have units, events,
     then (citywide callers only) the statistics."""
-    version = grid_store.active_version(svc.db)
+    version = grid_store.active_version(svc.read_db)
     synthetic = "；区以下边界为合成数据，非官方边界" if version.synthetic else ""
     layout = grid_layout(svc)
     city_box = layout.bounds_wgs84
@@ -180,7 +180,7 @@ def _grid_count(svc: Gridsvc, version_id: int, level: str, want: UnitQuery) -> i
 
 def _grid_rows(svc: Gridsvc, version_id: int, level: str, want: UnitQuery) -> list[Any]:
     x0, y0, x1, y1 = want.bbox_wgs84 or (None, None, None, None)
-    return svc.db.cursor_fetchall(
+    return svc.read_db.cursor_fetchall(
         query("ogc_grid_items"),
         {
             "version_id": version_id,
@@ -198,7 +198,7 @@ def _grid_rows(svc: Gridsvc, version_id: int, level: str, want: UnitQuery) -> li
 
 def _grid_items(svc: Gridsvc, c: Collection, want: UnitQuery) -> Page:
     assert c.kind == "grid" and c.level is not None
-    version = grid_store.active_version(svc.db)
+    version = grid_store.active_version(svc.read_db)
     rows = _grid_rows(svc, version.id, c.level, want)
     matched = int(rows[0][-1]) if rows else 0
     if not rows and want.offset > 0:  # past the end: the window count needs a row

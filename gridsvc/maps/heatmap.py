@@ -144,7 +144,7 @@ def heat_bins(
         if percent is not None
         else sql.SQL("")
     )
-    rows = svc.db.cursor_fetchall(stats_query("maps_heat_bins", sample=sample), params)
+    rows = svc.read_db.cursor_fetchall(stats_query("maps_heat_bins", sample=sample), params)
     if rows:
         size *= 3 ** int(rows[0][0])
     n = np.fromiter((r[3] for r in rows), dtype=np.int64, count=len(rows))
@@ -171,7 +171,7 @@ def _sample_percent(svc: Gridsvc, params: dict[str, Any]) -> float | None:
     above = svc.settings.maps.heat_sample_above
     if above <= 0:
         return None
-    plan = svc.db.cursor_fetchall(stats_query("maps_heat_estimate"), params)[0][0]
+    plan = svc.read_db.cursor_fetchall(stats_query("maps_heat_estimate"), params)[0][0]
     estimated = float(plan[0]["Plan"]["Plan Rows"])
     if estimated <= above:
         return None

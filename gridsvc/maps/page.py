@@ -15,11 +15,11 @@ import folium
 from branca.element import Element, Figure
 
 from gridsvc.dates import local
+from gridsvc.db.replica import data_as_of
 from gridsvc.grids import store
 from gridsvc.grids.store import GridVersion
 from gridsvc.maps.tiles import NO_TILES, Tiles, resolve_tiles
 from gridsvc.service import Gridsvc
-from gridsvc.sql import query
 from gridsvc.stats.filters import StatsFilter
 
 OUTLINE_SIMPLIFY_M = 100.0
@@ -53,11 +53,9 @@ def context(svc: Gridsvc, flt: StatsFilter, tiles: str | None = None) -> MapCont
     """The map's facts; ``tiles`` names the base layer (None: the ``GRIDSVC_MAP_TILES``
     setting, ``none`` by default)."""
     chosen = resolve_tiles(tiles, svc.settings.maps)
-    rows = svc.db.cursor_fetchall(query("maps_data_timestamp"))
+    db = svc.read_db
     names = {c.code: c.name_zh for c in svc.taxonomy(include_inactive=True)}
-    return MapContext(
-        store.active_version(svc.db), rows[0][0] if rows else None, flt, names, chosen
-    )
+    return MapContext(store.active_version(db), data_as_of(db), flt, names, chosen)
 
 
 def filter_lines(flt: StatsFilter, category_names: dict[str, str] | None = None) -> list[str]:
@@ -86,7 +84,9 @@ def filter_lines(flt: StatsFilter, category_names: dict[str, str] | None = None)
 def base_map(svc: Gridsvc, ctx: MapContext) -> folium.Map:
     """A map fitted to the city with a scale bar and the district outlines; tiles only when
     ``ctx.tiles`` has any (outlines then in the tiles' coordinate system)."""
-    outlines = store.unit_features(svc.db, ctx.version, "district", simplify_m=OUTLINE_SIMPLIFY_M)
+    outlines = store.unit_features(
+        svc.read_db, ctx.version, "district", simplify_m=OUTLINE_SIMPLIFY_M
+    )
     features = ctx.tiles.shift_features(outlines["features"])
     # folium's control_scale adds miles too; a metric-only bar is added on load instead
     fmap = folium.Map(tiles=None, control_scale=False, zoom_control=True)

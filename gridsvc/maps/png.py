@@ -121,7 +121,7 @@ class Sheet:
         FigureCanvasAgg(self.fig)
         self.fig.patch.set_facecolor("white")
         outlines = store.unit_features(
-            svc.db, ctx.version, "district", simplify_m=OUTLINE_SIMPLIFY_M
+            svc.read_db, ctx.version, "district", simplify_m=OUTLINE_SIMPLIFY_M
         )
         self.outlines = gpd.GeoDataFrame.from_features(outlines["features"], crs="EPSG:4326")
         self.fig.text(0.015, 0.955, title, fontproperties=_sized(self.font, 18, bold=True))

@@ -193,7 +193,7 @@ def timeline_bins(
         "interval": step,
         "max_rows": MAX_CELLS,
     }
-    rows = svc.db.cursor_fetchall(stats_query("maps_timeline_bins"), params)
+    rows = svc.read_db.cursor_fetchall(stats_query("maps_timeline_bins"), params)
     if len(rows) > MAX_CELLS:
         raise InvalidInput(
             "map.too_many_period_cells", field="cell_m", limit=MAX_CELLS, size=cell_m

@@ -100,7 +100,7 @@ def counts_by_unit(
         "level": level,
         "by_category": by_category,
     }
-    with snapshot(svc.db) as cur:
+    with snapshot(svc.read_db) as cur:
         version = store.active_version_in(cur)
         units = _level_units(svc, version.id, level, with_geometry=with_geometry, cur=cur)
         rows = fetch(cur, stats_query("stats_counts_by_community", flt), params)
@@ -208,7 +208,7 @@ def _level_units(
 
     def load() -> _LevelUnits:
         if cur is None:
-            with snapshot(svc.db) as own:
+            with snapshot(svc.read_db) as own:
                 return read(own)
         return read(cur)
 

@@ -49,7 +49,8 @@ def timeseries(
             "common.unknown_choice", field="interval", value=interval, choices=INTERVALS
         )
     flt = flt or StatsFilter()
-    version = store.active_version(svc.db)
+    db = svc.read_db
+    version = store.active_version(db)
     taxonomy = svc.taxonomy(include_inactive=True)
     params: dict[str, Any] = {
         **sql_params(flt, taxonomy, svc.now()),
@@ -58,7 +59,7 @@ def timeseries(
         "interval": interval,
         "step": f"1 {interval}",
     }
-    with snapshot(svc.db) as cur:
+    with snapshot(db) as cur:
         found = fetch(cur, query("stats_unit_level"), params)
         if not found:
             raise UnknownGrid(

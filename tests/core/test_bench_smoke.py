@@ -17,14 +17,14 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 ROW_IDS = {
-    *("1", "1f", "1b", "1m", "2", "2q", "3", "3p", "4", "4p", "4e", "5", "5t", "5c", "6", "D"),
-    *("7", "7t", "7h", "7i", "7r", "7g"),
+    *("1", "1f", "1b", "1m", "2", "2q", "3", "3p", "4", "4p", "4e", "4r", "5", "5t", "5c"),
+    *("6", "D", "7", "7t", "7h", "7i", "7r", "7g"),
     *("C1", "C2", "Q1", "Q2", "F1"),
     *("V1", "V1a", "V1f", "V2", "V3"),
     *("L1", "L1p", "L2", "L2p", "L3", "L3p"),
 }
 WITH_BASELINE = {
-    *("1", "2", "2q", "5", "D", "C1", "Q1", "V1", "V2", "V3"),
+    *("1", "2", "2q", "4r", "5", "D", "C1", "Q1", "V1", "V2", "V3"),
     *("L1", "L1p", "L2", "L2p", "L3", "L3p"),
 }
 
@@ -95,6 +95,15 @@ def test_bench_harness_measures_every_goal(tmp_path: Path) -> None:
     for queue_row in ("Q1", "Q2"):  # the dispatch queue's first page, over HTTP
         runs = rows[queue_row]["details"]["runs"]
         assert runs and all(r["p95_ms"] > 0 and r["first_ms"] > 0 for r in runs)
+
+    # 4r: POST under the analysts' load, on one server and with the reads on a replica
+    replica = rows["4r"]["details"]
+    for runs in (replica["replica_runs"], replica["one_server_runs"]):
+        assert runs and all(r["ok"] > 0 and r["analysts"]["ok"] > 0 for r in runs)
+        assert all(r["analysts"]["errors"] == 0 for r in runs), [
+            r["analysts"]["error_examples"] for r in runs
+        ]
+    assert all(r["read_connections_on_replica"] > 0 for r in replica["replica_runs"])
 
     tiles = rows["V1"]["details"]  # vector tiles, made from the bench's events
     assert all(sum(run["kinds"].values()) > 0 for run in tiles["runs"])
