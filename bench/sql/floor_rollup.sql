@@ -15,7 +15,6 @@ WITH b AS (
     ON CONFLICT (community_code, category, status, urgency, source, day)
     DO UPDATE SET n = d.n + excluded.n
     RETURNING 1
-)
 ), status_counted AS (
     INSERT INTO floor_status_count AS t (community_code, category, status, urgency, n)
     SELECT community_code, category, status, urgency, count(*)
