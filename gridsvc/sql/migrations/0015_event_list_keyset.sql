@@ -16,8 +16,11 @@
 -- grid worker or community dispatcher; a list there is that range and a sort of equal
 -- times, which PostgreSQL does incrementally) and event_open_near (nearby duplicates).
 --
--- Cost, measured by the bench: ~30 B per event for event_time_id and ~40 B for
--- event_category_time_id, one more index update per insert each; the BRIN was ~0.01 B.
+-- Cost, measured (2026-12-05): event_time_id ~32 B per event, event_category_time_id 59 B
+-- when built at once (1 million events) and 99 B when it grows with imports (the bench's
+-- 100,000: each category's newest entries go to the middle of the index, whose pages split
+-- half full; a REINDEX brings it back to the first figure); one more index update per
+-- insert each. The BRIN was ~0.02 B.
 -- Locks: the builds block writes to event (at 10 million events about a minute each). On a
 -- live database build them first with CREATE INDEX CONCURRENTLY under the same names; this
 -- migration then keeps them (IF NOT EXISTS).
