@@ -510,7 +510,7 @@ def filter_where(flt: EventFilter, now: datetime) -> tuple[sql.Composable, dict[
     ):
         if values and len(values) == 1:
             # "=" rather than "= ANY" of one value: PostgreSQL 15 takes the list's order from
-            # an index led by an equality column only (event_category_time, migration 0015)
+            # an index led by an equality column only (event_category_time_id, migration 0015)
             conditions.append(
                 sql.SQL("e.{} = %({})s").format(sql.Identifier(column), sql.SQL(column))
             )
@@ -540,7 +540,7 @@ def filter_where(flt: EventFilter, now: datetime) -> tuple[sql.Composable, dict[
                 scope_code=flt.principal.scope_code, scope_department=flt.principal.department_code
             )
     if flt.after is not None:
-        # a row comparison: one range of event_time or event_category_time (migration 0015)
+        # a row comparison: one range of event_time_id or event_category_time_id (migration 0015)
         conditions.append(sql.SQL("(e.occurred_at, e.id) < (%(after_at)s, %(after_id)s)"))
         params.update(after_at=flt.after.occurred_at, after_id=flt.after.id)
     where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
