@@ -43,7 +43,7 @@ def test_bench_harness_measures_every_goal(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
