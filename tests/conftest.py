@@ -78,10 +78,12 @@ def pg_server(pg_cluster: LocalCluster | None) -> str:
     return pg_cluster.url("postgres")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pg_standby_cluster(pg_cluster: LocalCluster | None) -> Iterator[LocalCluster]:
-    """A hot standby of the run's private cluster, streaming from it (started on first use:
-    a base backup of the small test cluster takes a few seconds)."""
+    """A hot standby of the run's private cluster, streaming from it (a base backup of the
+    small test cluster takes a few seconds). One per module, gone after it: a standby's
+    hot_standby_feedback holds back the primary's vacuum horizon, which other modules'
+    tests of what VACUUM leaves (pages all-visible after an import) would see."""
     if pg_cluster is None:
         pytest.skip("a streaming replica needs the private test cluster")
     folder = Path(tempfile.mkdtemp(prefix="gridsvc-standby-"))

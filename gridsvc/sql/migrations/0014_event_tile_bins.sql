@@ -91,6 +91,9 @@ ANALYZE event_tile_bin;
 -- events apart, in boxes widened by half a rounding step: vtile_events.sql). The predicate
 -- lists the categories sensitive now; gridsvc.events.taxonomy_db.store_taxonomy builds the
 -- index again when a taxonomy changes which ones are (event_sensitive_index.sql).
+-- (built already if a taxonomy was stored by this code before the migration ran: built
+-- again here, for the categories sensitive now)
+DROP INDEX IF EXISTS event_sensitive_geom;
 DO $$
 BEGIN
     EXECUTE format(
