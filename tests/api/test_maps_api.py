@@ -6,7 +6,6 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-import pandas as pd
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -14,13 +13,11 @@ from fastapi.testclient import TestClient
 from api import create_app
 from api.routes import maps
 from gridsvc.access import create_token
-from gridsvc.events.generate import DEFAULT_MIX, generate_events, write_events_csv
-from gridsvc.events.importer import import_events
-from gridsvc.grids import store as grid_store
 from gridsvc.maps import assert_offline
 from gridsvc.service import Gridsvc
 from gridsvc.sql import query
 from tests.api.conftest import bearer
+from tests.worlds import import_generated
 
 
 def maps_app(svc: Gridsvc) -> FastAPI:
@@ -37,12 +34,7 @@ def maps_app(svc: Gridsvc) -> FastAPI:
 @pytest.fixture(scope="module")
 def world(module_svc: Gridsvc) -> Iterator[dict[str, Any]]:
     svc = module_svc
-    units = grid_store.read_units(svc.db, grid_store.active_version(svc.db).id)
-    end = pd.Timestamp("2026-11-28T00:00:00+08:00").to_pydatetime()
-    buf = io.BytesIO()
-    write_events_csv(buf, generate_events(units, DEFAULT_MIX, count=2000, days=60, seed=5, end=end))
-    buf.seek(0)
-    import_events(svc, buf, filename="m.csv", synthetic=True)
+    import_generated(svc, count=2000, days=60, seed=5, filename="m.csv")
     tokens = {
         role: create_token(svc.db, role=role, name=role, **extra)[1]
         for role, extra in (

@@ -13,21 +13,14 @@ from fastapi.testclient import TestClient
 
 from api import create_app
 from gridsvc.access import create_token
-from gridsvc.events.generate import DEFAULT_MIX, generate_events, write_events_csv
-from gridsvc.events.importer import import_events
-from gridsvc.grids import store as grid_store
 from gridsvc.service import Gridsvc
 from tests.api.conftest import bearer
+from tests.worlds import import_generated
 
 
 @pytest.fixture
 def world(svc: Gridsvc) -> Iterator[dict[str, Any]]:
-    units = grid_store.read_units(svc.db, grid_store.active_version(svc.db).id)
-    end = pd.Timestamp("2026-11-28T00:00:00+08:00").to_pydatetime()
-    buf = io.BytesIO()
-    write_events_csv(buf, generate_events(units, DEFAULT_MIX, count=3000, days=60, seed=9, end=end))
-    buf.seek(0)
-    import_events(svc, buf, filename="s.csv", synthetic=True)
+    import_generated(svc, count=3000, days=60, seed=9, filename="s.csv")
     tokens = {
         role: create_token(svc.db, role=role, name=role, **extra)[1]
         for role, extra in (

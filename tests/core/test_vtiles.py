@@ -4,7 +4,6 @@ from the stored grids and events."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -24,10 +23,9 @@ from gridsvc.access import Principal
 from gridsvc.dates import local_iso
 from gridsvc.errors import InvalidInput, NotFound
 from gridsvc.events import store
-from gridsvc.events.generate import DEFAULT_MIX, generate_events, write_events_csv
-from gridsvc.events.importer import import_events
 from gridsvc.grids import store as grid_store
 from gridsvc.service import Gridsvc
+from tests.worlds import import_generated
 
 TO_MERCATOR = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
 TO_WGS84 = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
@@ -109,12 +107,7 @@ def event_table(svc: Gridsvc) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def events_svc(module_svc: Gridsvc) -> Iterator[Gridsvc]:
     """3,000 generated events over 60 days (the console tests' world), read-only after."""
-    units = grid_store.read_units(module_svc.db, grid_store.active_version(module_svc.db).id)
-    end = pd.Timestamp("2026-11-28T00:00:00+08:00").to_pydatetime()
-    buf = io.BytesIO()
-    write_events_csv(buf, generate_events(units, DEFAULT_MIX, count=3000, days=60, seed=5, end=end))
-    buf.seek(0)
-    import_events(module_svc, buf, filename="vtiles.csv", synthetic=True)
+    import_generated(module_svc, count=3000, days=60, seed=5, filename="vtiles.csv")
     yield module_svc
 
 
@@ -464,12 +457,7 @@ def test_kept_bins_are_the_bins_of_the_events(
 def test_a_tile_of_every_event_is_read_from_the_kept_bins(
     svc: Gridsvc, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    units = grid_store.read_units(svc.db, grid_store.active_version(svc.db).id)
-    end = pd.Timestamp("2026-11-28T00:00:00+08:00").to_pydatetime()
-    buf = io.BytesIO()
-    write_events_csv(buf, generate_events(units, DEFAULT_MIX, count=400, days=10, seed=8, end=end))
-    buf.seek(0)
-    import_events(svc, buf, filename="bins.csv", synthetic=True)
+    import_generated(svc, count=400, days=10, seed=8, filename="bins.csv")
     events = event_table(svc)
     tile = busiest_tile(events, 12)
     monkeypatch.setattr(vtiles, "MAX_POINTS", -1)  # bins, however few
@@ -494,12 +482,7 @@ def test_a_category_made_sensitive_moves_its_kept_bins(
     from gridsvc.events.taxonomy_db import store_taxonomy
     from tests.invariants import rollup_differences
 
-    units = grid_store.read_units(svc.db, grid_store.active_version(svc.db).id)
-    end = pd.Timestamp("2026-11-28T00:00:00+08:00").to_pydatetime()
-    buf = io.BytesIO()
-    write_events_csv(buf, generate_events(units, DEFAULT_MIX, count=600, days=10, seed=9, end=end))
-    buf.seek(0)
-    import_events(svc, buf, filename="sens.csv", synthetic=True)
+    import_generated(svc, count=600, days=10, seed=9, filename="sens.csv")
     events = event_table(svc)
     assert rollup_differences(svc.db) == {}
     taxonomy = store.taxonomy_of(svc, include_inactive=True)

@@ -26,12 +26,10 @@ import pytest
 
 from api import create_app
 from gridsvc import users
-from gridsvc.events.generate import DEFAULT_MIX, generate_events, write_events_csv
-from gridsvc.events.importer import import_events
-from gridsvc.grids import store as grid_store
 from gridsvc.service import Gridsvc
 from gridsvc.settings import EmbedSettings
 from tests.e2e.test_maps_browser import _coloured_pixels, _free_port, serving
+from tests.worlds import import_generated
 from web.labels import ZH_CN
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -69,12 +67,7 @@ def world(
     module_svc: Gridsvc, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:
     svc = module_svc
-    units = grid_store.read_units(svc.db, grid_store.active_version(svc.db).id)
-    end = pd.Timestamp("2026-11-28T00:00:00+08:00").to_pydatetime()
-    buf = io.BytesIO()
-    write_events_csv(buf, generate_events(units, DEFAULT_MIX, count=3000, days=60, seed=5, end=end))
-    buf.seek(0)
-    import_events(svc, buf, filename="console.csv", synthetic=True)
+    import_generated(svc, count=3000, days=60, seed=5, filename="console.csv")
     for name, rights in ACCOUNTS.items():
         users.create_user(svc.db, username=name, password=PASSWORD, **rights)  # type: ignore[arg-type]
     briefing = Briefing(tmp_path_factory.mktemp("briefing"))

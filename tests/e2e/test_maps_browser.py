@@ -22,16 +22,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pandas as pd
 import pytest
 
 from gridsvc.access import create_token
-from gridsvc.events.generate import DEFAULT_MIX, generate_events, write_events_csv
-from gridsvc.events.importer import import_events
-from gridsvc.grids import store as grid_store
 from gridsvc.service import Gridsvc
 from tests.api.test_maps_api import maps_app
 from tests.e2e.conftest import CHROMIUM
+from tests.worlds import import_generated
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]{2,}")
 
@@ -70,12 +67,7 @@ def serving(app: Any, port: int | None = None) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def server(module_svc: Gridsvc) -> Iterator[dict[str, str]]:
     svc = module_svc
-    units = grid_store.read_units(svc.db, grid_store.active_version(svc.db).id)
-    end = pd.Timestamp("2026-11-28T00:00:00+08:00").to_pydatetime()
-    buf = io.BytesIO()
-    write_events_csv(buf, generate_events(units, DEFAULT_MIX, count=3000, days=60, seed=3, end=end))
-    buf.seek(0)
-    import_events(svc, buf, filename="b.csv", synthetic=True)
+    import_generated(svc, count=3000, days=60, seed=3, filename="b.csv")
     _, token = create_token(svc.db, role="analyst", name="browser")
     with serving(maps_app(svc)) as base:
         yield {"base": base, "token": token}
