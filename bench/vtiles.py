@@ -96,9 +96,12 @@ def callers(svc: Any, end: datetime) -> dict[str, EventFilter]:
 def _events_pass(
     svc: Any, events: dict[int, list[vtiles.TileXYZ]], flt: EventFilter
 ) -> dict[str, Any]:
+    """Each sampled events tile made once for ``flt``: p95 over the timed zooms, per zoom,
+    the kinds drawn and each tile's size."""
     times: list[float] = []
     per_zoom: dict[str, float] = {}
     kinds = {"points": 0, "bins": 0}
+    sizes: dict[str, int] = {}
     for z, tiles in events.items():
         zoom_ms = []
         for tile in tiles:
@@ -106,10 +109,11 @@ def _events_pass(
             made = vtiles.events_tile(svc, tile, flt)
             zoom_ms.append((time.perf_counter() - started) * 1000.0)
             kinds[made.kind] += 1
+            sizes[f"events {tile.z}/{tile.x}/{tile.y}"] = len(made.mvt)
         if z not in SIZE_ZOOMS:
             times.extend(zoom_ms)
             per_zoom[f"z{z} p95 ms"] = _p95(zoom_ms)
-    return {"p95_ms": _p95(times), "kinds": kinds, "per_zoom": per_zoom}
+    return {"p95_ms": _p95(times), "kinds": kinds, "per_zoom": per_zoom, "sizes": sizes}
 
 
 def _library_pass(
@@ -119,24 +123,10 @@ def _library_pass(
     others: dict[str, EventFilter],
 ) -> dict[str, Any]:
     community = vtiles.layer(svc, "community")
-    flt = EventFilter(principal=ADMIN)
-    event_ms: list[float] = []
+    admin = _events_pass(svc, events, EventFilter(principal=ADMIN))
     grid_ms: list[float] = []
-    sizes: dict[str, int] = {}
-    kinds = {"points": 0, "bins": 0}
-    per_zoom: dict[str, float] = {}
-    for z, tiles in events.items():
-        times = []
-        for tile in tiles:
-            started = time.perf_counter()
-            made = vtiles.events_tile(svc, tile, flt)
-            times.append((time.perf_counter() - started) * 1000.0)
-            kinds[made.kind] += 1
-            key = f"events {tile.z}/{tile.x}/{tile.y}"
-            sizes[key] = len(made.mvt)
-        if z not in SIZE_ZOOMS:
-            event_ms.extend(times)
-            per_zoom[f"events z{z} p95 ms"] = _p95(times)
+    sizes: dict[str, int] = dict(admin["sizes"])
+    per_zoom = {f"events {k}": v for k, v in admin["per_zoom"].items()}
     for z, tiles in grids.items():
         times = []
         for tile in tiles:
@@ -148,12 +138,15 @@ def _library_pass(
         per_zoom[f"community z{z} p95 ms"] = _p95(times)
     largest = max(sizes, key=lambda k: sizes[k]) if sizes else ""
     return {
-        "callers": {name: _events_pass(svc, events, other) for name, other in others.items()},
-        "events_p95_ms": _p95(event_ms),
+        "callers": {
+            name: {k: v for k, v in _events_pass(svc, events, other).items() if k != "sizes"}
+            for name, other in others.items()
+        },
+        "events_p95_ms": admin["p95_ms"],
         "grid_p95_ms": _p95(grid_ms),
         "largest_bytes": sizes.get(largest, 0),
         "largest_tile": largest,
-        "kinds": kinds,
+        "kinds": admin["kinds"],
         "per_zoom": per_zoom,
     }
 
