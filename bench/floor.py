@@ -48,6 +48,9 @@ class Dump:
     events: Path
     keys: Path
     batches: list[Batch]
+    stored: tuple[int, ...]
+    """What the import had stored when dumped (``floor_stored.sql``): the floor must store
+    the same, whatever the service has stored since."""
 
     @property
     def rows(self) -> int:
@@ -106,12 +109,15 @@ def dump_stored(
     ``batch_rows``; the first ``first_batch_rows`` long if given (rows loaded beforehand)."""
     events, keys = folder / "floor-events.copy", folder / "floor-keys.copy"
     conn = psycopg2.connect(bench_db.url)
+    conn.set_session(isolation_level="REPEATABLE READ", readonly=True)  # one snapshot
     try:
         with conn.cursor() as cur:
             with events.open("wb") as fh:
                 cur.copy_expert("COPY (SELECT * FROM event ORDER BY id) TO STDOUT", fh)
             with keys.open("wb") as fh:
                 cur.copy_expert("COPY (SELECT * FROM event_key ORDER BY event_id) TO STDOUT", fh)
+            cur.execute(bench_query("floor_stored"))
+            stored = cur.fetchone()
         conn.rollback()
     finally:
         conn.close()
@@ -123,7 +129,8 @@ def dump_stored(
         Batch(e[0], e[1], k[0], k[1], e[2], e[3], e[4])
         for e, k in zip(by_event, by_key, strict=True)
     ]
-    return Dump(events, keys, batches)
+    assert stored is not None
+    return Dump(events, keys, batches, tuple(int(v or 0) for v in stored))
 
 
 def _fresh_tables(bench_db: BenchDatabase) -> None:
@@ -157,12 +164,14 @@ def floor_once(bench_db: BenchDatabase, dump: Dump, *, untimed: int = 0) -> dict
         seconds = time.perf_counter() - started
         with conn.cursor() as cur:
             cur.execute(bench_query("floor_check"))
-            same = cur.fetchone()
+            floored = cur.fetchone()
         conn.rollback()
     finally:
         conn.close()
-    if not same or not same[0]:
-        raise RuntimeError("the floor did not store what the import stored")
+    if floored is None or tuple(int(v or 0) for v in floored) != dump.stored:
+        raise RuntimeError(
+            f"the floor did not store what the import stored: {floored} != {dump.stored}"
+        )
     rows = sum(b.rows for b in timed)
     return {"rows": rows, "seconds": seconds, "events_per_s": rows / seconds}
 

@@ -77,9 +77,11 @@ def _strip(d: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k not in keys}
 
 
-def _import_phase(plan: Plan, bench_db: BenchDatabase, csv_path: Path) -> dict[str, Any]:
-    """Goals 1 and 7: each run imports into empty tables, then the storage is measured;
-    then rows 1f and 1b on the rows of the last import (``bench/floor.py``)."""
+def _import_phase(
+    plan: Plan, bench_db: BenchDatabase, csv_path: Path
+) -> tuple[dict[str, Any], floor.Dump]:
+    """Goals 1 and 7: each run imports into empty tables, then the storage is measured; the
+    rows of the last import are dumped for rows 1f and 1b (:func:`_floor_phase`)."""
     workdir = csv_path.parent
     imported, stored = [], []
     for run in range(plan.import_runs):
@@ -94,6 +96,13 @@ def _import_phase(plan: Plan, bench_db: BenchDatabase, csv_path: Path) -> dict[s
     dump = _step(
         "1f/1b: dump the stored rows", lambda: floor.dump_stored(bench_db, workdir, batch_rows)
     )
+    return {"imported": imported, "stored": stored}, dump
+
+
+def _floor_phase(plan: Plan, bench_db: BenchDatabase, dump: floor.Dump) -> dict[str, Any]:
+    """Rows 1f and 1b on the rows of the last import (``bench/floor.py``), after every read:
+    their copies write about twice the events' size and would leave the reads measured
+    after them on cold caches (row 2 was 134 ms instead of 25 ms at 10 million events)."""
     try:
         floored = [
             _step(
@@ -111,8 +120,7 @@ def _import_phase(plan: Plan, bench_db: BenchDatabase, csv_path: Path) -> dict[s
         ]
     finally:
         floor.drop_tables(bench_db)
-        dump.remove()
-    return {"imported": imported, "stored": stored, "floored": floored, "bare": bare}
+    return {"floored": floored, "bare": bare}
 
 
 def _query_phase(plan: Plan, bench_db: BenchDatabase, csv_path: Path) -> dict[str, Any]:
@@ -299,30 +307,41 @@ def measure(
             now = indexuse.snapshot(bench_db)
             scans[step], last = indexuse.used(last, now), now
 
-        measured = _import_phase(plan, bench_db, csv_path)
+        measured, dump = _import_phase(plan, bench_db, csv_path)
         scanned("import (rows 1, 7; the dump for 1f)")
-        if explain:
-            explain_mod.enable(bench_db)
-        measured |= _query_phase(plan, bench_db, csv_path)
-        scanned("counts (2, 2q) and locate (D)")
-        measured |= _maps_phase(plan, bench_db)
-        scanned("map pages (5, 5t, 5c)")
-        measured |= _tiles_phase(plan, bench_db)
-        scanned("vector tiles (V1-V3)")
-        measured |= _lists_phase(plan, bench_db)
-        scanned("event lists (L1-L3p)")
-        measured |= _http_phase(plan, bench_db, sample)
-        scanned("HTTP: locate, reports, first paint, console, field page, queue (3, 4, 6, C, F, Q)")
-        if explain:
-            explain_mod.disable(bench_db)
-            doc["explain"] = explain_mod.plans_by_query(explain_mod.log_file(bench_db))
-        # last: it adds rows to the tables the other measurements read
-        measured["per_row"] = _repeat(
-            plan,
-            f"goal 1 baseline: {plan.baseline_rows:,} rows, one INSERT each",
-            lambda run: imports.per_row_baseline(bench_db, sample[: plan.baseline_rows], run=run),
+        try:
+            if explain:
+                explain_mod.enable(bench_db)
+            measured |= _query_phase(plan, bench_db, csv_path)
+            scanned("counts (2, 2q) and locate (D)")
+            measured |= _maps_phase(plan, bench_db)
+            scanned("map pages (5, 5t, 5c)")
+            measured |= _tiles_phase(plan, bench_db)
+            scanned("vector tiles (V1-V3)")
+            measured |= _lists_phase(plan, bench_db)
+            scanned("event lists (L1-L3p)")
+            measured |= _http_phase(plan, bench_db, sample)
+            scanned(
+                "HTTP: locate, reports, first paint, console, field page, queue (3, 4, 6, C, F, Q)"
+            )
+            if explain:
+                explain_mod.disable(bench_db)
+                doc["explain"] = explain_mod.plans_by_query(explain_mod.log_file(bench_db))
+            # last of the reads: it adds rows to the tables the other measurements read
+            measured["per_row"] = _repeat(
+                plan,
+                f"goal 1 baseline: {plan.baseline_rows:,} rows, one INSERT each",
+                lambda run: imports.per_row_baseline(
+                    bench_db, sample[: plan.baseline_rows], run=run
+                ),
+            )
+            scanned("per-row INSERT baseline")
+            measured |= _floor_phase(plan, bench_db, dump)
+        finally:
+            dump.remove()
+        measured["compact"] = _step(
+            "7c: storage with every index rebuilt", lambda: imports.compact_storage(bench_db)
         )
-        scanned("per-row INSERT baseline")
         measured["index_use"] = indexuse.summary(scans, last)
     doc["started_at"] = started.isoformat()
     doc["finished_at"] = datetime.now(UTC).isoformat()
@@ -373,6 +392,7 @@ def build_rows(
     bare: list[dict[str, Any]],
     per_row: list[dict[str, Any]],
     index_use: dict[str, Any] | None = None,
+    compact: dict[str, Any] | None = None,
     rollup: list[dict[str, Any]],
     rollup_sql: list[dict[str, Any]],
     joined: list[dict[str, Any]],
@@ -560,7 +580,7 @@ def build_rows(
             higher_is_better=False,
             target=Target("<=", 0),
         ),
-        *storage_rows(stored, index_use or {}),
+        *storage_rows(stored, index_use or {}, compact),
         Row(
             "5",
             f"heat map page of all {plan.events:,} events: HTML size",
@@ -665,10 +685,15 @@ def build_rows(
     return rows
 
 
-def storage_rows(stored: list[dict[str, Any]], index_use: dict[str, Any]) -> list[Row]:
+def storage_rows(
+    stored: list[dict[str, Any]],
+    index_use: dict[str, Any],
+    compact: dict[str, Any] | None = None,
+) -> list[Row]:
     """Row 7 (bytes per event, no goal since issue #24) and its split: the reports' own text,
     the rest of the heap, the indexes (each named in the notes, with the steps that scanned
-    it), the rollups; and the goal on everything but the text."""
+    it), the rollups; the goal on everything but the text; and, with ``compact``, the same
+    after every index is rebuilt (row 7c)."""
     import_runs = f"median of {len(stored)} runs, after each import and VACUUM ANALYZE"
     last = stored[-1]
     steps: dict[str, dict[str, int]] = index_use.get("steps", {})
@@ -755,7 +780,30 @@ def storage_rows(stored: list[dict[str, Any]], index_use: dict[str, Any]) -> lis
             target=Target("<=", 500),
             notes=[import_runs],
         ),
+        *([] if compact is None else [_compact_row(compact)]),
     ]
+
+
+def _compact_row(compact: dict[str, Any]) -> Row:
+    """Row 7c: row 7g once every index of event and event_key is rebuilt at the end of the
+    run (``imports.compact_storage``)."""
+    largest = sorted(compact["index_bytes_per_event"].items(), key=lambda kv: -kv[1])
+    return Row(
+        "7c",
+        "storage per event: everything but the reports' own text, every index rebuilt "
+        "(REINDEX; the least this schema takes, no goal)",
+        "bytes",
+        summarise([compact["all_but_text_bytes_per_event"]]),
+        higher_is_better=False,
+        notes=[
+            f"at the end of the run ({compact['events']:,} events): the rest of the heap "
+            f"{compact['rest_of_heap_bytes_per_event']:,.1f} B/event, indexes "
+            f"{sum(compact['index_bytes_per_event'].values()):,.1f} B/event ("
+            + ", ".join(f"{name} {b:,.1f}" for name, b in largest if b >= 1)
+            + ")"
+        ],
+        details={"compact": compact},
+    )
 
 
 def _clean(value: Any) -> Any:

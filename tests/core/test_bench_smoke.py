@@ -18,7 +18,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 ROW_IDS = {
     *("1", "1f", "1b", "1m", "2", "2q", "3", "3p", "4", "4p", "4e", "4r", "5", "5t", "5c"),
-    *("6", "D", "7", "7t", "7h", "7i", "7r", "7g"),
+    *("6", "D", "7", "7t", "7h", "7i", "7r", "7g", "7c"),
     *("C1", "C2", "Q1", "Q2", "F1"),
     *("V1", "V1a", "V1f", "V2", "V3"),
     *("L1", "L1p", "L2", "L2p", "L3", "L3p"),
@@ -73,6 +73,13 @@ def test_bench_harness_measures_every_goal(tmp_path: Path) -> None:
     assert math.isclose(
         rows["7g"]["figure"]["median"],
         rows["7"]["figure"]["median"] - rows["7t"]["figure"]["median"],
+    )
+    # 7c, measured last with every index rebuilt: the same split, on every event stored by then
+    compact = rows["7c"]["details"]["compact"]
+    assert compact["events"] >= 2000
+    assert math.isclose(
+        compact["rest_of_heap_bytes_per_event"] + sum(compact["index_bytes_per_event"].values()),
+        rows["7c"]["figure"]["median"],
     )
     steps = rows["7i"]["details"]["steps"]
     assert "event_key.event_key_pkey" in steps["per-row INSERT baseline"]
