@@ -77,11 +77,10 @@ def _strip(d: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k not in keys}
 
 
-def _import_phase(
-    plan: Plan, bench_db: BenchDatabase, csv_path: Path
-) -> tuple[dict[str, Any], floor.Dump]:
-    """Goals 1 and 7: each run imports into empty tables, then the storage is measured; the
-    rows of the last import are dumped for rows 1f and 1b (:func:`_floor_phase`)."""
+def _import_phase(plan: Plan, bench_db: BenchDatabase, csv_path: Path) -> dict[str, Any]:
+    """Goals 1 and 7: each run imports into empty tables, then the storage is measured;
+    then rows 1f and 1b on the rows of the last import (``bench/floor.py``), in the state
+    row 1 ran in (right after an import)."""
     workdir = csv_path.parent
     imported, stored = [], []
     for run in range(plan.import_runs):
@@ -96,13 +95,6 @@ def _import_phase(
     dump = _step(
         "1f/1b: dump the stored rows", lambda: floor.dump_stored(bench_db, workdir, batch_rows)
     )
-    return {"imported": imported, "stored": stored}, dump
-
-
-def _floor_phase(plan: Plan, bench_db: BenchDatabase, dump: floor.Dump) -> dict[str, Any]:
-    """Rows 1f and 1b on the rows of the last import (``bench/floor.py``), after every read:
-    their copies write about twice the events' size and would leave the reads measured
-    after them on cold caches (row 2 was 134 ms instead of 25 ms at 10 million events)."""
     try:
         floored = [
             _step(
@@ -120,7 +112,8 @@ def _floor_phase(plan: Plan, bench_db: BenchDatabase, dump: floor.Dump) -> dict[
         ]
     finally:
         floor.drop_tables(bench_db)
-    return {"floored": floored, "bare": bare}
+        dump.remove()
+    return {"imported": imported, "stored": stored, "floored": floored, "bare": bare}
 
 
 def _query_phase(plan: Plan, bench_db: BenchDatabase, csv_path: Path) -> dict[str, Any]:
@@ -129,7 +122,10 @@ def _query_phase(plan: Plan, bench_db: BenchDatabase, csv_path: Path) -> dict[st
     try:
         cases = queries.count_cases(plan, plan.count_queries)
         baseline_cases = cases[: plan.baseline_count_queries]
-        queries.rollup_counts_run(svc, cases[:3])  # warm: taxonomy, plans, caches
+        # warm, untimed: taxonomy, plans, and the rollup's pages these cases read (rows 1f
+        # and 1b just wrote ~20 GB at 10 million events; warmed by 3 cases, row 2 read its
+        # rollup cold: 134 ms instead of 25 ms)
+        queries.rollup_counts_run(svc, cases)
         queries.baseline_counts_run(bench_db, baseline_cases[:1])
         rollup = _repeat(
             plan, "goal 2: counts from the rollup", lambda _: queries.rollup_counts_run(svc, cases)
@@ -307,38 +303,30 @@ def measure(
             now = indexuse.snapshot(bench_db)
             scans[step], last = indexuse.used(last, now), now
 
-        measured, dump = _import_phase(plan, bench_db, csv_path)
+        measured = _import_phase(plan, bench_db, csv_path)
         scanned("import (rows 1, 7; the dump for 1f)")
-        try:
-            if explain:
-                explain_mod.enable(bench_db)
-            measured |= _query_phase(plan, bench_db, csv_path)
-            scanned("counts (2, 2q) and locate (D)")
-            measured |= _maps_phase(plan, bench_db)
-            scanned("map pages (5, 5t, 5c)")
-            measured |= _tiles_phase(plan, bench_db)
-            scanned("vector tiles (V1-V3)")
-            measured |= _lists_phase(plan, bench_db)
-            scanned("event lists (L1-L3p)")
-            measured |= _http_phase(plan, bench_db, sample)
-            scanned(
-                "HTTP: locate, reports, first paint, console, field page, queue (3, 4, 6, C, F, Q)"
-            )
-            if explain:
-                explain_mod.disable(bench_db)
-                doc["explain"] = explain_mod.plans_by_query(explain_mod.log_file(bench_db))
-            # last of the reads: it adds rows to the tables the other measurements read
-            measured["per_row"] = _repeat(
-                plan,
-                f"goal 1 baseline: {plan.baseline_rows:,} rows, one INSERT each",
-                lambda run: imports.per_row_baseline(
-                    bench_db, sample[: plan.baseline_rows], run=run
-                ),
-            )
-            scanned("per-row INSERT baseline")
-            measured |= _floor_phase(plan, bench_db, dump)
-        finally:
-            dump.remove()
+        if explain:
+            explain_mod.enable(bench_db)
+        measured |= _query_phase(plan, bench_db, csv_path)
+        scanned("counts (2, 2q) and locate (D)")
+        measured |= _maps_phase(plan, bench_db)
+        scanned("map pages (5, 5t, 5c)")
+        measured |= _tiles_phase(plan, bench_db)
+        scanned("vector tiles (V1-V3)")
+        measured |= _lists_phase(plan, bench_db)
+        scanned("event lists (L1-L3p)")
+        measured |= _http_phase(plan, bench_db, sample)
+        scanned("HTTP: locate, reports, first paint, console, field page, queue (3, 4, 6, C, F, Q)")
+        if explain:
+            explain_mod.disable(bench_db)
+            doc["explain"] = explain_mod.plans_by_query(explain_mod.log_file(bench_db))
+        # after the reads: it adds rows to the tables they read
+        measured["per_row"] = _repeat(
+            plan,
+            f"goal 1 baseline: {plan.baseline_rows:,} rows, one INSERT each",
+            lambda run: imports.per_row_baseline(bench_db, sample[: plan.baseline_rows], run=run),
+        )
+        scanned("per-row INSERT baseline")
         measured["compact"] = _step(
             "7c: storage with every index rebuilt", lambda: imports.compact_storage(bench_db)
         )

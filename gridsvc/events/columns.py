@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Final, Literal
 
 from gridsvc.dates import local_iso
@@ -61,9 +62,10 @@ class Column:
     personal: bool = False
     """Personal data: analysts see None in its place (an empty list for a list)."""
 
-    @property
+    @cached_property
     def path(self) -> tuple[str, ...]:
-        """Its path in the API's event (``("location", "sent", "lon")``); () if not shown."""
+        """Its path in the API's event (``("location", "sent", "lon")``); () if not shown.
+        Cached: every event of a list page reads every column's path."""
         return (*self.under, self.key or self.name) if self.shown else ()
 
     @property
