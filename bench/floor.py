@@ -19,13 +19,45 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg2
+from psycopg2 import sql
+from psycopg2.extensions import cursor as Cursor
 
 from bench.environment import BenchDatabase
 from bench.sql import bench_query
 from gridsvc.dates import CITY_TZ
+
+
+class Counts(NamedTuple):
+    """What a set of event tables holds (``floor_counts.sql``)."""
+
+    events: int
+    keys: int
+    daily_rows: int
+    daily_events: int
+    status_count_rows: int
+    status_count_events: int
+    tile_bin_rows: int
+    tile_bin_events: int
+
+
+_STORED = ("event", "event_key", "event_daily", "event_status_count", "event_tile_bin")
+_FLOORED = ("floor_event", "floor_event_key", "floor_daily", "floor_status_count", "floor_tile_bin")
+
+
+def _counts(cur: Cursor, tables: tuple[str, ...]) -> Counts:
+    names = ("event", "event_key", "daily", "status_count", "tile_bin")
+    cur.execute(
+        sql.SQL(bench_query("floor_counts")).format(
+            **{n: sql.Identifier(t) for n, t in zip(names, tables, strict=True)}
+        )
+    )
+    row = cur.fetchone()
+    if row is None:
+        raise RuntimeError("floor_counts.sql returned no row")
+    return Counts(*(int(v) for v in row))
 
 
 @dataclass(frozen=True)
@@ -48,9 +80,9 @@ class Dump:
     events: Path
     keys: Path
     batches: list[Batch]
-    stored: tuple[int, ...]
-    """What the import had stored when dumped (``floor_stored.sql``): the floor must store
-    the same, whatever the service has stored since."""
+    stored: Counts
+    """What the import had stored when dumped: the floor must store the same, whatever the
+    service has stored since."""
 
     @property
     def rows(self) -> int:
@@ -116,8 +148,7 @@ def dump_stored(
                 cur.copy_expert("COPY (SELECT * FROM event ORDER BY id) TO STDOUT", fh)
             with keys.open("wb") as fh:
                 cur.copy_expert("COPY (SELECT * FROM event_key ORDER BY event_id) TO STDOUT", fh)
-            cur.execute(bench_query("floor_stored"))
-            stored = cur.fetchone()
+            stored = _counts(cur, _STORED)
         conn.rollback()
     finally:
         conn.close()
@@ -129,8 +160,7 @@ def dump_stored(
         Batch(e[0], e[1], k[0], k[1], e[2], e[3], e[4])
         for e, k in zip(by_event, by_key, strict=True)
     ]
-    assert stored is not None
-    return Dump(events, keys, batches, tuple(int(v or 0) for v in stored))
+    return Dump(events, keys, batches, stored)
 
 
 def _fresh_tables(bench_db: BenchDatabase) -> None:
@@ -163,14 +193,18 @@ def floor_once(bench_db: BenchDatabase, dump: Dump, *, untimed: int = 0) -> dict
                 conn.commit()
         seconds = time.perf_counter() - started
         with conn.cursor() as cur:
-            cur.execute(bench_query("floor_check"))
-            floored = cur.fetchone()
+            floored = _counts(cur, _FLOORED)
         conn.rollback()
     finally:
         conn.close()
-    if floored is None or tuple(int(v or 0) for v in floored) != dump.stored:
+    if floored != dump.stored:
+        differ = {
+            k: (getattr(floored, k), getattr(dump.stored, k))
+            for k in Counts._fields
+            if getattr(floored, k) != getattr(dump.stored, k)
+        }
         raise RuntimeError(
-            f"the floor did not store what the import stored: {floored} != {dump.stored}"
+            f"the floor did not store what the import stored (floor, import): {differ}"
         )
     rows = sum(b.rows for b in timed)
     return {"rows": rows, "seconds": seconds, "events_per_s": rows / seconds}
