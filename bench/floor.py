@@ -17,6 +17,7 @@ Each run starts from empty tables after a ``CHECKPOINT``, as row 1's imports do.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -43,17 +44,21 @@ class Counts(NamedTuple):
     tile_bin_events: int
 
 
-_STORED = ("event", "event_key", "event_daily", "event_status_count", "event_tile_bin")
-_FLOORED = ("floor_event", "floor_event_key", "floor_daily", "floor_status_count", "floor_tile_bin")
+_STORED = {
+    "event": "event",
+    "event_key": "event_key",
+    "daily": "event_daily",
+    "status_count": "event_status_count",
+    "tile_bin": "event_tile_bin",
+}
+"""The import's tables, by their place in ``floor_counts.sql``."""
+_FLOORED = {place: f"floor_{place}" for place in _STORED}
+"""The floor's copies of them (``floor_create.sql``)."""
 
 
-def _counts(cur: Cursor, tables: tuple[str, ...]) -> Counts:
-    names = ("event", "event_key", "daily", "status_count", "tile_bin")
-    cur.execute(
-        sql.SQL(bench_query("floor_counts")).format(
-            **{n: sql.Identifier(t) for n, t in zip(names, tables, strict=True)}
-        )
-    )
+def _counts(cur: Cursor, tables: Mapping[str, str]) -> Counts:
+    identifiers = {place: sql.Identifier(table) for place, table in tables.items()}
+    cur.execute(sql.SQL(bench_query("floor_counts")).format(**identifiers))
     row = cur.fetchone()
     if row is None:
         raise RuntimeError("floor_counts.sql returned no row")
@@ -198,11 +203,8 @@ def floor_once(bench_db: BenchDatabase, dump: Dump, *, untimed: int = 0) -> dict
     finally:
         conn.close()
     if floored != dump.stored:
-        differ = {
-            k: (getattr(floored, k), getattr(dump.stored, k))
-            for k in Counts._fields
-            if getattr(floored, k) != getattr(dump.stored, k)
-        }
+        pairs = zip(floored._asdict().items(), dump.stored, strict=True)
+        differ = {k: (a, b) for (k, a), b in pairs if a != b}
         raise RuntimeError(
             f"the floor did not store what the import stored (floor, import): {differ}"
         )
